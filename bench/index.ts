@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: performance figures for the README. Each module measures one concern and prints its own table.
+ * Figures come from here, never from timed tests.
+ */
+const suites: { title: string; load: () => Promise<{ run(): Promise<void> }> }[] = [];
+
+async function main(): Promise<void> {
+    for (const suite of suites) {
+        console.log(`\n## ${suite.title}\n`);
+        await (await suite.load()).run();
+    }
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

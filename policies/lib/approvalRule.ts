@@ -1,0 +1,178 @@
+/**
+ * The one rule of this project, written once:
+ *
+ *   a model reaches a production endpoint only from a model package whose live status is Approved.
+ *
+ * `judgeModelPackage` is pure (a DescribeModelPackage answer in, a verdict out). `checkModelPackageApproval`
+ * adds the lookup and turns every failure (not found, access denied, throttled past retries, timeout,
+ * network) into a "not approved" verdict that says approval could not be verified, and why.
+ *
+ * Both enforcement points call this module: the policy pack at deploy time (`policies/`) and the deploy
+ * Lambda at run time (`lambdas/deploy-approved/`, which bundles it). It lives inside `policies/` so the pack
+ * stays self-contained when published with `pulumi policy publish`.
+ */
+import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
+
+export type ModelApprovalStatus = "Approved" | "Rejected" | "PendingManualApproval";
+
+/** What the caller allows beyond "Approved". Empty lists mean "any". */
+export interface ApprovalRuleOptions {
+    /** Model package group names production may deploy from (compared case-insensitively). */
+    readonly allowedGroups?: readonly string[];
+    /** AWS account IDs whose registries production may deploy from. */
+    readonly allowedAccounts?: readonly string[];
+}
+
+export interface ApprovedVerdict {
+    readonly approved: true;
+    readonly packageArn: string;
+    readonly groupName: string;
+    readonly version: number | undefined;
+    readonly status: "Approved";
+    readonly reason: string;
+}
+
+export interface RefusedVerdict {
+    readonly approved: false;
+    readonly packageArn: string;
+    readonly groupName: string | undefined;
+    /** The package's real ModelApprovalStatus, or "unknown" when it could not be read. */
+    readonly status: string;
+    /** True when the status was read and is simply not Approved; false when approval could not be verified. */
+    readonly verified: boolean;
+    readonly reason: string;
+}
+
+export type ApprovalVerdict = ApprovedVerdict | RefusedVerdict;
+
+/** Anything that can send a DescribeModelPackageCommand: a SageMakerClient, or a test double. */
+export interface DescribeModelPackageSender {
+    send(command: DescribeModelPackageCommand, options?: { abortSignal?: AbortSignal }): Promise<DescribeModelPackageCommandOutput>;
+}
+
+const VERSIONED_PACKAGE_ARN =
+    /^arn:(aws[a-z-]*):sagemaker:([a-z0-9-]+):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/(\d+)$/;
+
+export interface ParsedPackageArn {
+    readonly partition: string;
+    readonly region: string;
+    readonly account: string;
+    /** Lower-cased by SageMaker inside ARNs; compare case-insensitively. */
+    readonly groupInArn: string;
+    readonly version: number;
+}
+
+/** Parses a versioned model package ARN; undefined for anything else (unversioned packages, names, junk). */
+export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined {
+    const m = VERSIONED_PACKAGE_ARN.exec(arn);
+    if (!m) return undefined;
+    return { partition: m[1], region: m[2], account: m[3], groupInArn: m[4], version: Number(m[5]) };
+}
+
+function refuse(packageArn: string, groupName: string | undefined, status: string, verified: boolean, reason: string): RefusedVerdict {
+    return { approved: false, packageArn, groupName, status, verified, reason };
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Judges a package from its DescribeModelPackage answer. Pure.
+ * Refuses unless: the ARN is a versioned group package, the answer is about that very ARN, its
+ * ModelApprovalStatus is exactly "Approved", its ModelPackageStatus is "Completed", and group and account
+ * are allowed.
+ */
+export function judgeModelPackage(
+    packageArn: string,
+    description: Partial<DescribeModelPackageCommandOutput> | undefined,
+    options: ApprovalRuleOptions = {},
+): ApprovalVerdict {
+    const parsed = parseModelPackageArn(packageArn);
+    if (!parsed) {
+        return refuse(packageArn, undefined, "unknown", false,
+            `"${packageArn}" is not a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); only versions registered in a model package group carry an approval status`);
+    }
+    if (!description) {
+        return refuse(packageArn, undefined, "unknown", false, "approval could not be verified: DescribeModelPackage returned nothing");
+    }
+    const groupName = description.ModelPackageGroupName ?? parsed.groupInArn;
+    const status = description.ModelApprovalStatus ?? "unknown";
+    if (!description.ModelPackageArn || !sameName(description.ModelPackageArn, packageArn)) {
+        return refuse(packageArn, groupName, status, false,
+            `approval could not be verified: DescribeModelPackage answered for ${JSON.stringify(description.ModelPackageArn)}, not for the requested ARN`);
+    }
+    if (options.allowedAccounts?.length && !options.allowedAccounts.includes(parsed.account)) {
+        return refuse(packageArn, groupName, status, true,
+            `account ${parsed.account} is not an allowed registry account (allowed: ${options.allowedAccounts.join(", ")})`);
+    }
+    if (options.allowedGroups?.length && !options.allowedGroups.some((g) => sameName(g, groupName))) {
+        return refuse(packageArn, groupName, status, true,
+            `model package group "${groupName}" is not an allowed group (allowed: ${options.allowedGroups.join(", ")})`);
+    }
+    if (status !== "Approved") {
+        return refuse(packageArn, groupName, status, true, `its ModelApprovalStatus is ${status}, not Approved`);
+    }
+    if (description.ModelPackageStatus !== "Completed") {
+        return refuse(packageArn, groupName, status, true,
+            `it is Approved but its ModelPackageStatus is ${description.ModelPackageStatus ?? "unknown"}, not Completed`);
+    }
+    return {
+        approved: true,
+        packageArn,
+        groupName,
+        version: description.ModelPackageVersion ?? parsed.version,
+        status: "Approved",
+        reason: `Approved${description.ApprovalDescription ? ` ("${description.ApprovalDescription}")` : ""}`,
+    };
+}
+
+/** Turns a failed lookup into a fail-closed verdict whose reason says what went wrong. Pure. */
+export function judgeLookupFailure(packageArn: string, error: unknown): RefusedVerdict {
+    const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } } | undefined;
+    const name = e?.name ?? "Error";
+    const message = e?.message ?? String(error);
+    let why: string;
+    if (name === "ValidationException" || name === "ResourceNotFound" || /does not exist|not found/i.test(message)) {
+        why = `the package was not found (${name}: ${message})`;
+    } else if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(name)) {
+        why = `the caller may not describe it (${name}: ${message}); grant sagemaker:DescribeModelPackage`;
+    } else if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) {
+        why = `SageMaker throttled the lookup past its retries (${name}${e?.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : ""})`;
+    } else if (name === "AbortError" || name === "TimeoutError" || /timed? ?out/i.test(message)) {
+        why = `the lookup timed out (${name}: ${message})`;
+    } else {
+        why = `the lookup failed (${name}: ${message})`;
+    }
+    return refuse(packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", false, `approval could not be verified: ${why}`);
+}
+
+/** Default time budget for one lookup, retries included. */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads the package's live status and judges it. Never throws: every failure is a refusal.
+ */
+export async function checkModelPackageApproval(
+    client: DescribeModelPackageSender,
+    packageArn: string,
+    options: ApprovalRuleOptions & { timeoutMs?: number } = {},
+): Promise<ApprovalVerdict> {
+    if (!parseModelPackageArn(packageArn)) return judgeModelPackage(packageArn, undefined, options);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS);
+    try {
+        const description = await client.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }), {
+            abortSignal: controller.signal,
+        });
+        return judgeModelPackage(packageArn, description, options);
+    } catch (error) {
+        return judgeLookupFailure(packageArn, error);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** One line a person can act on, for policy violations, deploy refusals and notifications. */
+export function describeVerdict(verdict: ApprovalVerdict): string {
+    if (verdict.approved) return `${verdict.packageArn} is Approved (group ${verdict.groupName}, version ${verdict.version ?? "?"})`;
+    return `${verdict.packageArn} (status: ${verdict.status}) is not deployable: ${verdict.reason}`;
+}

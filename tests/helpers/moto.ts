@@ -1,0 +1,89 @@
+/**
+ * A moto server for integration tests.
+ *
+ * `.ci/run` starts one and exports MOTO_ENDPOINT; locally, the first suite that needs it spawns
+ * `python3 -m moto.server` on a free loopback port and every later suite reuses it. Suites isolate
+ * themselves with unique resource names (see `uniqueName`), not by resetting shared state.
+ */
+import { spawn, spawnSync, type ChildProcess } from "child_process";
+import * as net from "net";
+
+let started: Promise<string> | undefined;
+let child: ChildProcess | undefined;
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function waitUntilUp(endpoint: string, deadlineMs: number): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+        try {
+            const res = await fetch(`${endpoint}/moto-api/`);
+            if (res.status < 500) return;
+        } catch {
+            // not listening yet
+        }
+        if (Date.now() > until) throw new Error(`moto did not answer at ${endpoint} within ${deadlineMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/** True when `python3 -m moto.server` can run here. */
+export function motoAvailable(): boolean {
+    if (process.env.MOTO_ENDPOINT) return true;
+    return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
+}
+
+/** The endpoint of a running moto server, starting one if needed. */
+export function motoEndpoint(): Promise<string> {
+    if (process.env.MOTO_ENDPOINT) return Promise.resolve(process.env.MOTO_ENDPOINT.replace(/\/$/, ""));
+    started ??= (async () => {
+        if (!motoAvailable()) {
+            throw new Error('moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT');
+        }
+        const port = await freePort();
+        child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+        child.unref();
+        process.once("exit", () => child?.kill());
+        const endpoint = `http://127.0.0.1:${port}`;
+        await waitUntilUp(endpoint, 20_000);
+        return endpoint;
+    })();
+    return started;
+}
+
+/** Environment that points every AWS SDK client at moto, with dummy credentials. */
+export function motoEnv(endpoint: string, region = "us-east-1"): NodeJS.ProcessEnv {
+    return {
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_SESSION_TOKEN: "testing",
+    };
+}
+
+/** Client options for an SDK client aimed at moto. */
+export function motoClientConfig(endpoint: string, region = "us-east-1") {
+    return {
+        endpoint,
+        region,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing", sessionToken: "testing" },
+    };
+}
+
+let counter = 0;
+/** A name unique within this test run, valid for SageMaker (letters, digits, hyphens). */
+export function uniqueName(prefix: string): string {
+    counter += 1;
+    return `${prefix}-${process.pid}-${counter}`;
+}
