@@ -69,6 +69,8 @@ const approversSchema = z
     .object({
         emails: z.array(email).default([]),
         principalArns: z.array(iamPrincipalArn).min(1, "at least one approver role ARN"),
+        /** Attach the approver policy to these roles/users; false when they live in another account. */
+        attachPolicy: z.boolean().default(true),
     })
     .strict();
 

@@ -1,0 +1,143 @@
+/**
+ * The model registry of one environment: the model package group the pipeline registers into, an
+ * optional cross-account read-only resource policy, and the two IAM guardrails of the approval gate:
+ *
+ * - `registrarPolicy` (attach to whoever registers versions, i.e. the pipeline role): create versions
+ *   only as PendingManualApproval, never change a status;
+ * - `approverPolicy` (attached to the approver roles/users in this account): set Approved or Rejected
+ *   on this group's versions, and only when the caller is one of the configured approvers.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { attachablePrincipal, modelPackageArnPattern } from "../lib/arns";
+import { approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
+import { currentScope } from "../lib/scope";
+
+export interface ModelRegistryArgs {
+    /** Name of the model package group (1-63 letters, digits, hyphens). */
+    readonly modelPackageGroupName: string;
+    /** Description of the group. Defaults to "Models trained by the <group> pipeline, pending manual approval". */
+    readonly description?: string;
+    /** IAM role/user ARNs that alone may set a version Approved or Rejected. At least one. */
+    readonly approverPrincipalArns: readonly string[];
+    /**
+     * Attach the approver policy to the approver roles/users (they must exist in the deploying account).
+     * Set false when approvers live in another account; attach `approverPolicyArn` there yourself, or give
+     * them an equivalent policy. Defaults to true.
+     */
+    readonly attachApproverPolicy?: boolean;
+    /** AWS accounts that may describe and list this group's versions (read only). Defaults to none: no resource policy. */
+    readonly consumerAccountIds?: readonly string[];
+    /** Tags on every taggable child. Defaults to none. */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+export class ModelRegistry extends pulumi.ComponentResource {
+    /** The model package group. */
+    readonly group: aws.sagemaker.ModelPackageGroup;
+    /** Name of the group, as the pipeline and events use it. */
+    readonly modelPackageGroupName: pulumi.Output<string>;
+    /** ARN of the group (`…:model-package-group/<name>`). */
+    readonly modelPackageGroupArn: pulumi.Output<string>;
+    /** ARN pattern of every version in the group (`…:model-package/<name lower-cased>/*`). */
+    readonly modelPackageArnPattern: pulumi.Output<string>;
+    /** Cross-account read policy; undefined when there is no consumer account. */
+    readonly groupPolicy?: aws.sagemaker.ModelPackageGroupPolicy;
+    /** Managed policy for the identity that registers versions (the pipeline role). */
+    readonly registrarPolicy: aws.iam.Policy;
+    readonly registrarPolicyArn: pulumi.Output<string>;
+    /** Managed policy that lets the approvers approve or reject. */
+    readonly approverPolicy: aws.iam.Policy;
+    readonly approverPolicyArn: pulumi.Output<string>;
+    /** The approver principal ARNs, as configured. */
+    readonly approverPrincipalArns: readonly string[];
+    readonly tags: Readonly<Record<string, string>>;
+
+    constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sagemaker-approval-gate:registry:ModelRegistry", name, {}, opts);
+        const groupName = args.modelPackageGroupName;
+        const tags = { ...(args.tags ?? {}) };
+        const scope = currentScope({ parent: this });
+        this.tags = tags;
+        this.approverPrincipalArns = [...args.approverPrincipalArns];
+
+        this.group = new aws.sagemaker.ModelPackageGroup(
+            `${name}-group`,
+            {
+                modelPackageGroupName: groupName,
+                modelPackageGroupDescription: args.description ?? `Models trained by the ${groupName} pipeline, pending manual approval`,
+                tags,
+            },
+            { parent: this },
+        );
+        this.modelPackageGroupName = this.group.modelPackageGroupName;
+        this.modelPackageGroupArn = this.group.arn;
+        this.modelPackageArnPattern = scope.apply((s) => modelPackageArnPattern(s, groupName));
+
+        const consumers = args.consumerAccountIds ?? [];
+        if (consumers.length > 0) {
+            this.groupPolicy = new aws.sagemaker.ModelPackageGroupPolicy(
+                `${name}-group-policy`,
+                {
+                    modelPackageGroupName: this.group.modelPackageGroupName,
+                    resourcePolicy: scope.apply((s) =>
+                        JSON.stringify(modelPackageGroupResourcePolicy({ scope: s, groupName, consumerAccountIds: consumers })),
+                    ),
+                },
+                { parent: this },
+            );
+        }
+
+        this.registrarPolicy = new aws.iam.Policy(
+            `${name}-registrar-policy`,
+            {
+                description: `Register versions in ${groupName} only as PendingManualApproval; never change their status.`,
+                policy: scope.apply((s) => JSON.stringify(registrarPolicy({ scope: s, groupName }))),
+                tags,
+            },
+            { parent: this },
+        );
+        this.registrarPolicyArn = this.registrarPolicy.arn;
+
+        this.approverPolicy = new aws.iam.Policy(
+            `${name}-approver-policy`,
+            {
+                description: `Approve or reject versions in ${groupName}; only for the configured approvers.`,
+                policy: scope.apply((s) =>
+                    JSON.stringify(approverPolicy({ scope: s, groupName, approverPrincipalArns: args.approverPrincipalArns })),
+                ),
+                tags,
+            },
+            { parent: this },
+        );
+        this.approverPolicyArn = this.approverPolicy.arn;
+
+        if (args.attachApproverPolicy ?? true) {
+            for (const principal of approverAttachments(args.approverPrincipalArns)) {
+                const attachmentName = `${name}-approver-${principal.kind}-${principal.name}`;
+                if (principal.kind === "role") {
+                    new aws.iam.RolePolicyAttachment(attachmentName, { role: principal.name, policyArn: this.approverPolicy.arn }, { parent: this });
+                } else {
+                    new aws.iam.UserPolicyAttachment(attachmentName, { user: principal.name, policyArn: this.approverPolicy.arn }, { parent: this });
+                }
+            }
+        }
+
+        this.registerOutputs({
+            modelPackageGroupName: this.modelPackageGroupName,
+            modelPackageGroupArn: this.modelPackageGroupArn,
+            registrarPolicyArn: this.registrarPolicyArn,
+            approverPolicyArn: this.approverPolicyArn,
+        });
+    }
+}
+
+/** One attachment per distinct role/user (an assumed-role session ARN attaches to its role). */
+export function approverAttachments(principalArns: readonly string[]) {
+    const seen = new Map<string, ReturnType<typeof attachablePrincipal>>();
+    for (const arn of principalArns) {
+        const principal = attachablePrincipal(arn);
+        seen.set(`${principal.kind}/${principal.name}`, principal);
+    }
+    return [...seen.values()];
+}

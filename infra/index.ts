@@ -1,0 +1,44 @@
+/**
+ * The per-environment stack: reads the validated config, composes the components, exports outputs.
+ * Nothing else happens here; logic lives in infra/components, infra/pipeline and infra/lib.
+ */
+import { loadStackConfig } from "./config";
+import { ModelRegistry } from "./components/modelRegistry";
+import { TrainingPipeline } from "./components/trainingPipeline";
+import { resourceName, standardTags } from "./lib/naming";
+
+// Throws a ConfigError naming every bad key before any resource is declared.
+const config = loadStackConfig();
+const env = config.environment;
+const tags = standardTags(env, config.tags);
+
+const registry = new ModelRegistry(resourceName(env, "registry"), {
+    modelPackageGroupName: config.modelPackageGroupName,
+    approverPrincipalArns: config.approvers.principalArns,
+    attachApproverPolicy: config.approvers.attachPolicy,
+    consumerAccountIds: config.consumerAccountIds,
+    tags,
+});
+
+const training = new TrainingPipeline(resourceName(env, "training"), {
+    pipelineName: resourceName(env, "training"),
+    settings: config.pipeline,
+    modelPackageGroupName: registry.modelPackageGroupName,
+    registrarPolicyArn: registry.registrarPolicyArn,
+    tags,
+});
+
+// Components of other issues are added below; they take what they need from `config`, `registry`, `training`, `tags`.
+
+export const environment = env;
+export const production = config.production;
+export const modelPackageGroupName = registry.modelPackageGroupName;
+export const modelPackageGroupArn = registry.modelPackageGroupArn;
+export const approverPolicyArn = registry.approverPolicyArn;
+export const registrarPolicyArn = registry.registrarPolicyArn;
+export const artifactsBucketName = training.bucketName;
+export const artifactsBucketArn = training.bucketArn;
+export const artifactsKmsKeyArn = training.kmsKeyArn;
+export const pipelineName = training.pipelineName;
+export const pipelineArn = training.pipelineArn;
+export const pipelineExecutionRoleArn = training.roleArn;

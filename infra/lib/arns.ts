@@ -1,0 +1,103 @@
+/**
+ * ARNs of this environment's resources, built from plain strings. Pure, so the IAM documents that use
+ * them can be tested without Pulumi. SageMaker lower-cases the group name inside model package ARNs
+ * (`…:model-package/abalone-dev/3`), so every package ARN goes through `modelPackageArnPattern`.
+ */
+
+/** Where an environment lives: the partition, region and account its resources are created in. */
+export interface AwsScope {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+}
+
+function sagemakerArn(scope: AwsScope, resource: string): string {
+    return `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
+}
+
+/** `arn:…:model-package-group/<group>` (the group keeps its case here). */
+export function modelPackageGroupArn(scope: AwsScope, groupName: string): string {
+    return sagemakerArn(scope, `model-package-group/${groupName}`);
+}
+
+/** Every version in the group: `arn:…:model-package/<group lower-cased>/*`. */
+export function modelPackageArnPattern(scope: AwsScope, groupName: string): string {
+    return sagemakerArn(scope, `model-package/${groupName.toLowerCase()}/*`);
+}
+
+/** `arn:…:pipeline/<name lower-cased>` (SageMaker lower-cases pipeline names in ARNs too). */
+export function pipelineArn(scope: AwsScope, pipelineName: string): string {
+    return sagemakerArn(scope, `pipeline/${pipelineName.toLowerCase()}`);
+}
+
+/**
+ * Jobs a SageMaker Pipeline starts are named `pipelines-<execution id>-<step>-<suffix>`; the prefix is
+ * the only part of the name known in advance, so job permissions are scoped to it.
+ */
+export const PIPELINE_JOB_NAME_PREFIX = "pipelines-";
+
+export function processingJobArnPattern(scope: AwsScope): string {
+    return sagemakerArn(scope, `processing-job/${PIPELINE_JOB_NAME_PREFIX}*`);
+}
+
+export function trainingJobArnPattern(scope: AwsScope): string {
+    return sagemakerArn(scope, `training-job/${PIPELINE_JOB_NAME_PREFIX}*`);
+}
+
+/** CloudWatch log groups SageMaker writes processing and training job logs to. */
+export function sagemakerJobLogGroupArns(scope: AwsScope): string[] {
+    const base = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker`;
+    return [`${base}/ProcessingJobs`, `${base}/ProcessingJobs:log-stream:*`, `${base}/TrainingJobs`, `${base}/TrainingJobs:log-stream:*`];
+}
+
+/** `arn:…:s3:::bucket` and `arn:…:s3:::bucket/*`. */
+export function bucketArns(partition: string, bucketName: string): { bucket: string; objects: string } {
+    return { bucket: `arn:${partition}:s3:::${bucketName}`, objects: `arn:${partition}:s3:::${bucketName}/*` };
+}
+
+/** Splits `s3://bucket/key/prefix` into bucket and key (key may be empty). */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+    const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+    if (!match) throw new Error(`Not an S3 URI: ${JSON.stringify(uri)} (expected s3://bucket/key)`);
+    return { bucket: match[1], key: match[2] };
+}
+
+/**
+ * The ECR repository ARN of an image URI such as
+ * `683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1` (registry account and region
+ * come from the URI, not from this environment: built-in images live in AWS-owned accounts).
+ */
+export function ecrRepositoryArn(partition: string, imageUri: string): string {
+    const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?:[:@].*)?$/.exec(imageUri);
+    if (!match) throw new Error(`Not an ECR image URI: ${JSON.stringify(imageUri)} (expected <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)`);
+    const [, account, region, repository] = match;
+    return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+/**
+ * The IAM ARN that `aws:PrincipalArn` carries for a principal. An assumed-role session ARN
+ * (`arn:aws:sts::1:assumed-role/R/session`) is matched by its role ARN (`arn:aws:iam::1:role/R`);
+ * a role with a path keeps it.
+ */
+export function principalArnForCondition(arn: string): string {
+    const assumed = /^arn:([a-z-]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+    if (assumed) return `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`;
+    return arn;
+}
+
+/** A role or user an IAM policy can be attached to, parsed from its ARN. */
+export interface AttachablePrincipal {
+    readonly kind: "role" | "user";
+    readonly accountId: string;
+    /** The name without its path, as RolePolicyAttachment/UserPolicyAttachment expect. */
+    readonly name: string;
+    readonly arn: string;
+}
+
+/** Parses an IAM role/user (or assumed-role session) ARN into what a policy attachment needs. */
+export function attachablePrincipal(arn: string): AttachablePrincipal {
+    const roleArn = principalArnForCondition(arn);
+    const match = /^arn:[a-z-]+:iam::(\d{12}):(role|user)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(roleArn);
+    if (!match) throw new Error(`Not an IAM role or user ARN: ${JSON.stringify(arn)} (expected arn:aws:iam::123456789012:role/name)`);
+    return { kind: match[2] as "role" | "user", accountId: match[1], name: match[3], arn: roleArn };
+}

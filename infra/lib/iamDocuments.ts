@@ -1,0 +1,273 @@
+/**
+ * Every IAM document of the registry and the training pipeline, as pure functions of plain strings.
+ * Tests call them directly; the components call them inside `pulumi.all(...).apply(...)`.
+ *
+ * Rules kept here: no wildcard actions in any Allow; every Allow names this environment's ARNs
+ * (the only exception is `ecr:GetAuthorizationToken`, which IAM defines on `*` only).
+ */
+import {
+    AwsScope,
+    bucketArns,
+    ecrRepositoryArn,
+    modelPackageArnPattern,
+    modelPackageGroupArn,
+    parseS3Uri,
+    principalArnForCondition,
+    processingJobArnPattern,
+    sagemakerJobLogGroupArns,
+    trainingJobArnPattern,
+} from "./arns";
+
+export interface PolicyStatement {
+    readonly Sid: string;
+    readonly Effect: "Allow" | "Deny";
+    readonly Principal?: { readonly AWS?: string[]; readonly Service?: string[] } | "*";
+    readonly Action: string[];
+    readonly Resource?: string[];
+    readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: PolicyStatement[];
+}
+
+/** The only status a pipeline may register a version with. */
+export const PENDING_MANUAL_APPROVAL = "PendingManualApproval";
+/** The statuses an approver may set. */
+export const APPROVER_STATUSES = ["Approved", "Rejected"] as const;
+
+/** Read-only registry actions (the set AWS documents for cross-account model package group policies). */
+export const REGISTRY_READ_ACTIONS = [
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:DescribeModelPackageGroup",
+    "sagemaker:ListModelPackages",
+];
+
+function doc(...statements: PolicyStatement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+function groupResources(scope: AwsScope, groupName: string): string[] {
+    return [modelPackageGroupArn(scope, groupName), modelPackageArnPattern(scope, groupName)];
+}
+
+export interface GroupPolicyInput {
+    readonly scope: AwsScope;
+    readonly groupName: string;
+}
+
+/**
+ * Resource policy of the model package group: the listed consumer accounts may describe and list its
+ * packages, nothing more. Returns undefined when there is no consumer (no policy is attached then).
+ */
+export function modelPackageGroupResourcePolicy(input: GroupPolicyInput & { readonly consumerAccountIds: readonly string[] }): PolicyDocument | undefined {
+    if (input.consumerAccountIds.length === 0) return undefined;
+    const accounts = [...new Set(input.consumerAccountIds)].sort();
+    return doc({
+        Sid: "ConsumerAccountsReadOnly",
+        Effect: "Allow",
+        Principal: { AWS: accounts.map((id) => `arn:${input.scope.partition}:iam::${id}:root`) },
+        Action: REGISTRY_READ_ACTIONS,
+        Resource: groupResources(input.scope, input.groupName),
+    });
+}
+
+/**
+ * Guardrail for the identity that registers versions (the pipeline's execution role): it may create
+ * packages in this group only as PendingManualApproval, and it may never change a package's status.
+ * The Denies hold even if someone later attaches a broad policy (e.g. AmazonSageMakerFullAccess) to the role.
+ */
+export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
+    const packages = modelPackageArnPattern(input.scope, input.groupName);
+    return doc(
+        {
+            Sid: "RegisterOnlyAsPendingManualApproval",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateModelPackage"],
+            Resource: groupResources(input.scope, input.groupName),
+            Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": PENDING_MANUAL_APPROVAL } },
+        },
+        {
+            Sid: "ReadThisRegistry",
+            Effect: "Allow",
+            Action: REGISTRY_READ_ACTIONS,
+            Resource: groupResources(input.scope, input.groupName),
+        },
+        {
+            // StringNotEquals also matches a request without the key, so an omitted status is denied too.
+            Sid: "DenySelfApprovalAtRegistration",
+            Effect: "Deny",
+            Action: ["sagemaker:CreateModelPackage"],
+            Resource: groupResources(input.scope, input.groupName),
+            Condition: { StringNotEquals: { "sagemaker:ModelApprovalStatus": PENDING_MANUAL_APPROVAL } },
+        },
+        {
+            Sid: "DenyStatusChanges",
+            Effect: "Deny",
+            Action: ["sagemaker:UpdateModelPackage"],
+            Resource: [packages],
+        },
+    );
+}
+
+/**
+ * The approvers' policy: set Approved or Rejected on this group's versions, and read the registry.
+ * The Allow also requires `aws:PrincipalArn` to be one of the configured approvers, so the policy grants
+ * nothing if it is ever attached to anyone else (e.g. a same-named role in another account).
+ */
+export function approverPolicy(input: GroupPolicyInput & { readonly approverPrincipalArns: readonly string[] }): PolicyDocument {
+    if (input.approverPrincipalArns.length === 0) throw new Error("approverPolicy: at least one approver principal ARN is required");
+    const principals = [...new Set(input.approverPrincipalArns.map(principalArnForCondition))].sort();
+    return doc(
+        {
+            Sid: "ApproveOrRejectThisGroupsVersions",
+            Effect: "Allow",
+            Action: ["sagemaker:UpdateModelPackage"],
+            Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+            Condition: {
+                StringEquals: { "sagemaker:ModelApprovalStatus": [...APPROVER_STATUSES] },
+                ArnEquals: { "aws:PrincipalArn": principals },
+            },
+        },
+        {
+            Sid: "ReadThisRegistry",
+            Effect: "Allow",
+            Action: REGISTRY_READ_ACTIONS,
+            Resource: groupResources(input.scope, input.groupName),
+            Condition: { ArnEquals: { "aws:PrincipalArn": principals } },
+        },
+    );
+}
+
+/** Trust policy: only SageMaker (in this account) assumes the pipeline execution role. */
+export function sagemakerAssumeRolePolicy(scope: AwsScope): PolicyDocument {
+    return doc({
+        Sid: "SageMakerAssumesRole",
+        Effect: "Allow",
+        Principal: { Service: ["sagemaker.amazonaws.com"] },
+        Action: ["sts:AssumeRole"],
+        Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+    });
+}
+
+export interface PipelineRolePolicyInput {
+    readonly scope: AwsScope;
+    /** The role itself: it passes only itself to SageMaker. */
+    readonly roleArn: string;
+    readonly artifactsBucketName: string;
+    /** The CMK that encrypts the artifacts bucket; omit when the bucket uses S3-managed keys. */
+    readonly kmsKeyArn?: string;
+    /** Raw data the preprocess step reads (s3://bucket/key or prefix). */
+    readonly inputDataS3Uri: string;
+    /** Every image the jobs and the registered model use. */
+    readonly imageUris: readonly string[];
+}
+
+/**
+ * The pipeline execution role's own permissions: its bucket, its input data, the processing and
+ * training jobs a pipeline starts, their logs, pulling its images and passing itself to SageMaker.
+ * Registry permissions come from `registrarPolicy`, attached next to this one.
+ */
+export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): PolicyDocument {
+    const { scope } = input;
+    const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
+    const data = parseS3Uri(input.inputDataS3Uri);
+    const dataBucket = bucketArns(scope.partition, data.bucket);
+    // The input is an S3 prefix (a single file is the prefix of itself), so scope to that prefix.
+    const dataObjects = `${dataBucket.bucket}/${data.key}*`;
+    const repositories = [...new Set(input.imageUris.map((uri) => ecrRepositoryArn(scope.partition, uri)))].sort();
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "RunPipelineJobs",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:AddTags",
+                "sagemaker:CreateProcessingJob",
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:StopProcessingJob",
+                "sagemaker:StopTrainingJob",
+            ],
+            Resource: [processingJobArnPattern(scope), trainingJobArnPattern(scope)],
+        },
+        {
+            Sid: "PassOnlyItselfToSageMaker",
+            Effect: "Allow",
+            Action: ["iam:PassRole"],
+            Resource: [input.roleArn],
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+        {
+            Sid: "ArtifactsBucketList",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+            Resource: [artifacts.bucket],
+        },
+        {
+            Sid: "ArtifactsBucketObjects",
+            Effect: "Allow",
+            Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            Resource: [artifacts.objects],
+        },
+        {
+            Sid: "ReadInputData",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [dataObjects],
+        },
+        {
+            Sid: "ListInputData",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+            Resource: [dataBucket.bucket],
+        },
+        {
+            Sid: "JobLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            Resource: sagemakerJobLogGroupArns(scope),
+        },
+        {
+            Sid: "PullImages",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Resource: repositories,
+        },
+        {
+            // IAM defines GetAuthorizationToken on "*" only; it grants no image access by itself.
+            Sid: "EcrAuthorizationToken",
+            Effect: "Allow",
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: ["*"],
+        },
+    ];
+    if (input.kmsKeyArn) {
+        statements.push({
+            Sid: "UseArtifactsKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+            Resource: [input.kmsKeyArn],
+        });
+    }
+    return doc(...statements);
+}
+
+/** Bucket policy: refuse every request that does not use TLS. A wildcard action is right in a Deny. */
+export function tlsOnlyBucketPolicy(partition: string, bucketName: string): PolicyDocument {
+    const arns = bucketArns(partition, bucketName);
+    return doc({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:*"],
+        Resource: [arns.bucket, arns.objects],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+}
+
+/** Actions containing a wildcard in Allow statements: the least-privilege check tests and reviews use. */
+export function wildcardAllowActions(document: PolicyDocument): string[] {
+    return document.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action.filter((a) => a.includes("*")));
+}

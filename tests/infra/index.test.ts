@@ -1,0 +1,136 @@
+/**
+ * The whole program under Pulumi mocks, once per example stack (Pulumi.dev.yaml, Pulumi.prod.yaml):
+ * each environment declares its registry, pipeline, bucket and roles with names that carry it, and a
+ * bad config stops the program before any resource is declared.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ProgramRun, runProgramUnderMocks, stackConfigFromYaml } from "../../cli/lib/programUnderMocks";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+export function exampleStackConfig(stack: string): Record<string, unknown> {
+    return stackConfigFromYaml(YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")));
+}
+
+const T = {
+    group: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+    pipeline: "aws:sagemaker/pipeline:Pipeline",
+    bucket: "aws:s3/bucket:Bucket",
+    role: "aws:iam/role:Role",
+    policy: "aws:iam/policy:Policy",
+    registry: "sagemaker-approval-gate:registry:ModelRegistry",
+    training: "sagemaker-approval-gate:pipeline:TrainingPipeline",
+};
+
+for (const stack of ["dev", "prod"]) {
+    describe(`infra/index.ts under mocks: stack ${stack}`, () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgramUnderMocks({ stack, config: exampleStackConfig(stack) });
+        });
+
+        it("declares one registry and one training pipeline component", () => {
+            assert.strictEqual(run.recorder.ofType(T.registry).length, 1);
+            assert.strictEqual(run.recorder.ofType(T.training).length, 1);
+        });
+
+        it("declares a model package group, a pipeline, a bucket, an execution role and the guardrail policies", () => {
+            const [group] = run.recorder.ofType(T.group);
+            assert.strictEqual(group.inputs.modelPackageGroupName, `abalone-${stack}`);
+            const [pipeline] = run.recorder.ofType(T.pipeline);
+            assert.strictEqual(pipeline.inputs.pipelineName, `sagemaker-approval-gate-${stack}-training`);
+            const [bucket] = run.recorder.ofType(T.bucket);
+            assert.strictEqual(bucket.inputs.bucket, `sagemaker-approval-gate-${stack}-training-123456789012`);
+            const roles = run.recorder.ofType(T.role);
+            assert.deepStrictEqual(roles.map((r) => r.inputs.name), [`sagemaker-approval-gate-${stack}-training-execution`]);
+            assert.deepStrictEqual(
+                run.recorder.ofType(T.policy).map((p) => p.name).sort(),
+                [`sagemaker-approval-gate-${stack}-registry-approver-policy`, `sagemaker-approval-gate-${stack}-registry-registrar-policy`],
+            );
+        });
+
+        it("names every resource after its environment", () => {
+            const foreign = run.recorder.resources.filter((r) => !r.name.startsWith(`sagemaker-approval-gate-${stack}-`));
+            assert.deepStrictEqual(foreign.map((r) => `${r.type} ${r.name}`), []);
+        });
+
+        it("tags every taggable resource with project and environment", () => {
+            const taggable = run.recorder.resources.filter((r) => r.custom && "tags" in r.inputs);
+            assert.ok(taggable.length >= 6, `only ${taggable.length} taggable resources`);
+            for (const r of taggable) {
+                assert.strictEqual(r.inputs.tags.environment, stack, r.name);
+                assert.strictEqual(r.inputs.tags.project, "sagemaker-approval-gate", r.name);
+            }
+        });
+
+        it("exports what the other components and the CLI need", () => {
+            const o = run.outputs;
+            assert.strictEqual(o.environment, stack);
+            assert.strictEqual(o.production, stack === "prod");
+            assert.strictEqual(o.modelPackageGroupName, `abalone-${stack}`);
+            assert.strictEqual(o.modelPackageGroupArn, run.recorder.ofType(T.group)[0].state.arn);
+            assert.match(String(o.modelPackageGroupArn), /^arn:aws:sagemaker:us-east-1:123456789012:model-package-group\//);
+            assert.strictEqual(o.artifactsBucketName, `sagemaker-approval-gate-${stack}-training-123456789012`);
+            assert.match(String(o.artifactsKmsKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+            assert.strictEqual(o.pipelineName, `sagemaker-approval-gate-${stack}-training`);
+            assert.match(String(o.pipelineArn), /^arn:aws:sagemaker:us-east-1:123456789012:pipeline\//);
+            assert.match(String(o.pipelineExecutionRoleArn), /^arn:aws:iam::123456789012:role\//);
+            assert.match(String(o.approverPolicyArn), /^arn:aws:iam::123456789012:policy\//);
+        });
+    });
+}
+
+describe("infra/index.ts: the two environments differ where their config differs", () => {
+    it("prod shares its registry with the consumer account, dev does not", async () => {
+        const dev = await runProgramUnderMocks({ stack: "dev", config: exampleStackConfig("dev") });
+        const prod = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+        const type = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
+        assert.strictEqual(dev.recorder.ofType(type).length, 0);
+        const [policy] = prod.recorder.ofType(type);
+        assert.deepStrictEqual(JSON.parse(policy.inputs.resourcePolicy).Statement[0].Principal, { AWS: ["arn:aws:iam::333333333333:root"] });
+        const thresholds = [dev, prod].map((r) => JSON.parse(r.recorder.ofType(T.pipeline)[0].inputs.pipelineDefinition).Parameters.find((p: any) => p.Name === "MetricThreshold").DefaultValue);
+        assert.deepStrictEqual(thresholds, [6.0, 4.5]);
+    });
+});
+
+describe("infra/index.ts: a bad config stops the program before any resource is declared", () => {
+    it("rejects a missing approver list and declares nothing", async () => {
+        const config = exampleStackConfig("dev");
+        delete config["sagemaker-approval-gate:approvers"];
+        let recorderSeen: ProgramRun | undefined;
+        await assert.rejects(
+            async () => {
+                recorderSeen = await runProgramUnderMocks({ stack: "dev", config });
+            },
+            (err: Error) => {
+                assert.strictEqual(err.name, "ConfigError");
+                assert.match(err.message, /sagemaker-approval-gate:approvers: got nothing \(the key is not set\)/);
+                return true;
+            },
+        );
+        assert.strictEqual(recorderSeen, undefined);
+    });
+
+    it("rejects an unknown comparison and records no resource", async () => {
+        const config = exampleStackConfig("dev");
+        const pipeline = JSON.parse(JSON.stringify(config["sagemaker-approval-gate:pipeline"]));
+        pipeline.metric.comparison = "AtMost";
+        config["sagemaker-approval-gate:pipeline"] = pipeline;
+        const { ResourceRecorder } = await import("../../cli/lib/programUnderMocks");
+        const before = ResourceRecorder.prototype.newResource;
+        let declared = 0;
+        ResourceRecorder.prototype.newResource = function (this: any, args: any) {
+            declared++;
+            return before.call(this, args);
+        };
+        try {
+            await assert.rejects(runProgramUnderMocks({ stack: "dev", config }), /pipeline\.metric\.comparison: got "AtMost"/);
+        } finally {
+            ResourceRecorder.prototype.newResource = before;
+        }
+        assert.strictEqual(declared, 0);
+    });
+});
