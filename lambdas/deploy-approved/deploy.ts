@@ -1,0 +1,386 @@
+/**
+ * The deploy logic: deploy exactly the version named in an Approved event, roll back when the live
+ * version is Rejected. Clients are injected; the handler (index.ts) only wires them.
+ *
+ * Order on purpose: nothing is created before the shared approval rule has re-read the package
+ * (events can be stale, replayed or forged), and the ledger is written only with a condition on what
+ * was read, so a duplicate or concurrent event cannot deploy twice.
+ */
+import {
+    CreateEndpointCommand,
+    CreateEndpointConfigCommand,
+    CreateModelCommand,
+    DescribeEndpointCommand,
+    UpdateEndpointCommand,
+    type DescribeEndpointCommandOutput,
+    type DescribeModelPackageCommandOutput,
+    type SageMakerClient,
+    type Tag,
+} from "@aws-sdk/client-sagemaker";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { checkModelPackageApproval, describeVerdict, type ApprovalVerdict, type DescribeModelPackageSender } from "../../policies/lib/approvalRule";
+import { MalformedEventError, RetryableError } from "../shared/errors";
+import { approverOf, parseModelPackageEvent, type ModelPackageEvent } from "../shared/events";
+import {
+    currentDeployment,
+    LedgerConflictError,
+    listDeployments,
+    recordDeployment,
+    recordOutcome,
+    rollbackCandidates,
+    type DeploymentRecord,
+} from "../shared/ledger";
+import { metricLine, type Logger } from "../shared/log";
+import { deploymentResourceName } from "../shared/names";
+import type { Publisher } from "../shared/publish";
+
+/** Everything the function is configured with (env vars, read once by index.ts). */
+export interface DeploySettings {
+    readonly environment: string;
+    /** The one group this environment deploys from. */
+    readonly groupName: string;
+    /** The account whose registry it deploys from (the function's own). */
+    readonly registryAccountId?: string;
+    readonly endpointName: string;
+    /** `sagemaker-approval-gate-<env>`: models and endpoint configs are created under it. */
+    readonly resourcePrefix: string;
+    readonly ledgerTableName: string;
+    readonly modelExecutionRoleArn: string;
+    readonly instanceType: string;
+    readonly initialInstanceCount: number;
+    /** CloudWatch alarms that roll a blue/green update back: the stack's own plus endpoint.rollbackAlarmNames. */
+    readonly rollbackAlarmNames: readonly string[];
+    readonly terminationWaitSeconds: number;
+}
+
+export interface DeployDeps {
+    readonly sagemaker: Pick<SageMakerClient, "send">;
+    readonly dynamodb: DynamoDBClient;
+    readonly publisher: Publisher;
+    readonly logger: Logger;
+    readonly now: () => Date;
+}
+
+export type DeployResult =
+    | { readonly outcome: "deployed" | "rolled-back"; readonly record: DeploymentRecord }
+    | { readonly outcome: "refused" | "no-rollback-target" | "already-live" | "not-live" | "ignored"; readonly reason: string };
+
+/** SageMaker endpoint states in which an update must wait: retry later. */
+export const BUSY_ENDPOINT_STATES = ["Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"] as const;
+export const VARIANT_NAME = "AllTraffic";
+export const PACKAGE_ARN_TAG = "sagemaker-approval-gate:model-package-arn";
+
+/** Lookup failures worth retrying (throttling, timeouts); everything else is final. */
+export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
+    return !verdict.approved && !verdict.verified && /throttled|timed out/.test(verdict.reason);
+}
+
+/** Entry point for one EventBridge event. Throws only RetryableError (and unexpected AWS errors) so Lambda retries. */
+export async function handleModelPackageEvent(event: unknown, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
+    let parsed: ModelPackageEvent;
+    try {
+        parsed = parseModelPackageEvent(event);
+    } catch (error) {
+        if (!(error instanceof MalformedEventError)) throw error;
+        deps.logger.log("error", error.message, { field: error.field, eventId: (event as { id?: unknown } | null)?.id });
+        await deps.publisher.publish(`[${settings.environment}] Ignored a malformed approval event`, `${error.message}\n\nEvent:\n${JSON.stringify(event, null, 2)}`);
+        return { outcome: "ignored", reason: error.message };
+    }
+    if (parsed.groupName.toLowerCase() !== settings.groupName.toLowerCase()) {
+        const reason = `the event is about group "${parsed.groupName}", but this environment (${settings.environment}) deploys only from "${settings.groupName}"`;
+        return refuse(parsed, reason, settings, deps);
+    }
+    switch (parsed.approvalStatus) {
+        case "Approved":
+            return deployApproved(parsed, settings, deps);
+        case "Rejected":
+            return rollBackRejected(parsed, settings, deps);
+        default:
+            deps.logger.log("info", `ignored: ${parsed.packageArn} is ${parsed.approvalStatus}; this function acts on Approved and Rejected only`, { eventId: parsed.eventId });
+            return { outcome: "ignored", reason: `status ${parsed.approvalStatus}` };
+    }
+}
+
+/** Runs the shared approval rule once and keeps the DescribeModelPackage answer (who approved, metrics). */
+async function judge(
+    arn: string,
+    settings: DeploySettings,
+    deps: DeployDeps,
+): Promise<{ verdict: ApprovalVerdict; description?: DescribeModelPackageCommandOutput }> {
+    let description: DescribeModelPackageCommandOutput | undefined;
+    const capturing: DescribeModelPackageSender = {
+        send: async (command, options) => {
+            description = await deps.sagemaker.send(command, options);
+            return description;
+        },
+    };
+    const verdict = await checkModelPackageApproval(capturing, arn, {
+        allowedGroups: [settings.groupName],
+        allowedAccounts: settings.registryAccountId ? [settings.registryAccountId] : [],
+    });
+    return { verdict, description };
+}
+
+async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
+    const { verdict, description } = await judge(evt.packageArn, settings, deps);
+    if (!verdict.approved) {
+        if (isTransientRefusal(verdict)) throw new RetryableError(describeVerdict(verdict));
+        return refuse(evt, describeVerdict(verdict), settings, deps);
+    }
+    const current = await currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName);
+    if (current && current.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) {
+        const reason = `${evt.packageArn} is already live on ${settings.endpointName} (event ${current.eventId}); duplicate event ${evt.eventId} ignored`;
+        deps.logger.log("info", reason, { eventId: evt.eventId });
+        return { outcome: "already-live", reason };
+    }
+    const record = await rollOut(
+        {
+            kind: "deploy",
+            outcome: "deployed",
+            packageArn: evt.packageArn,
+            version: evt.version,
+            groupName: verdict.groupName,
+            eventId: evt.eventId,
+            reason: verdict.reason,
+            approvedBy: approverOf(description?.LastModifiedBy) ?? evt.lastModifiedBy,
+            approvalDescription: description?.ApprovalDescription ?? evt.approvalDescription,
+            metricsS3Uri: description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? evt.metricsS3Uri,
+        },
+        current,
+        settings,
+        deps,
+    );
+    await deps.publisher.publish(
+        `[${settings.environment}] Deploying ${evt.groupName} v${evt.version} to ${settings.endpointName}`,
+        [
+            `Deployment started: ${evt.groupName} version ${evt.version} → endpoint ${settings.endpointName} (${settings.environment}).`,
+            `Package: ${evt.packageArn}`,
+            `Approved by: ${record.approvedBy ?? "not reported by SageMaker"}${record.approvalDescription ? ` — "${record.approvalDescription}"` : ""}`,
+            `Replaces: ${describeReplaced(record)}`,
+            `Endpoint config: ${record.endpointConfigName} (blue/green; rolls back automatically on alarms ${settings.rollbackAlarmNames.join(", ") || "none"})`,
+            `Event: ${evt.eventId}`,
+        ].join("\n"),
+    );
+    return { outcome: "deployed", record };
+}
+
+async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
+    // A Rejected event is trusted only if the package really is Rejected now (not stale, not forged).
+    const { verdict } = await judge(evt.packageArn, settings, deps);
+    if (verdict.approved) {
+        const reason = `the event says ${evt.packageArn} was Rejected, but it is Approved now (a stale or forged event); nothing rolled back`;
+        deps.logger.log("warn", reason, { eventId: evt.eventId });
+        return { outcome: "ignored", reason };
+    }
+    if (!verdict.verified) {
+        if (isTransientRefusal(verdict)) throw new RetryableError(describeVerdict(verdict));
+        return refuse(evt, `cannot confirm the rejection, so nothing was rolled back: ${verdict.reason}`, settings, deps);
+    }
+    if (verdict.status !== "Rejected") {
+        const reason = `the event says Rejected but ${evt.packageArn} is ${verdict.status} now; nothing rolled back`;
+        deps.logger.log("warn", reason, { eventId: evt.eventId });
+        return { outcome: "ignored", reason };
+    }
+    const current = await currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName);
+    if (!current || current.packageArn.toLowerCase() !== evt.packageArn.toLowerCase()) {
+        const reason = `${evt.packageArn} was rejected but is not live on ${settings.endpointName} (live: ${current?.packageArn ?? "nothing"}); nothing to roll back`;
+        deps.logger.log("info", reason, { eventId: evt.eventId });
+        return { outcome: "not-live", reason };
+    }
+    const history = await listDeployments(deps.dynamodb, settings.ledgerTableName, settings.endpointName, 50);
+    const skipped: string[] = [];
+    for (const candidate of rollbackCandidates(history, evt.packageArn)) {
+        const check = await judge(candidate.packageArn, settings, deps);
+        if (!check.verdict.approved) {
+            skipped.push(describeVerdict(check.verdict));
+            continue;
+        }
+        const record = await rollOut(
+            {
+                kind: "rollback",
+                outcome: "rolled-back",
+                packageArn: candidate.packageArn,
+                version: check.verdict.version ?? candidate.version,
+                groupName: check.verdict.groupName,
+                eventId: evt.eventId,
+                reason: `rollback: ${evt.groupName} v${evt.version} was rejected${evt.approvalDescription ? ` ("${evt.approvalDescription}")` : ""}`,
+                approvedBy: approverOf(check.description?.LastModifiedBy) ?? candidate.approvedBy,
+                approvalDescription: check.description?.ApprovalDescription ?? candidate.approvalDescription,
+                metricsS3Uri: check.description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? candidate.metricsS3Uri,
+            },
+            current,
+            settings,
+            deps,
+        );
+        await deps.publisher.publish(
+            `[${settings.environment}] Rolled back ${settings.endpointName} to v${record.version}`,
+            [
+                `The live version ${evt.groupName} v${evt.version} was rejected; ${settings.endpointName} is rolling back (blue/green) to version ${record.version}.`,
+                `Rejected: ${evt.packageArn}`,
+                `Rolled back to: ${record.packageArn} (re-checked: Approved)`,
+                skipped.length ? `Skipped, not deployable: \n  ${skipped.join("\n  ")}` : undefined,
+                `Endpoint config: ${record.endpointConfigName}`,
+                `Event: ${evt.eventId}`,
+            ].filter((line) => line !== undefined).join("\n"),
+        );
+        return { outcome: "rolled-back", record };
+    }
+    const reason =
+        `NO ROLLBACK TARGET: the live version ${evt.packageArn} on ${settings.endpointName} was rejected, and the ledger has no earlier version that is still Approved` +
+        `${skipped.length ? ` (not deployable: ${skipped.join("; ")})` : ""}. The rejected version is STILL SERVING. ` +
+        `Fix: approve a good version (npm run approvals -- approve <group>/<version> --env ${settings.environment} --comment "<why>") or delete the endpoint.`;
+    deps.logger.log("error", reason, { eventId: evt.eventId });
+    console.log(metricLine("NoRollbackTarget", settings.environment));
+    await recordOutcome(deps.dynamodb, settings.ledgerTableName, {
+        endpointName: settings.endpointName,
+        packageArn: evt.packageArn,
+        groupName: evt.groupName,
+        version: evt.version,
+        deployedAt: deps.now().toISOString(),
+        eventId: evt.eventId,
+        kind: "rollback",
+        outcome: "no-rollback-target",
+        reason,
+    });
+    await deps.publisher.publish(`[${settings.environment}] ACTION NEEDED: rejected v${evt.version} is live and there is no version to roll back to`, reason);
+    return { outcome: "no-rollback-target", reason };
+}
+
+type Intent = Omit<DeploymentRecord, "endpointName" | "deployedAt" | "endpointConfigName" | "modelName" | "replaced">;
+
+/**
+ * Creates the model and endpoint config for `intent.packageArn` and starts the endpoint deployment,
+ * then records it. Safe to re-run for the same event: names are derived from package + event, an
+ * "already exists" is accepted, and an endpoint already on our config is not updated again.
+ */
+async function rollOut(intent: Intent, current: DeploymentRecord | undefined, settings: DeploySettings, deps: DeployDeps): Promise<DeploymentRecord> {
+    const endpoint = await describeEndpoint(deps, settings.endpointName);
+    if (endpoint && (BUSY_ENDPOINT_STATES as readonly string[]).includes(endpoint.EndpointStatus ?? "")) {
+        throw new RetryableError(`endpoint ${settings.endpointName} is ${endpoint.EndpointStatus}; one deployment at a time, retrying later`);
+    }
+    if (endpoint && endpoint.EndpointStatus !== "InService") {
+        throw new RetryableError(
+            `endpoint ${settings.endpointName} is ${endpoint.EndpointStatus} (${endpoint.FailureReason ?? "no reason given"}); it cannot be updated. ` +
+                `Fix: aws sagemaker delete-endpoint --endpoint-name ${settings.endpointName}, then redrive this event from the DLQ`,
+        );
+    }
+    const name = deploymentResourceName(settings.resourcePrefix, intent.version ?? 0, intent.packageArn, intent.eventId);
+    const tags: Tag[] = [
+        { Key: PACKAGE_ARN_TAG, Value: intent.packageArn },
+        { Key: "sagemaker-approval-gate:event-id", Value: intent.eventId },
+        { Key: "project", Value: "sagemaker-approval-gate" },
+        { Key: "environment", Value: settings.environment },
+    ];
+    if (endpoint?.EndpointConfigName !== name) {
+        await ignoreAlreadyExists(() =>
+            deps.sagemaker.send(
+                new CreateModelCommand({
+                    ModelName: name,
+                    ExecutionRoleArn: settings.modelExecutionRoleArn,
+                    // The package, never its image or model data URL: SageMaker resolves both from the approved version.
+                    PrimaryContainer: { ModelPackageName: intent.packageArn },
+                    Tags: tags,
+                }),
+            ),
+        );
+        await ignoreAlreadyExists(() =>
+            deps.sagemaker.send(
+                new CreateEndpointConfigCommand({
+                    EndpointConfigName: name,
+                    ProductionVariants: [
+                        { VariantName: VARIANT_NAME, ModelName: name, InstanceType: settings.instanceType as never, InitialInstanceCount: settings.initialInstanceCount },
+                    ],
+                    Tags: tags,
+                }),
+            ),
+        );
+        if (!endpoint) {
+            await deps.sagemaker.send(new CreateEndpointCommand({ EndpointName: settings.endpointName, EndpointConfigName: name, Tags: tags.slice(2) }));
+        } else {
+            try {
+                await deps.sagemaker.send(
+                    new UpdateEndpointCommand({ EndpointName: settings.endpointName, EndpointConfigName: name, DeploymentConfig: deploymentConfig(settings) }),
+                );
+            } catch (error) {
+                if (/in-progress|cannot update|is (updating|creating)/i.test((error as Error).message ?? "")) {
+                    throw new RetryableError(`endpoint ${settings.endpointName} became busy: ${(error as Error).message}`);
+                }
+                throw error;
+            }
+        }
+    }
+    const record: DeploymentRecord = {
+        ...intent,
+        endpointName: settings.endpointName,
+        endpointConfigName: name,
+        modelName: name,
+        deployedAt: deps.now().toISOString(),
+        replaced: current || endpoint?.EndpointConfigName
+            ? { packageArn: current?.packageArn, version: current?.version, endpointConfigName: endpoint?.EndpointConfigName ?? current?.endpointConfigName }
+            : undefined,
+    };
+    try {
+        await recordDeployment(deps.dynamodb, settings.ledgerTableName, record, current?.eventId);
+    } catch (error) {
+        if (error instanceof LedgerConflictError) throw new RetryableError(error.message);
+        throw error;
+    }
+    return record;
+}
+
+/** Blue/green, all at once, baked behind the rollback alarms for terminationWaitSeconds. Pure. */
+export function deploymentConfig(settings: Pick<DeploySettings, "rollbackAlarmNames" | "terminationWaitSeconds">) {
+    return {
+        BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE" as const, WaitIntervalInSeconds: 0 },
+            TerminationWaitInSeconds: settings.terminationWaitSeconds,
+        },
+        AutoRollbackConfiguration: settings.rollbackAlarmNames.length
+            ? { Alarms: settings.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) }
+            : undefined,
+    };
+}
+
+async function describeEndpoint(deps: DeployDeps, endpointName: string): Promise<DescribeEndpointCommandOutput | undefined> {
+    try {
+        return await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+    } catch (error) {
+        if ((error as Error).name === "ValidationException" && /could not find|does not exist|not found/i.test((error as Error).message)) return undefined;
+        throw error;
+    }
+}
+
+async function ignoreAlreadyExists(create: () => Promise<unknown>): Promise<void> {
+    try {
+        await create();
+    } catch (error) {
+        if (/already exist/i.test((error as Error).message ?? "")) return;
+        throw error;
+    }
+}
+
+function describeReplaced(record: DeploymentRecord): string {
+    if (!record.replaced) return "nothing (new endpoint)";
+    const version = record.replaced.version !== undefined ? `v${record.replaced.version} ` : "";
+    return `${version}${record.replaced.packageArn ?? ""} (config ${record.replaced.endpointConfigName ?? "unknown"})`.trim();
+}
+
+async function refuse(evt: ModelPackageEvent, reason: string, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
+    deps.logger.log("warn", `refused: ${reason}`, { eventId: evt.eventId, packageArn: evt.packageArn });
+    await recordOutcome(deps.dynamodb, settings.ledgerTableName, {
+        endpointName: settings.endpointName,
+        packageArn: evt.packageArn,
+        groupName: evt.groupName,
+        version: evt.version,
+        deployedAt: deps.now().toISOString(),
+        eventId: evt.eventId,
+        kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
+        outcome: "refused",
+        reason,
+    });
+    await deps.publisher.publish(
+        `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}`,
+        `Nothing was deployed to ${settings.endpointName}.\nWhy: ${reason}\nPackage: ${evt.packageArn}\nEvent: ${evt.eventId}`,
+    );
+    return { outcome: "refused", reason };
+}

@@ -1,0 +1,87 @@
+/**
+ * notify-approver logic: one message per version and state. Clients are injected.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { MalformedEventError } from "../shared/errors";
+import { parseModelPackageEvent, type ModelPackageEvent } from "../shared/events";
+import { claimNotification, currentDeployment, releaseNotification } from "../shared/ledger";
+import type { Logger } from "../shared/log";
+import type { Publisher } from "../shared/publish";
+import type { ReportReader } from "../shared/reports";
+import { approvalMessage, parseReport, type LiveVersion, type MetricsResult } from "./message";
+
+export interface NotifySettings {
+    readonly environment: string;
+    readonly groupName: string;
+    readonly endpointName: string;
+    readonly ledgerTableName: string;
+}
+
+export interface NotifyDeps {
+    readonly dynamodb: DynamoDBClient;
+    readonly reports: ReportReader;
+    readonly publisher: Publisher;
+    readonly logger: Logger;
+    readonly now: () => Date;
+}
+
+export type NotifyResult =
+    | { readonly outcome: "notified"; readonly subject: string; readonly body: string }
+    | { readonly outcome: "duplicate" | "ignored"; readonly reason: string };
+
+async function readMetrics(reports: ReportReader, s3Uri: string | undefined): Promise<MetricsResult> {
+    if (!s3Uri) return { error: "the version has no ModelMetrics.ModelQuality.Statistics.S3Uri" };
+    try {
+        return parseReport(await reports.read(s3Uri), s3Uri);
+    } catch (error) {
+        const e = error as Error;
+        return { error: `the report at ${s3Uri} could not be read (${e.name}: ${e.message})`, s3Uri };
+    }
+}
+
+export async function handlePendingEvent(event: unknown, settings: NotifySettings, deps: NotifyDeps): Promise<NotifyResult> {
+    let evt: ModelPackageEvent;
+    try {
+        evt = parseModelPackageEvent(event);
+    } catch (error) {
+        if (!(error instanceof MalformedEventError)) throw error;
+        deps.logger.log("error", error.message, { field: error.field, eventId: (event as { id?: unknown } | null)?.id });
+        await deps.publisher.publish(`[${settings.environment}] Ignored a malformed model package event`, `${error.message}\n\nEvent:\n${JSON.stringify(event, null, 2)}`);
+        return { outcome: "ignored", reason: error.message };
+    }
+    if (evt.groupName.toLowerCase() !== settings.groupName.toLowerCase()) {
+        const reason = `group "${evt.groupName}" is not this environment's group "${settings.groupName}"`;
+        deps.logger.log("warn", `ignored: ${reason}`, { eventId: evt.eventId });
+        return { outcome: "ignored", reason };
+    }
+    if (evt.approvalStatus !== "PendingManualApproval" || evt.packageStatus !== "Completed") {
+        const reason = `${evt.packageArn} is ${evt.approvalStatus}/${evt.packageStatus}; approvers are asked only about PendingManualApproval/Completed versions`;
+        deps.logger.log("info", `ignored: ${reason}`, { eventId: evt.eventId });
+        return { outcome: "ignored", reason };
+    }
+    const claimed = await claimNotification(
+        deps.dynamodb, settings.ledgerTableName, evt.packageArn, evt.approvalStatus, evt.packageStatus, evt.eventId, deps.now().toISOString(),
+    );
+    if (!claimed) {
+        const reason = `approvers were already notified about ${evt.packageArn} in state ${evt.approvalStatus}/${evt.packageStatus}`;
+        deps.logger.log("info", `duplicate: ${reason}`, { eventId: evt.eventId });
+        return { outcome: "duplicate", reason };
+    }
+    try {
+        const [metrics, current] = await Promise.all([
+            readMetrics(deps.reports, evt.metricsS3Uri),
+            currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
+        ]);
+        const live: LiveVersion | undefined = current
+            ? { packageArn: current.packageArn, version: current.version, metrics: current.metricsS3Uri ? await readMetrics(deps.reports, current.metricsS3Uri) : undefined }
+            : undefined;
+        const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live });
+        await deps.publisher.publish(subject, body);
+        deps.logger.log("info", `notified approvers about ${evt.packageArn}`, { eventId: evt.eventId });
+        return { outcome: "notified", subject, body };
+    } catch (error) {
+        // Give the claim back so Lambda's retry can notify: no notification is lost silently.
+        await releaseNotification(deps.dynamodb, settings.ledgerTableName, evt.packageArn, evt.approvalStatus, evt.packageStatus);
+        throw error;
+    }
+}
