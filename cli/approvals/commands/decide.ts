@@ -1,0 +1,98 @@
+/** `approvals approve|reject <version> --comment "…"`: the decision, with separation of duties. */
+import { UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import { printJson, renderFields, type CommonOptions, type Deps } from "../context";
+import { CliError, EXIT, toCliError } from "../errors";
+import { checkDecision, describePackage, registrarOf, shortName, type Decision } from "../packages";
+import { resolveTarget } from "../target";
+
+export interface DecideOptions extends CommonOptions {
+    readonly comment: string;
+    readonly yes?: boolean;
+    readonly allowUnknownRegistrar?: boolean;
+}
+
+/** SageMaker's limit on ApprovalDescription. */
+export const MAX_COMMENT_LENGTH = 1024;
+
+/** Validates the comment. Pure; throws CliError(exit 2). */
+export function validateComment(comment: string | undefined): string {
+    const text = (comment ?? "").trim();
+    if (!text) throw new CliError(EXIT.usage, "--comment is empty.", 'Say why, e.g. --comment "mse 3.9 beats live 4.1; reviewed drift report".');
+    if (text.length > MAX_COMMENT_LENGTH) {
+        throw new CliError(EXIT.usage, `--comment is ${text.length} characters; SageMaker stores at most ${MAX_COMMENT_LENGTH}.`, "Shorten it and link to the longer review instead.");
+    }
+    return text;
+}
+
+export async function runDecide(decision: Decision, input: string, options: DecideOptions, deps: Deps): Promise<number> {
+    const { io } = deps;
+    const comment = validateComment(options.comment);
+    const target = await resolveTarget(input, options, deps, true);
+    const { scope } = target;
+    const caller = target.caller!;
+    const before = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const name = shortName(before);
+    const check = checkDecision(decision, before, caller, { allowUnknownRegistrar: options.allowUnknownRegistrar });
+    if (!check.allowed) throw new CliError(EXIT.refused, `Refused: ${check.reason}`, check.hint);
+
+    const verb = decision === "approve" ? "Approve" : "Reject";
+    if (!options.json) {
+        io.out(renderFields([
+            ["Version", `${name} (${before.ModelPackageArn})`],
+            ["Change", `${check.from} -> ${check.to}`],
+            ["Comment", comment],
+            ["Registered by", registrarOf(before)],
+            ["You are", caller.arn],
+        ]));
+    }
+    for (const warning of check.warnings) io.err(`warning: ${warning}`);
+
+    if (!options.yes) {
+        if (!io.interactive) {
+            throw new CliError(EXIT.usage, `Not ${decision === "approve" ? "approving" : "rejecting"} ${name}: there is no terminal to confirm on.`, "Re-run with --yes to confirm non-interactively.");
+        }
+        const ok = await io.confirm(`${verb} ${name}?`);
+        if (!ok) throw new CliError(EXIT.refused, `Not ${decision === "approve" ? "approved" : "rejected"}: you declined. Nothing changed.`);
+    }
+
+    try {
+        await scope.clients.sagemaker.send(new UpdateModelPackageCommand({
+            ModelPackageArn: before.ModelPackageArn ?? target.arn,
+            ModelApprovalStatus: check.to,
+            ApprovalDescription: comment,
+        }));
+    } catch (err) {
+        const e = err as { name?: string; message?: string };
+        if (/AccessDenied/i.test(e.name ?? "")) {
+            throw new CliError(EXIT.refused, `IAM refused to set ${name} ${check.to}: ${e.message ?? e.name}`,
+                "Only the approver principals in Pulumi.<env>.yaml (approvers.principalArns) may approve or reject; assume one of those roles.");
+        }
+        throw toCliError(err, { region: target.region, endpointUrl: scope.endpointUrl, action: `update model package ${name}` });
+    }
+    const after = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const next =
+        check.to === "Approved"
+            ? `The deploy Lambda of this environment re-checks the approval and rolls ${name} out; follow it with \`approvals live${scope.env ? ` --env ${scope.env.name}` : ""}\`.`
+            : `If ${name} was live, the rollback Lambda restores the previous version; check with \`approvals live${scope.env ? ` --env ${scope.env.name}` : ""}\`.`;
+    if (options.json) {
+        printJson(io, {
+            arn: after.ModelPackageArn,
+            group: after.ModelPackageGroupName,
+            version: after.ModelPackageVersion,
+            decision,
+            previousStatus: check.from,
+            status: after.ModelApprovalStatus,
+            comment: after.ApprovalDescription,
+            caller: caller.arn,
+            registeredBy: registrarOf(before),
+            separationOfDuties: check.duties.verdict,
+        });
+    } else {
+        io.out(`\n${check.to === "Approved" ? "Approved" : "Rejected"} ${name}: status is now ${after.ModelApprovalStatus}.`);
+        io.out(next);
+    }
+    if (after.ModelApprovalStatus !== check.to) {
+        throw new CliError(EXIT.aws, `SageMaker accepted the update but ${name} reads back as ${after.ModelApprovalStatus}.`, "Someone may have changed it at the same moment; run `approvals show` and decide again.");
+    }
+    return EXIT.ok;
+}

@@ -1,0 +1,120 @@
+/** `approvals pending`: the versions awaiting approval, their metrics, next to what is live. */
+import { formatAge, mapLimit, printJson, renderTable, resolveScope, type CommonOptions, type Deps, type Scope } from "../context";
+import { EXIT } from "../errors";
+import { describeLiveEndpoint, livePackageArns, type LiveEndpoint } from "../live";
+import { describeGate, evaluateGate, evaluationSource, formatMetrics, formatNumber, readMetricsReport, type GateResult, type MetricsReport } from "../metrics";
+import { assertGroupExists, describePackage, listPendingVersions, registrarOf, shortExecution, type PackageDescription } from "../packages";
+
+export interface VersionWithMetrics {
+    readonly description: PackageDescription;
+    readonly metrics: MetricsReport;
+    readonly gate?: GateResult;
+}
+
+export interface LiveSummary {
+    readonly endpoint?: LiveEndpoint;
+    readonly versions: VersionWithMetrics[];
+    /** Why the live version is unknown, when it is. */
+    readonly note?: string;
+}
+
+/** A version plus its metrics and the env's gate applied. */
+export async function withMetrics(scope: Scope, description: PackageDescription): Promise<VersionWithMetrics> {
+    const metrics = await readMetricsReport(scope.clients.s3, evaluationSource(description));
+    return { description, metrics, gate: scope.env ? evaluateGate(metrics, scope.env.metric) : undefined };
+}
+
+/** What the env's endpoint serves, with metrics. Never throws for a missing endpoint. */
+export async function liveSummary(scope: Scope): Promise<LiveSummary> {
+    if (!scope.endpointName) return { versions: [], note: "no environment given (--env), so no endpoint to look at" };
+    const endpoint = await describeLiveEndpoint(scope.clients.sagemaker, scope.endpointName, scope.region);
+    if (!endpoint) return { versions: [], note: `endpoint ${scope.endpointName} does not exist yet` };
+    const versions = await mapLimit(livePackageArns(endpoint), 4, async (arn) => withMetrics(scope, await describePackage(scope.clients.sagemaker, arn, scope.region)));
+    return { endpoint, versions, note: versions.length ? undefined : "its model was not created from a model package" };
+}
+
+function liveGate(live: LiveSummary): number | undefined {
+    return live.versions.map((v) => v.gate?.value).find((v): v is number => typeof v === "number");
+}
+
+function versionJson(v: VersionWithMetrics, now: Date) {
+    const d = v.description;
+    return {
+        arn: d.ModelPackageArn,
+        group: d.ModelPackageGroupName,
+        version: d.ModelPackageVersion,
+        approvalStatus: d.ModelApprovalStatus,
+        packageStatus: d.ModelPackageStatus,
+        created: d.CreationTime,
+        ageSeconds: d.CreationTime ? Math.floor((now.getTime() - d.CreationTime.getTime()) / 1000) : undefined,
+        pipelineExecution: d.MetadataProperties?.GeneratedBy,
+        registeredBy: registrarOf(d),
+        metrics: v.metrics.values,
+        metricsReport: v.metrics.s3Uri,
+        metricsError: v.metrics.error,
+        gate: v.gate,
+    };
+}
+
+export function liveJson(live: LiveSummary, now: Date) {
+    return {
+        endpointName: live.endpoint?.endpointName,
+        status: live.endpoint?.status,
+        endpointConfigName: live.endpoint?.endpointConfigName,
+        versions: live.versions.map((v) => versionJson(v, now)),
+        note: live.note,
+    };
+}
+
+export function describeLive(live: LiveSummary): string {
+    if (!live.endpoint) return `nothing live (${live.note})`;
+    const versions = live.versions.map((v) => `${v.description.ModelPackageGroupName}/${v.description.ModelPackageVersion} (${formatMetrics(v.metrics.values) || "no metrics"})`);
+    return `${versions.join(", ") || `model not from a package`} on ${live.endpoint.endpointName} [${live.endpoint.status ?? "?"}]`;
+}
+
+export async function runPending(options: CommonOptions, deps: Deps): Promise<number> {
+    const { io } = deps;
+    const scope = resolveScope(options, deps, { group: true });
+    const group = scope.group!;
+    await assertGroupExists(scope.clients.sagemaker, group, scope.region);
+    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope.region), liveSummary(scope)]);
+    const pending = await mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope.region)));
+    const now = io.now();
+
+    if (options.json) {
+        printJson(io, {
+            environment: scope.env?.name,
+            group,
+            region: scope.region,
+            live: liveJson(live, now),
+            pending: pending.map((v) => versionJson(v, now)),
+        });
+        return EXIT.ok;
+    }
+
+    io.out(`Model package group ${group}${scope.env ? ` (environment ${scope.env.name})` : ""}${scope.region ? `, ${scope.region}` : ""}`);
+    io.out(`Live: ${describeLive(live)}`);
+    if (scope.env) io.out(`Gate: ${describeGate(scope.env.metric)} (from Pulumi.${scope.env.name}.yaml; the pipeline registers only versions that pass it)`);
+    if (pending.length === 0) {
+        io.out(`\nNo versions awaiting approval.`);
+        return EXIT.ok;
+    }
+    const liveValue = liveGate(live);
+    const rows = pending.map((v) => {
+        const d = v.description;
+        let gate = v.gate ? v.gate.text : "-";
+        if (v.gate?.value !== undefined && liveValue !== undefined) gate += ` (live ${formatNumber(liveValue)})`;
+        return [
+            String(d.ModelPackageVersion ?? "?"),
+            formatAge(d.CreationTime, now),
+            shortExecution(d.MetadataProperties?.GeneratedBy),
+            formatMetrics(v.metrics.values) || `unavailable: ${v.metrics.error}`,
+            gate,
+        ];
+    });
+    io.out(`\n${pending.length} version${pending.length === 1 ? "" : "s"} awaiting approval:`);
+    io.out(renderTable(["Version", "Age", "Pipeline execution", "Metrics", "Gate"], rows));
+    io.out(`\nInspect one with \`approvals show ${group}/<version>\`; decide with \`approvals approve|reject ${group}/<version> --comment "…"\`.`);
+    return EXIT.ok;
+}
+

@@ -1,0 +1,72 @@
+/** `approvals show <version>`: everything an approver needs to decide. */
+import { formatAge, printJson, renderFields, type CommonOptions, type Deps } from "../context";
+import { EXIT } from "../errors";
+import { livePackageArns } from "../live";
+import { formatNumber, metricsSources } from "../metrics";
+import { describePackage, registrarOf, shortName } from "../packages";
+import { resolveTarget } from "../target";
+import { liveJson, liveSummary, withMetrics, describeLive } from "./pending";
+
+export async function runShow(input: string, options: CommonOptions, deps: Deps): Promise<number> {
+    const { io } = deps;
+    const target = await resolveTarget(input, options, deps, false);
+    const { scope } = target;
+    const description = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const [version, live] = await Promise.all([withMetrics(scope, description), liveSummary(scope)]);
+    const isLive = livePackageArns(live.endpoint).some((a) => a.toLowerCase() === (description.ModelPackageArn ?? "").toLowerCase());
+    const now = io.now();
+    const name = shortName(description);
+
+    if (options.json) {
+        printJson(io, {
+            ...description,
+            environment: scope.env?.name,
+            metrics: version.metrics.values,
+            metricsReport: version.metrics.s3Uri,
+            metricsError: version.metrics.error,
+            gate: version.gate,
+            isLive,
+            live: liveJson(live, now),
+        });
+        return EXIT.ok;
+    }
+
+    const d = description;
+    const containers = d.InferenceSpecification?.Containers ?? [];
+    const spec = d.InferenceSpecification;
+    const meta = d.MetadataProperties;
+    const otherReports = metricsSources(d).map(([k, s]) => `${k}: ${s.S3Uri}`);
+    const customer = Object.entries(d.CustomerMetadataProperties ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+    const validation = [...(d.ModelPackageStatusDetails?.ValidationStatuses ?? []), ...(d.ModelPackageStatusDetails?.ImageScanStatuses ?? [])]
+        .map((s) => `${s.Status}${s.FailureReason ? ` (${s.FailureReason})` : ""}`);
+    const metrics = Object.keys(version.metrics.values).length
+        ? Object.keys(version.metrics.values).sort().map((k) => `${k} = ${formatNumber(version.metrics.values[k])}`).join("\n") + `\n(from ${version.metrics.s3Uri})`
+        : `unavailable: ${version.metrics.error}`;
+    io.out(`${name}  ${d.ModelApprovalStatus ?? "unknown"}${isLive ? "  [LIVE]" : ""}\n`);
+    io.out(renderFields([
+        ["ARN", d.ModelPackageArn],
+        ["Approval status", d.ModelApprovalStatus],
+        ["Approval comment", d.ApprovalDescription],
+        ["Package status", `${d.ModelPackageStatus ?? "unknown"}${validation.length ? ` (validation: ${[...new Set(validation)].join(", ")})` : ""}`],
+        ["Registered", d.CreationTime ? `${d.CreationTime.toISOString()} (${formatAge(d.CreationTime, now)} ago)` : undefined],
+        ["Registered by", registrarOf(d)],
+        ["Last modified", d.LastModifiedTime ? `${d.LastModifiedTime.toISOString()} by ${d.LastModifiedBy?.IamIdentity?.Arn ?? d.LastModifiedBy?.UserProfileName ?? "unknown"}` : undefined],
+        ["Description", d.ModelPackageDescription],
+        ["Pipeline execution", meta?.GeneratedBy],
+        ["Source", meta?.Repository || meta?.CommitId ? `${meta?.Repository ?? "?"}${meta?.CommitId ? ` @ ${meta.CommitId}` : ""}` : undefined],
+        ["Project", meta?.ProjectId],
+        ["Image", containers.map((c) => c.Image ?? "?").join("\n") || undefined],
+        ["Model data", containers.map((c) => c.ModelDataUrl ?? "-").join("\n") || undefined],
+        ["Realtime instances", spec?.SupportedRealtimeInferenceInstanceTypes?.join(", ")],
+        ["Content types", spec?.SupportedContentTypes?.length ? `${spec.SupportedContentTypes.join(", ")} -> ${spec.SupportedResponseMIMETypes?.join(", ") ?? "?"}` : undefined],
+        ["Metrics", metrics],
+        ["Gate", version.gate ? `${version.gate.text} (${scope.env!.name} stack config)` : "(pass --env to check the stack's metric gate)"],
+        ["Reports", otherReports.join("\n") || undefined],
+        ["Customer metadata", customer.join(", ") || undefined],
+        ["Live", `${describeLive(live)}${isLive ? "  <- this version" : ""}`],
+    ]));
+    if (d.ModelApprovalStatus === "PendingManualApproval") {
+        io.out(`\nDecide: approvals approve ${name} --comment "…"   |   approvals reject ${name} --comment "…"`);
+    }
+    return EXIT.ok;
+}

@@ -1,0 +1,105 @@
+/**
+ * The `approvals` command line: commander wiring only. Each command's logic lives in `commands/*` and
+ * takes its clients and terminal injected (`Deps`), so tests run it in-process against moto or mocks.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { runDecide, type DecideOptions } from "./commands/decide";
+import { runHistory, type HistoryOptions } from "./commands/history";
+import { runLive, type LedgerOptions } from "./commands/live";
+import { runPending } from "./commands/pending";
+import { runShow } from "./commands/show";
+import type { CommonOptions, Deps } from "./context";
+import { CliError, EXIT, EXIT_CODES_HELP, toCliError } from "./errors";
+
+const VERSION_ARG = "<version>";
+const VERSION_HELP = "an ARN, <group>/<version> (e.g. abalone-dev/3), or a version number with --env/--group";
+
+function addCommonOptions(command: Command, withGroup = true): Command {
+    command.addOption(new Option("-e, --env <env>", "environment: reads Pulumi.<env>.yaml for group, endpoint and region").env("APPROVALS_ENV"));
+    if (withGroup) command.option("-g, --group <name>", "model package group (overrides the environment's)");
+    return command
+        .option("-r, --region <region>", "AWS region (overrides the environment's aws:region and AWS_REGION)")
+        .option("--endpoint-url <url>", "send every AWS call to this endpoint (a local emulator such as moto)")
+        .option("--json", "print one JSON document on stdout instead of text");
+}
+
+/** Builds a fresh program whose actions record their exit code in `result`. */
+export function buildProgram(deps: Deps, result: { code: number }): Command {
+    const { io } = deps;
+    const program = new Command("approvals")
+        .description("Approve or reject SageMaker model package versions, and see what is live. Separation of duties is enforced: you cannot approve what you registered.")
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) })
+        .showHelpAfterError("(run with --help for usage)")
+        .addHelpText("after", `\n${EXIT_CODES_HELP}\n\nExamples:\n  approvals pending --env prod\n  approvals show abalone-prod/7 --env prod\n  approvals approve abalone-prod/7 --env prod --comment "mse 3.9 < live 4.1; drift report reviewed"\n  approvals live --env prod --json`);
+
+    const run = (fn: () => Promise<number>) => async () => {
+        result.code = await fn();
+    };
+
+    addCommonOptions(program.command("pending").description("List the versions awaiting approval, with age, pipeline execution and metrics, next to the live version"))
+        .action(function (this: Command) {
+            return run(() => runPending(this.opts<CommonOptions>(), deps))();
+        });
+
+    addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version").argument(VERSION_ARG, VERSION_HELP))
+        .action(function (this: Command, version: string) {
+            return run(() => runShow(version, this.opts<CommonOptions>(), deps))();
+        });
+
+    for (const decision of ["approve", "reject"] as const) {
+        const cmd = program
+            .command(decision)
+            .description(decision === "approve"
+                ? "Approve a version awaiting approval (never one you registered); the environment's deploy Lambda then rolls it out"
+                : "Reject a pending or approved version; rejecting the live version rolls the endpoint back")
+            .argument(VERSION_ARG, VERSION_HELP)
+            .requiredOption("-m, --comment <text>", "why; stored as the version's ApprovalDescription (required, at most 1024 characters)")
+            .option("-y, --yes", "do not ask for confirmation (needed without a terminal, e.g. in CI)");
+        if (decision === "approve") {
+            cmd.option("--allow-unknown-registrar", "approve even though the version records no IAM identity for its registrar (separation of duties cannot be checked)");
+        }
+        addCommonOptions(cmd).action(function (this: Command, version: string) {
+            return run(() => runDecide(decision, version, this.opts<DecideOptions>(), deps))();
+        });
+    }
+
+    addCommonOptions(program.command("live").description("Show what the environment's endpoint serves now, and whether the deployment ledger agrees"), false)
+        .option("--ledger-table <name>", "ledger table (default sagemaker-approval-gate-<env>-deployments)")
+        .action(function (this: Command) {
+            return run(() => runLive(this.opts<LedgerOptions>(), deps))();
+        });
+
+    addCommonOptions(program.command("history").description("Show the environment's deployment ledger, newest first"), false)
+        .option("--ledger-table <name>", "ledger table (default sagemaker-approval-gate-<env>-deployments)")
+        .option("-n, --limit <count>", "how many records (1-1000)", "20")
+        .action(function (this: Command) {
+            return run(() => runHistory(this.opts<HistoryOptions>(), deps))();
+        });
+
+    return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], deps: Deps): Promise<number> {
+    const result = { code: EXIT.ok as number };
+    const program = buildProgram(deps, result);
+    try {
+        if (argv.length === 0) {
+            program.outputHelp();
+            return EXIT.usage;
+        }
+        await program.parseAsync([...argv], { from: "user" });
+        return result.code;
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            // Help and version are successes; every parse error is a usage error.
+            return err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+        }
+        const cliError = err instanceof CliError ? err : toCliError(err, { action: "run the command" });
+        deps.io.err(`error: ${cliError.message}`);
+        if (cliError.hint) deps.io.err(`hint: ${cliError.hint}`);
+        if (process.env.APPROVALS_DEBUG && !(err instanceof CliError)) deps.io.err(String((err as Error)?.stack ?? err));
+        return cliError.exitCode;
+    }
+}
