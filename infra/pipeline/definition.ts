@@ -23,6 +23,7 @@ import type {
     RegisterModelStep,
     TrainingStep,
 } from "./types";
+import { assertValidDefinition } from "./validate";
 
 export const STEP_NAMES = {
     preprocess: "Preprocess",
@@ -285,5 +286,5 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
 
 /** The JSON string given to `aws.sagemaker.Pipeline.pipelineDefinition` (compact, like the SDK). */
 export function pipelineDefinitionJson(input: PipelineDefinitionInput): string {
-    return JSON.stringify(buildPipelineDefinition(input));
+    return JSON.stringify(assertValidDefinition(buildPipelineDefinition(input)));
 }
