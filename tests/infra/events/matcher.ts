@@ -1,0 +1,28 @@
+/**
+ * A small, faithful matcher for the part of the EventBridge pattern language our rules use
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html):
+ * - a pattern field holding an array matches when the event's value at that path equals one of the
+ *   array's values; when the event's value is itself an array, when any of its elements does;
+ * - a pattern field holding an object descends into the event's object at that key;
+ * - a field the pattern names but the event lacks never matches; fields the pattern does not name are ignored;
+ * - matching is exact and case-sensitive, strings and numbers are not coerced into each other.
+ * Anything else in a pattern (prefix, anything-but, numeric, ...) is rejected loudly rather than guessed.
+ */
+import type { EventPattern } from "../../../infra/events/patterns";
+
+export function matches(pattern: EventPattern, event: unknown): boolean {
+    if (typeof event !== "object" || event === null || Array.isArray(event)) return false;
+    const record = event as Record<string, unknown>;
+    return Object.entries(pattern).every(([field, expected]) => {
+        if (!(field in record)) return false;
+        const actual = record[field];
+        if (Array.isArray(expected)) {
+            for (const value of expected) {
+                if (typeof value === "object" && value !== null) throw new Error(`matcher: content filter ${JSON.stringify(value)} is not supported`);
+            }
+            const candidates = Array.isArray(actual) ? actual : [actual];
+            return candidates.some((candidate) => (expected as readonly unknown[]).some((value) => value === candidate));
+        }
+        return matches(expected as EventPattern, actual);
+    });
+}
