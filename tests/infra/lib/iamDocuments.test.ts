@@ -1,0 +1,231 @@
+/**
+ * The IAM documents: least privilege (no wildcard action in any Allow, found recursively), resources
+ * scoped to this environment's ARNs, and the approval-gate guardrails.
+ */
+import * as assert from "assert";
+import {
+    approverPolicy,
+    modelPackageGroupResourcePolicy,
+    pipelineExecutionRolePolicy,
+    PolicyDocument,
+    registrarPolicy,
+    sagemakerAssumeRolePolicy,
+    tlsOnlyBucketPolicy,
+    wildcardAllowActions,
+} from "../../../infra/lib/iamDocuments";
+import { attachablePrincipal, AwsScope, ecrRepositoryArn, modelPackageArnPattern, parseS3Uri, principalArnForCondition } from "../../../infra/lib/arns";
+
+const scope: AwsScope = { partition: "aws", region: "us-east-1", accountId: "111111111111" };
+const groupName = "Abalone-Dev";
+const approvers = ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:sts::111111111111:assumed-role/release-manager/alice"];
+const roleArn = "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-training-execution";
+const pipelineInput = {
+    scope,
+    roleArn,
+    artifactsBucketName: "sagemaker-approval-gate-dev-training-111111111111",
+    kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/1234",
+    inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
+    imageUris: [
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+    ],
+};
+
+/** Every string under an "Action" key, at any depth (statements could be nested by mistake). */
+function allActions(value: unknown, underAction = false): string[] {
+    if (typeof value === "string") return underAction ? [value] : [];
+    if (Array.isArray(value)) return value.flatMap((v) => allActions(v, underAction));
+    if (value && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => allActions(v, underAction || k === "Action" || k === "NotAction"));
+    }
+    return [];
+}
+
+function allowedActions(document: PolicyDocument): string[] {
+    return allActions(document.Statement.filter((s) => s.Effect === "Allow"));
+}
+
+function statement(document: PolicyDocument, sid: string) {
+    const found = document.Statement.find((s) => s.Sid === sid);
+    assert.ok(found, `no statement ${sid} in ${document.Statement.map((s) => s.Sid).join(", ")}`);
+    return found;
+}
+
+/** Resources of Allow statements that are not this environment's (account, region, bucket, key, own role). */
+function foreignAllowResources(document: PolicyDocument, allowed: RegExp[]): string[] {
+    return document.Statement.filter((s) => s.Effect === "Allow")
+        .flatMap((s) => s.Resource ?? [])
+        .filter((r) => !allowed.some((re) => re.test(r)));
+}
+
+const documents: Record<string, PolicyDocument> = {
+    registrar: registrarPolicy({ scope, groupName }),
+    approver: approverPolicy({ scope, groupName, approverPrincipalArns: approvers }),
+    groupPolicy: modelPackageGroupResourcePolicy({ scope, groupName, consumerAccountIds: ["333333333333"] })!,
+    pipelineRole: pipelineExecutionRolePolicy(pipelineInput),
+    trust: sagemakerAssumeRolePolicy(scope),
+    bucket: tlsOnlyBucketPolicy("aws", pipelineInput.artifactsBucketName),
+};
+
+describe("infra/lib/iamDocuments", () => {
+    describe("least privilege, every document", () => {
+        for (const [name, document] of Object.entries(documents)) {
+            it(`${name}: no Allow grants a wildcard action`, () => {
+                const actions = allowedActions(document);
+                const hasAllow = document.Statement.some((s) => s.Effect === "Allow");
+                assert.strictEqual(actions.length > 0, hasAllow);
+                assert.deepStrictEqual(actions.filter((a) => a.includes("*")), []);
+                assert.deepStrictEqual(wildcardAllowActions(document), []);
+            });
+            it(`${name}: is a valid 2012-10-17 document with unique Sids`, () => {
+                assert.strictEqual(document.Version, "2012-10-17");
+                const sids = document.Statement.map((s) => s.Sid);
+                assert.strictEqual(new Set(sids).size, sids.length);
+                for (const s of document.Statement) assert.match(s.Sid, /^[A-Za-z0-9]+$/);
+            });
+        }
+
+        it("the recursive check finds a wildcard hidden in a nested statement", () => {
+            const bad = { Version: "2012-10-17", Statement: [{ Sid: "X", Effect: "Allow", Action: ["s3:GetObject"], Nested: { Action: ["sagemaker:*"] } }] } as unknown as PolicyDocument;
+            assert.deepStrictEqual(allowedActions(bad).filter((a) => a.includes("*")), ["sagemaker:*"]);
+            assert.deepStrictEqual(wildcardAllowActions({ Version: "2012-10-17", Statement: [{ Sid: "Y", Effect: "Allow", Action: ["iam:*"], Resource: ["x"] }] }), ["iam:*"]);
+        });
+    });
+
+    describe("registrar guardrail (pipeline execution role)", () => {
+        const doc = documents.registrar;
+        it("allows CreateModelPackage only with ModelApprovalStatus = PendingManualApproval", () => {
+            const allow = statement(doc, "RegisterOnlyAsPendingManualApproval");
+            assert.deepStrictEqual(allow.Action, ["sagemaker:CreateModelPackage"]);
+            assert.deepStrictEqual(allow.Condition, { StringEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } });
+        });
+        it("explicitly denies registering with any other (or no) status, so another policy cannot re-open it", () => {
+            const deny = statement(doc, "DenySelfApprovalAtRegistration");
+            assert.strictEqual(deny.Effect, "Deny");
+            assert.deepStrictEqual(deny.Condition, { StringNotEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } });
+        });
+        it("denies every UpdateModelPackage on the group's versions and allows none", () => {
+            assert.strictEqual(statement(doc, "DenyStatusChanges").Effect, "Deny");
+            assert.ok(!allowedActions(doc).includes("sagemaker:UpdateModelPackage"));
+        });
+        it("is scoped to this group's ARNs, with the group lower-cased in package ARNs", () => {
+            const resources = new Set(doc.Statement.flatMap((s) => s.Resource ?? []));
+            assert.deepStrictEqual([...resources].sort(), [
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+            ]);
+        });
+    });
+
+    describe("approver policy", () => {
+        const doc = documents.approver;
+        it("allows UpdateModelPackage to Approved or Rejected only, on this group's versions only", () => {
+            const allow = statement(doc, "ApproveOrRejectThisGroupsVersions");
+            assert.deepStrictEqual(allow.Action, ["sagemaker:UpdateModelPackage"]);
+            assert.deepStrictEqual(allow.Resource, ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"]);
+            assert.deepStrictEqual(allow.Condition!.StringEquals, { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] });
+        });
+        it("grants nothing to a principal that is not a configured approver (aws:PrincipalArn), matching sessions by their role", () => {
+            for (const s of doc.Statement) {
+                assert.deepStrictEqual(s.Condition!.ArnEquals, {
+                    "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:iam::111111111111:role/release-manager"],
+                });
+            }
+        });
+        it("refuses to build without approvers", () => {
+            assert.throws(() => approverPolicy({ scope, groupName, approverPrincipalArns: [] }), /at least one approver/);
+        });
+    });
+
+    describe("model package group resource policy", () => {
+        it("gives consumer accounts the three read actions on the group and its versions, nothing more", () => {
+            const doc = modelPackageGroupResourcePolicy({ scope, groupName, consumerAccountIds: ["444444444444", "333333333333", "333333333333"] })!;
+            assert.deepStrictEqual(doc.Statement, [
+                {
+                    Sid: "ConsumerAccountsReadOnly",
+                    Effect: "Allow",
+                    Principal: { AWS: ["arn:aws:iam::333333333333:root", "arn:aws:iam::444444444444:root"] },
+                    Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"],
+                    Resource: [
+                        "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
+                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                    ],
+                },
+            ]);
+        });
+        it("is absent without consumers", () => {
+            assert.strictEqual(modelPackageGroupResourcePolicy({ scope, groupName, consumerAccountIds: [] }), undefined);
+        });
+    });
+
+    describe("pipeline execution role", () => {
+        const doc = documents.pipelineRole;
+        it("scopes every Allow to this environment (own account/region, its bucket, key and role), the input data and the image repositories", () => {
+            const foreign = foreignAllowResources(doc, [
+                /^arn:aws:sagemaker:us-east-1:111111111111:(processing|training)-job\/pipelines-\*$/,
+                /^arn:aws:logs:us-east-1:111111111111:log-group:\/aws\/sagemaker\/(Processing|Training)Jobs(:log-stream:\*)?$/,
+                /^arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111(\/\*)?$/,
+                /^arn:aws:s3:::sagemaker-sample-files(\/datasets\/tabular\/uci_abalone\/abalone\.csv\*)?$/,
+                /^arn:aws:ecr:us-east-1:683313688378:repository\/sagemaker-(scikit-learn|xgboost)$/,
+                new RegExp(`^${roleArn}$`),
+                /^arn:aws:kms:us-east-1:111111111111:key\/1234$/,
+            ]);
+            // GetAuthorizationToken exists only on "*" in IAM; it is the single exception.
+            assert.deepStrictEqual(foreign, ["*"]);
+            assert.deepStrictEqual(statement(doc, "EcrAuthorizationToken").Action, ["ecr:GetAuthorizationToken"]);
+        });
+        it("passes only itself, and only to SageMaker", () => {
+            const pass = statement(doc, "PassOnlyItselfToSageMaker");
+            assert.deepStrictEqual(pass.Resource, [roleArn]);
+            assert.deepStrictEqual(pass.Condition, { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
+        });
+        it("grants no registry or endpoint actions of its own (those come from the registrar guardrail)", () => {
+            assert.deepStrictEqual(allowedActions(doc).filter((a) => /ModelPackage|Endpoint|CreateModel$/.test(a)), []);
+        });
+        it("can use the artifacts key, and omits KMS when there is no CMK", () => {
+            assert.deepStrictEqual(statement(doc, "UseArtifactsKey").Resource, [pipelineInput.kmsKeyArn]);
+            const withoutKey = pipelineExecutionRolePolicy({ ...pipelineInput, kmsKeyArn: undefined });
+            assert.ok(!withoutKey.Statement.some((s) => s.Sid === "UseArtifactsKey"));
+        });
+    });
+
+    describe("trust and bucket policies", () => {
+        it("lets only SageMaker, on behalf of this account, assume the role", () => {
+            const [s] = documents.trust.Statement;
+            assert.deepStrictEqual(s.Principal, { Service: ["sagemaker.amazonaws.com"] });
+            assert.deepStrictEqual(s.Condition, { StringEquals: { "aws:SourceAccount": "111111111111" } });
+        });
+        it("denies any request without TLS on the bucket and its objects", () => {
+            const [s] = documents.bucket.Statement;
+            assert.strictEqual(s.Effect, "Deny");
+            assert.deepStrictEqual(s.Condition, { Bool: { "aws:SecureTransport": "false" } });
+            assert.deepStrictEqual(s.Resource, ["arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111", "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111/*"]);
+        });
+    });
+});
+
+describe("infra/lib/arns", () => {
+    it("lower-cases the group in package ARNs", () => {
+        assert.strictEqual(modelPackageArnPattern(scope, "MyGroup"), "arn:aws:sagemaker:us-east-1:111111111111:model-package/mygroup/*");
+    });
+    it("parses S3 URIs and rejects others", () => {
+        assert.deepStrictEqual(parseS3Uri("s3://b/k/x.csv"), { bucket: "b", key: "k/x.csv" });
+        assert.deepStrictEqual(parseS3Uri("s3://b"), { bucket: "b", key: "" });
+        assert.throws(() => parseS3Uri("https://b/k"), /Not an S3 URI: "https:\/\/b\/k"/);
+    });
+    it("derives ECR repository ARNs from image URIs (tag or digest)", () => {
+        assert.strictEqual(ecrRepositoryArn("aws", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@sha256:" + "a".repeat(64)), "arn:aws:ecr:eu-west-1:123456789012:repository/team/model");
+        assert.throws(() => ecrRepositoryArn("aws", "docker.io/library/python:3"), /Not an ECR image URI/);
+    });
+    it("maps assumed-role sessions to their role and parses attachable principals", () => {
+        assert.strictEqual(principalArnForCondition("arn:aws:sts::111111111111:assumed-role/r/s"), "arn:aws:iam::111111111111:role/r");
+        assert.deepStrictEqual(attachablePrincipal("arn:aws:iam::111111111111:role/team/approver"), {
+            kind: "role",
+            accountId: "111111111111",
+            name: "approver",
+            arn: "arn:aws:iam::111111111111:role/team/approver",
+        });
+        assert.strictEqual(attachablePrincipal("arn:aws:iam::111111111111:user/bob").kind, "user");
+        assert.throws(() => attachablePrincipal("arn:aws:iam::111111111111:group/g"), /Not an IAM role or user ARN/);
+    });
+});
