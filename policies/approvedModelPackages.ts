@@ -1,0 +1,246 @@
+/**
+ * `approved-model-packages-only`: a production endpoint configuration may serve only models built from model
+ * package versions whose live ModelApprovalStatus is Approved. Every variant (production and shadow), every
+ * container (primary and `containers[]`). Models are checked too, so an unapproved model is blocked before
+ * it is created.
+ *
+ * `approved-model-packages-only-stack`: in preview, a model created in the same update has no name yet (or a
+ * name SageMaker does not know yet). The resource policy cannot see other resources, so it defers those
+ * variants; this stack policy joins each endpoint configuration to the Models of the stack (by name, or
+ * through the property dependencies of its variants when the name is unknown) and judges them, so the
+ * preview fails on what the update would block. In the update itself every name is known and the resource
+ * policy decides before the endpoint configuration is created.
+ */
+import {
+    validateResourceOfType,
+    type PolicyResource,
+    type ReportViolation,
+    type ResourceValidationArgs,
+    type ResourceValidationPolicy,
+    type StackValidationArgs,
+    type StackValidationPolicy,
+} from "@pulumi/policy";
+import { currentStackContext, decideEnvironment, type EnvironmentDecision, type StackContext } from "./lib/environment";
+import { approvalGateConfigSchema, readApprovalGateConfig, type ApprovalGateConfig } from "./lib/gateConfig";
+import { containersFromDescription, containersFromInputs, judgeModel, type JudgeContext } from "./lib/modelJudge";
+import { sharedRegistryLookup, type RegistryLookup } from "./lib/registryLookup";
+import { makeReporter, type Reporter } from "./lib/reporting";
+import {
+    ENDPOINT_CONFIGURATION,
+    EndpointConfiguration,
+    MODEL,
+    Model,
+    type EndpointConfigurationInputs,
+    type ModelInputs,
+    type VariantInputs,
+} from "./lib/resourceTypes";
+import { isUnknown, plainProps } from "./lib/unknowns";
+
+export interface ApprovalPolicyDeps {
+    /** The stack being previewed/updated. Defaults to what the CLI put in the environment. */
+    readonly context?: () => StackContext;
+    /** The registry lookup. Defaults to one cached SageMaker lookup per pack process. */
+    readonly lookup?: (config: ApprovalGateConfig) => RegistryLookup;
+}
+
+const VARIANT_LISTS = ["productionVariants", "shadowProductionVariants"] as const;
+
+const present = (v: unknown) => v !== undefined && v !== null && v !== "";
+
+interface Setup {
+    readonly context: StackContext;
+    readonly environment: EnvironmentDecision;
+    readonly judge: JudgeContext;
+    readonly report: Reporter;
+}
+
+/** Config, environment, lookup and reporter for one validation; undefined (after reporting) when config is bad. */
+function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => Record<string, unknown>, reportViolation: ReportViolation, what: string): Setup | undefined {
+    const context = (deps.context ?? currentStackContext)();
+    let config: ApprovalGateConfig;
+    try {
+        config = readApprovalGateConfig(getConfig());
+    } catch (err) {
+        // Without valid config we cannot tell dev from prod: fail closed, as production.
+        makeReporter(reportViolation, description, { production: true, reason: "invalid policy config" }).finding(`${what}: ${(err as Error).message}`);
+        return undefined;
+    }
+    const environment = decideEnvironment(context, config);
+    return {
+        context,
+        environment,
+        judge: {
+            lookup: (deps.lookup ?? sharedRegistryLookup)(config),
+            rule: { allowedGroups: config.allowedModelPackageGroups, allowedAccounts: config.allowedAccounts },
+        },
+        report: makeReporter(reportViolation, description, environment),
+    };
+}
+
+function regionOf(args: { provider?: { props: unknown } }, context: StackContext): string | undefined {
+    const providerRegion = args.provider ? plainProps<{ region?: unknown }>(args.provider.props)?.region : undefined;
+    if (typeof providerRegion === "string" && providerRegion && !isUnknown(providerRegion)) return providerRegion;
+    return context.region;
+}
+
+function variantLabel(v: VariantInputs | undefined, list: string, i: number): string {
+    const name = v && !isUnknown(v) && typeof v.variantName === "string" && !isUnknown(v.variantName) ? `"${v.variantName}"` : "(unnamed)";
+    return `variant ${name} (${list}[${i}])`;
+}
+
+/** The resource-level check of one endpoint configuration. */
+async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, region: string | undefined, s: Setup): Promise<void> {
+    const { report, context } = s;
+    const resource = `EndpointConfiguration ${urn}`;
+    const deferred = (what: string) =>
+        report.note(`${resource}: ${what} during preview. It is judged by approved-model-packages-only-stack (joined to this stack's Models) and again, live, before this endpoint configuration is created in \`pulumi up\`.`);
+    if (!present(raw.productionVariants) && !present(raw.shadowProductionVariants)) {
+        report.finding(`${resource} has no productionVariants, so there is no model to verify.`);
+        return;
+    }
+    const checks: Promise<void>[] = [];
+    for (const list of VARIANT_LISTS) {
+        const variants = raw[list];
+        if (!present(variants)) continue;
+        if (isUnknown(variants)) {
+            if (context.dryRun) deferred(`${list} is not known`);
+            else report.finding(`${resource}: ${list} is unknown outside preview, so approval cannot be verified.`);
+            continue;
+        }
+        if (!Array.isArray(variants)) {
+            report.finding(`${resource}: ${list} is not a list (${JSON.stringify(variants).slice(0, 100)}), so approval cannot be verified.`);
+            continue;
+        }
+        variants.forEach((variant, i) => {
+            const label = `${resource} ${variantLabel(variant, list, i)}`;
+            const modelName = variant && !isUnknown(variant) ? variant.modelName : variant;
+            if (isUnknown(modelName)) {
+                if (context.dryRun) deferred(`${variantLabel(variant, list, i)} has a model name that is not known`);
+                else report.finding(`${label}: the model name is unknown outside preview, so approval cannot be verified.`);
+                return;
+            }
+            if (!present(modelName) || typeof modelName !== "string") {
+                report.finding(`${label} names no model. Variants without a model (inference components) load models this pack cannot verify. Fix: set modelName to a model built from an Approved model package.`);
+                return;
+            }
+            checks.push((async () => {
+                const found = await s.judge.lookup.describeModel(modelName, region);
+                if (found.found) {
+                    const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
+                    problems.forEach((p) => report.finding(p));
+                } else if (found.notFound && context.dryRun) {
+                    deferred(`${variantLabel(variant, list, i)}: model "${modelName}" does not exist yet (it may be created in this update)`);
+                } else {
+                    report.finding(`${label} -> model "${modelName}": approval could not be verified: ${found.reason}. Fix: reference an existing model built from an Approved package, and let the deployer call sagemaker:DescribeModel.`);
+                }
+            })());
+        });
+    }
+    await Promise.all(checks);
+}
+
+export const approvedModelPackagesDescription =
+    "Production endpoint configurations may serve only models built from model package versions whose live ModelApprovalStatus is Approved (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
+
+export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): ResourceValidationPolicy {
+    const description = approvedModelPackagesDescription;
+    return {
+        name: "approved-model-packages-only",
+        description,
+        // Mandatory so that it blocks in production; non-production stacks get the same findings as advisory.
+        enforcementLevel: "mandatory",
+        configSchema: approvalGateConfigSchema,
+        validateResource: [
+            validateResourceOfType(EndpointConfiguration, async (props, args: ResourceValidationArgs, reportViolation) => {
+                const s = setUp(deps, description, () => args.getConfig(), reportViolation, `EndpointConfiguration ${args.urn}`);
+                if (!s) return;
+                await validateEndpointConfiguration(plainProps<EndpointConfigurationInputs>(props), args.urn, regionOf(args, s.context), s);
+            }),
+            validateResourceOfType(Model, async (props, args: ResourceValidationArgs, reportViolation) => {
+                const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Model ${args.urn}`);
+                if (!s) return;
+                const raw = plainProps<ModelInputs>(props);
+                const problems = await judgeModel(s.judge, "", { label: `Model ${args.urn}`, source: "declared", containers: containersFromInputs(raw) });
+                problems.forEach((p) => s.report.finding(p));
+            }),
+        ],
+    };
+}
+
+/** The stack-level join, for what the resource policy had to defer in preview. */
+export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = {}): StackValidationPolicy {
+    const description =
+        "Joins every endpoint configuration to the Models declared in the same stack (by name, or through the property dependencies of its variants when the name is unknown in preview) and applies approved-model-packages-only to them, so a preview fails on what the update would block.";
+    return {
+        name: "approved-model-packages-only-stack",
+        description,
+        enforcementLevel: "mandatory",
+        configSchema: approvalGateConfigSchema,
+        validateStack: async (args: StackValidationArgs, reportViolation) => {
+            const s = setUp(deps, description, () => args.getConfig(), reportViolation, "stack");
+            if (!s) return;
+            const models = args.resources.filter((r) => r.type === MODEL);
+            const byName = new Map<string, PolicyResource>();
+            for (const m of models) {
+                const name = plainProps<ModelInputs>(m.props).name;
+                if (typeof name === "string" && !isUnknown(name)) byName.set(name.toLowerCase(), m);
+            }
+            const judgeDeclared = (prefix: string, m: PolicyResource) =>
+                judgeModel(s.judge, prefix, { label: `Model ${m.urn}`, source: "declared", containers: containersFromInputs(plainProps<ModelInputs>(m.props)) });
+
+            const checks: Promise<void>[] = [];
+            for (const ec of args.resources.filter((r) => r.type === ENDPOINT_CONFIGURATION)) {
+                const raw = plainProps<EndpointConfigurationInputs>(ec.props);
+                const resource = `EndpointConfiguration ${ec.urn}`;
+                for (const list of VARIANT_LISTS) {
+                    const variants = raw[list];
+                    if (!present(variants)) continue;
+                    const dependencies = ec.propertyDependencies?.[list] ?? [];
+                    const modelDeps = dependencies.filter((d) => d.type === MODEL);
+                    const otherDeps = dependencies.filter((d) => d.type !== MODEL);
+                    // An unknown model name is attributed to the Models its variant list depends on. If the list
+                    // also depends on anything else, the unknown name could come from there: not attributable.
+                    const attribute = (what: string) => {
+                        if (modelDeps.length === 0 || otherDeps.length > 0) {
+                            const from = dependencies.length ? `it depends on ${dependencies.map((d) => d.urn).join(", ")}` : "it depends on no resource of this stack";
+                            s.report.finding(`${resource}: ${what} is unknown and cannot be attributed to a Model declared in this stack (${from}), so approval cannot be verified. Fix: set modelName from a Model resource of this stack (modelName: model.name) or to the known name of an existing model built from an Approved package.`, ec.urn);
+                            return;
+                        }
+                        for (const m of modelDeps) {
+                            checks.push(judgeDeclared(`${resource} ${what} -> `, m).then((ps) => ps.forEach((p) => s.report.finding(p, ec.urn))));
+                        }
+                    };
+                    if (isUnknown(variants)) {
+                        attribute(`the model of every entry of ${list}`);
+                        continue;
+                    }
+                    if (!Array.isArray(variants)) continue; // reported by the resource policy
+                    variants.forEach((variant: VariantInputs, i: number) => {
+                        const label = variantLabel(variant, list, i);
+                        const modelName = variant && !isUnknown(variant) ? variant.modelName : variant;
+                        if (isUnknown(modelName)) {
+                            attribute(`the model name of ${label}`);
+                            return;
+                        }
+                        if (typeof modelName !== "string" || !modelName) return; // reported by the resource policy
+                        const declared = byName.get(modelName.toLowerCase());
+                        if (declared) {
+                            checks.push(judgeDeclared(`${resource} ${label} -> `, declared).then((ps) => ps.forEach((p) => s.report.finding(p, ec.urn))));
+                            return;
+                        }
+                        if (!s.context.dryRun) return; // in an update the resource policy already judged it, live
+                        checks.push(s.judge.lookup.describeModel(modelName, s.context.region).then((found) => {
+                            if (!found.found && found.notFound) {
+                                s.report.finding(`${resource} ${label} -> model "${modelName}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}). Fix: reference a model built from an Approved package.`, ec.urn);
+                            }
+                        }));
+                    });
+                }
+            }
+            await Promise.all(checks);
+        },
+    };
+}
+
+export const approvedModelPackagesOnly: ResourceValidationPolicy = approvedModelPackagesOnlyPolicy();
+export const approvedModelPackagesOnlyStack: StackValidationPolicy = approvedModelPackagesOnlyStackPolicy();

@@ -1,0 +1,118 @@
+/**
+ * Options of the approval policies: the JSON schema the CLI shows and validates, and the same defaults in code,
+ * because `args.getConfig()` returns `{}` when no `Configure` call arrived (no CLI, or no config file).
+ *
+ * A value of the wrong shape is a `PolicyConfigError`; the policies report it as a violation (fail closed)
+ * naming the option, the value and the fix, rather than guessing.
+ */
+import type { PolicyConfigSchema } from "@pulumi/policy";
+
+export type EnvironmentSetting = "auto" | "production" | "non-production";
+
+export interface ApprovalGateConfig {
+    /** "auto" decides from the stack (name, config); "production"/"non-production" pin it. Default "auto". */
+    readonly environment: EnvironmentSetting;
+    /** Stack names (globs, `*` only, case-insensitive) that are production. */
+    readonly productionStackPatterns: readonly string[];
+    /** Stack names that are not production. A name matching neither list cannot be told: production. */
+    readonly nonProductionStackPatterns: readonly string[];
+    /** Model package groups production may deploy from (case-insensitive). Empty: any group. */
+    readonly allowedModelPackageGroups: readonly string[];
+    /** AWS account IDs whose registries production may deploy from. Empty: any account. */
+    readonly allowedAccounts: readonly string[];
+    /** Time budget of one AWS lookup, retries included. */
+    readonly lookupTimeoutMs: number;
+    /** AWS lookups in flight at once, per pack process. */
+    readonly maxConcurrentLookups: number;
+    /** SDK attempts per lookup (adaptive retry mode: throttling is retried with client-side rate limiting). */
+    readonly maxAttempts: number;
+}
+
+export const DEFAULT_APPROVAL_GATE_CONFIG: ApprovalGateConfig = {
+    environment: "auto",
+    productionStackPatterns: ["prod", "prod-*", "*-prod", "production", "production-*", "*-production", "prd", "live"],
+    nonProductionStackPatterns: [
+        "dev", "dev-*", "*-dev", "development", "test", "test-*", "*-test", "qa", "qa-*", "*-qa",
+        "staging", "staging-*", "*-staging", "stage", "sandbox", "sandbox-*", "*-sandbox", "ci-*", "pr-*", "preview-*",
+    ],
+    allowedModelPackageGroups: [],
+    allowedAccounts: [],
+    lookupTimeoutMs: 10_000,
+    maxConcurrentLookups: 16,
+    maxAttempts: 4,
+};
+
+const stringList = (description: string, defaults: readonly string[]) => ({
+    type: "array" as const,
+    items: { type: "string" as const },
+    default: [...defaults],
+    description,
+});
+
+export const approvalGateConfigSchema: PolicyConfigSchema = {
+    properties: {
+        environment: {
+            type: "string",
+            enum: ["auto", "production", "non-production"],
+            default: DEFAULT_APPROVAL_GATE_CONFIG.environment,
+            description: "\"auto\": decide from the stack name and stack config (production unless something says otherwise). \"production\" / \"non-production\" pin it; a stack whose name matches productionStackPatterns stays production.",
+        },
+        productionStackPatterns: stringList("Stack names that are production (globs with *).", DEFAULT_APPROVAL_GATE_CONFIG.productionStackPatterns),
+        nonProductionStackPatterns: stringList("Stack names that are not production (globs with *). Names matching neither list are production.", DEFAULT_APPROVAL_GATE_CONFIG.nonProductionStackPatterns),
+        allowedModelPackageGroups: stringList("Model package groups production may deploy from. Empty: any group.", []),
+        allowedAccounts: {
+            type: "array",
+            items: { type: "string", pattern: "^\\d{12}$" },
+            default: [],
+            description: "AWS account IDs whose model registries production may deploy from. Empty: any account.",
+        },
+        lookupTimeoutMs: { type: "integer", minimum: 100, default: DEFAULT_APPROVAL_GATE_CONFIG.lookupTimeoutMs, description: "Time budget of one SageMaker lookup, retries included; past it, approval is not verified." },
+        maxConcurrentLookups: { type: "integer", minimum: 1, maximum: 64, default: DEFAULT_APPROVAL_GATE_CONFIG.maxConcurrentLookups, description: "SageMaker lookups in flight at once." },
+        maxAttempts: { type: "integer", minimum: 1, maximum: 10, default: DEFAULT_APPROVAL_GATE_CONFIG.maxAttempts, description: "SDK attempts per lookup (adaptive retries)." },
+    },
+};
+
+export class PolicyConfigError extends Error {
+    constructor(readonly option: string, readonly value: unknown, readonly fix: string) {
+        super(`policy config option "${option}" has the value ${JSON.stringify(value)}: ${fix}`);
+        this.name = "PolicyConfigError";
+    }
+}
+
+function list(raw: Record<string, unknown>, key: keyof ApprovalGateConfig, fallback: readonly string[], pattern?: RegExp): readonly string[] {
+    const value = raw[key];
+    if (value === undefined || value === null) return fallback;
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || (pattern && !pattern.test(v)))) {
+        throw new PolicyConfigError(key, value, `expected a list of strings${pattern ? ` matching ${pattern}` : ""}, e.g. ${JSON.stringify(fallback.slice(0, 2))}`);
+    }
+    return value as string[];
+}
+
+function integer(raw: Record<string, unknown>, key: keyof ApprovalGateConfig, fallback: number, min: number, max: number): number {
+    const value = raw[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        throw new PolicyConfigError(key, value, `expected an integer from ${min} to ${max} (default ${fallback})`);
+    }
+    return value;
+}
+
+/** Reads `args.getConfig()` into a complete config: defaults for what is missing, an error for what is wrong. */
+export function readApprovalGateConfig(raw: Record<string, unknown> | undefined): ApprovalGateConfig {
+    const r = raw ?? {};
+    const d = DEFAULT_APPROVAL_GATE_CONFIG;
+    const environment = r.environment ?? d.environment;
+    if (environment !== "auto" && environment !== "production" && environment !== "non-production") {
+        throw new PolicyConfigError("environment", environment, 'use "auto", "production" or "non-production"');
+    }
+    return {
+        environment,
+        productionStackPatterns: list(r, "productionStackPatterns", d.productionStackPatterns),
+        nonProductionStackPatterns: list(r, "nonProductionStackPatterns", d.nonProductionStackPatterns),
+        allowedModelPackageGroups: list(r, "allowedModelPackageGroups", d.allowedModelPackageGroups),
+        allowedAccounts: list(r, "allowedAccounts", d.allowedAccounts, /^\d{12}$/),
+        lookupTimeoutMs: integer(r, "lookupTimeoutMs", d.lookupTimeoutMs, 100, 600_000),
+        maxConcurrentLookups: integer(r, "maxConcurrentLookups", d.maxConcurrentLookups, 1, 64),
+        maxAttempts: integer(r, "maxAttempts", d.maxAttempts, 1, 10),
+    };
+}

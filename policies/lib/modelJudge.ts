@@ -1,0 +1,115 @@
+/**
+ * Judges the containers of one model: each must name a versioned model package whose live status is Approved,
+ * and nothing in the container may swap in other artifacts. Shared by the Model policy (declared inputs), the
+ * endpoint-config policy (live DescribeModel answers) and the stack join (declared Models behind unknown names).
+ */
+import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";
+import { describeVerdict, type ApprovalRuleOptions } from "./approvalRule";
+import type { RegistryLookup } from "./registryLookup";
+import type { ContainerInputs, ModelInputs } from "./resourceTypes";
+import { isUnknown } from "./unknowns";
+
+/** One container, whichever way we learned it. Values may be unknown sentinels (declared inputs in preview). */
+export interface ContainerSpec {
+    /** `primaryContainer` or `containers[1]`. */
+    readonly slot: string;
+    readonly modelPackageName?: unknown;
+    readonly image?: unknown;
+    readonly modelDataUrl?: unknown;
+    readonly modelDataSource?: unknown;
+    readonly mode?: unknown;
+    readonly multiModelConfig?: unknown;
+}
+
+export interface ModelSpec {
+    /** How messages name the model, e.g. `model "churn-v3"` or `Model urn:...::churn`. */
+    readonly label: string;
+    /** Where the containers came from: declared inputs, or SageMaker's live answer. */
+    readonly source: "declared" | "live";
+    /** undefined when the container list itself is unknown. */
+    readonly containers: readonly ContainerSpec[] | undefined;
+}
+
+const present = (v: unknown) => v !== undefined && v !== null && v !== "";
+
+export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpec[] | undefined {
+    if (isUnknown(inputs.primaryContainer) || isUnknown(inputs.containers)) return undefined;
+    const specs: ContainerSpec[] = [];
+    const add = (slot: string, c: ContainerInputs | undefined) => {
+        if (c === undefined || c === null) return;
+        if (isUnknown(c)) {
+            specs.push({ slot, modelPackageName: c });
+            return;
+        }
+        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, mode: c.mode, multiModelConfig: c.multiModelConfig });
+    };
+    add("primaryContainer", inputs.primaryContainer);
+    (Array.isArray(inputs.containers) ? inputs.containers : []).forEach((c, i) => add(`containers[${i}]`, c));
+    return specs;
+}
+
+export function containersFromDescription(model: DescribeModelCommandOutput): readonly ContainerSpec[] {
+    const specs: ContainerSpec[] = [];
+    const add = (slot: string, c: ContainerDefinition | undefined) => {
+        if (!c) return;
+        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, mode: c.Mode, multiModelConfig: c.MultiModelConfig });
+    };
+    add("PrimaryContainer", model.PrimaryContainer);
+    (model.Containers ?? []).forEach((c, i) => add(`Containers[${i}]`, c));
+    return specs;
+}
+
+export interface JudgeContext {
+    readonly lookup: RegistryLookup;
+    readonly rule: ApprovalRuleOptions;
+}
+
+const FIX_PACKAGE = "Fix: build the model from an Approved model package version: primaryContainer: { modelPackageName: \"arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>\" } (list and approve versions with the approver CLI).";
+
+/** Problems with one model; empty when every container comes from an Approved package. `prefix` names the referrer. */
+export async function judgeModel(ctx: JudgeContext, prefix: string, model: ModelSpec): Promise<string[]> {
+    if (model.containers === undefined) {
+        return [`${prefix}${model.label}: its containers are not known during preview, so approval cannot be verified. Fix: give the model known container definitions (a known modelPackageName).`];
+    }
+    if (model.containers.length === 0) {
+        return [`${prefix}${model.label} has no container, so there is no model package to verify. ${FIX_PACKAGE}`];
+    }
+    const problems = await Promise.all(model.containers.map(async (c): Promise<string[]> => {
+        const where = `${prefix}${model.label} ${c.slot}`;
+        const out: string[] = [];
+        if (c.mode === "MultiModel" || present(c.multiModelConfig)) {
+            out.push(`${where} is a multi-model container: it loads model artifacts from S3 at invocation time, bypassing the registry. Fix: one Approved package per container, Mode "SingleModel".`);
+        }
+        if (isUnknown(c.modelPackageName)) {
+            out.push(`${where}: modelPackageName is not known during preview, so approval cannot be verified. A package version created in this same update cannot have been approved by a person. Fix: reference an existing Approved package version ARN (a known value, e.g. from stack config).`);
+            return out;
+        }
+        if (!present(c.modelPackageName)) {
+            const what = [present(c.image) ? `image ${JSON.stringify(c.image)}` : "", present(c.modelDataUrl) ? `modelDataUrl ${JSON.stringify(c.modelDataUrl)}` : "", present(c.modelDataSource) ? "modelDataSource" : ""].filter(Boolean).join(", ");
+            out.push(`${where} is built from ${what || "no image and no model data"} with no model package: it bypasses the model registry and its approval. ${FIX_PACKAGE}`);
+            return out;
+        }
+        if (typeof c.modelPackageName !== "string") {
+            out.push(`${where}: modelPackageName ${JSON.stringify(c.modelPackageName)} is not a string. ${FIX_PACKAGE}`);
+            return out;
+        }
+        if (model.source === "declared") {
+            // SageMaker fills image and artifacts from the package; a declared override would deploy something else.
+            const overrides = [["image", c.image], ["modelDataUrl", c.modelDataUrl], ["modelDataSource", c.modelDataSource]].filter(([, v]) => present(v)).map(([k]) => k);
+            if (overrides.length) {
+                out.push(`${where} names package ${c.modelPackageName} but also sets ${overrides.join(", ")}, which would replace the approved artifacts. Fix: remove ${overrides.join(", ")}; the package supplies them.`);
+            }
+        }
+        const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);
+        if (!verdict.approved) {
+            const fix = verdict.verified
+                ? verdict.status !== "Approved"
+                    ? `Fix: have an approver approve this version (approver CLI: approve ${verdict.packageArn}), or reference a version that is Approved.`
+                    : "Fix: reference an Approved version from an allowed group and account (see the policy config allowedModelPackageGroups / allowedAccounts)."
+                : "Fix: make sure the ARN names an existing package version and the deployer can call sagemaker:DescribeModelPackage on it, then retry.";
+            out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}`);
+        }
+        return out;
+    }));
+    return problems.flat();
+}

@@ -1,0 +1,200 @@
+/**
+ * The pack's window on the model registry: DescribeModel and DescribeModelPackage, made cheap and safe.
+ *
+ * - Per-process cache: the pack process lives for one preview or update, which is one moment in time, so
+ *   each model and each package is described at most once (answers and failures alike).
+ * - In-flight de-duplication: concurrent asks for the same key share one request.
+ * - Bounded concurrency: at most `maxConcurrency` requests in flight, so a stack of hundreds of endpoint
+ *   configs does not trip SageMaker's rate limits.
+ * - SDK retries in adaptive mode (throttling is retried with client-side rate limiting), and a time budget
+ *   per lookup that starts when the request leaves the queue.
+ * Failures are returned, never thrown: the callers turn them into "approval could not be verified".
+ */
+import {
+    DescribeModelCommand,
+    DescribeModelPackageCommand,
+    SageMakerClient,
+    type DescribeModelCommandOutput,
+    type DescribeModelPackageCommandOutput,
+} from "@aws-sdk/client-sagemaker";
+import {
+    checkModelPackageApproval,
+    parseModelPackageArn,
+    type ApprovalRuleOptions,
+    type ApprovalVerdict,
+} from "./approvalRule";
+
+/** Anything that sends SageMaker commands: a SageMakerClient, or a test double (aws-sdk-client-mock). */
+export interface SageMakerSender {
+    send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any>;
+}
+
+export interface RegistryLookupOptions {
+    /** A client per region. Defaults to a SageMakerClient per region (endpoint from AWS_ENDPOINT_URL_SAGEMAKER). */
+    readonly clientFor?: (region: string | undefined) => SageMakerSender;
+    /** Time budget of one lookup, retries included. Default 10 s. */
+    readonly timeoutMs?: number;
+    /** Requests in flight at once. Default 16. */
+    readonly maxConcurrency?: number;
+    /** SDK attempts per request (adaptive retry mode). Default 4. */
+    readonly maxAttempts?: number;
+}
+
+export type ModelLookup =
+    | { readonly found: true; readonly model: DescribeModelCommandOutput }
+    | { readonly found: false; readonly notFound: boolean; readonly reason: string };
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A counting semaphore: `run` waits for a free slot. */
+class Semaphore {
+    private active = 0;
+    private readonly waiting: (() => void)[] = [];
+    constructor(private readonly limit: number) {}
+
+    async run<T>(task: () => Promise<T>): Promise<T> {
+        if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+        this.active += 1;
+        try {
+            return await task();
+        } finally {
+            this.active -= 1;
+            this.waiting.shift()?.();
+        }
+    }
+}
+
+function errorText(error: unknown): string {
+    const e = error as { name?: string; message?: string } | undefined;
+    return `${e?.name ?? "Error"}: ${e?.message ?? String(error)}`;
+}
+
+/** Why a DescribeModel failed, in words a person can act on. */
+export function describeModelFailure(name: string, error: unknown): { notFound: boolean; reason: string } {
+    const e = error as { name?: string; message?: string } | undefined;
+    const text = errorText(error);
+    if ((e?.name === "ValidationException" || e?.name === "ResourceNotFound") && /could not find|not found|does not exist/i.test(e?.message ?? "")) {
+        return { notFound: true, reason: `model "${name}" was not found (${text})` };
+    }
+    if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(e?.name ?? "")) {
+        return { notFound: false, reason: `the deployer may not describe model "${name}" (${text}); grant sagemaker:DescribeModel` };
+    }
+    if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(e?.name ?? "")) {
+        return { notFound: false, reason: `SageMaker throttled DescribeModel("${name}") past its retries (${text})` };
+    }
+    if (e?.name === "TimeoutError" || e?.name === "AbortError") {
+        return { notFound: false, reason: `DescribeModel("${name}") timed out (${text})` };
+    }
+    return { notFound: false, reason: `DescribeModel("${name}") failed (${text})` };
+}
+
+export class RegistryLookup {
+    /** AWS requests actually sent, by operation (cache hits and de-duplicated asks are not counted). */
+    readonly calls = { DescribeModel: 0, DescribeModelPackage: 0 };
+    private readonly models = new Map<string, Promise<Settled<DescribeModelCommandOutput>>>();
+    private readonly packages = new Map<string, Promise<Settled<DescribeModelPackageCommandOutput>>>();
+    private readonly clients = new Map<string, SageMakerSender>();
+    private readonly semaphore: Semaphore;
+    readonly timeoutMs: number;
+    private readonly maxAttempts: number;
+
+    constructor(private readonly options: RegistryLookupOptions = {}) {
+        this.timeoutMs = options.timeoutMs ?? 10_000;
+        this.maxAttempts = options.maxAttempts ?? 4;
+        this.semaphore = new Semaphore(options.maxConcurrency ?? 16);
+    }
+
+    private client(region: string | undefined): SageMakerSender {
+        const key = region ?? "";
+        let client = this.clients.get(key);
+        if (!client) {
+            client = this.options.clientFor
+                ? this.options.clientFor(region)
+                : new SageMakerClient({
+                      ...(region ? { region } : {}),
+                      retryMode: "adaptive",
+                      maxAttempts: this.maxAttempts,
+                      requestHandler: { connectionTimeout: Math.min(3_000, this.timeoutMs), requestTimeout: this.timeoutMs },
+                  });
+            this.clients.set(key, client);
+        }
+        return client;
+    }
+
+    /** Sends one command when a slot is free, under the lookup's time budget. */
+    private send<T>(region: string | undefined, command: unknown): Promise<Settled<T>> {
+        return this.semaphore.run(async () => {
+            const controller = new AbortController();
+            let timedOut = false;
+            const timer = setTimeout(() => {
+                timedOut = true;
+                controller.abort();
+            }, this.timeoutMs);
+            try {
+                const value = (await this.client(region).send(command, { abortSignal: controller.signal })) as T;
+                return { ok: true as const, value };
+            } catch (error) {
+                if (timedOut) {
+                    const timeout = new Error(`no answer within ${this.timeoutMs} ms, retries included`);
+                    timeout.name = "TimeoutError";
+                    return { ok: false as const, error: timeout };
+                }
+                return { ok: false as const, error };
+            } finally {
+                clearTimeout(timer);
+            }
+        });
+    }
+
+    /** DescribeModel, at most once per (region, name) in this process. */
+    async describeModel(name: string, region?: string): Promise<ModelLookup> {
+        const key = `${region ?? ""}\u0000${name}`;
+        let pending = this.models.get(key);
+        if (!pending) {
+            this.calls.DescribeModel += 1;
+            pending = this.send<DescribeModelCommandOutput>(region, new DescribeModelCommand({ ModelName: name }));
+            this.models.set(key, pending);
+        }
+        const settled = await pending;
+        if (settled.ok) {
+            if (!settled.value) return { found: false, notFound: false, reason: `DescribeModel("${name}") returned nothing` };
+            return { found: true, model: settled.value };
+        }
+        return { found: false, ...describeModelFailure(name, settled.error) };
+    }
+
+    /** DescribeModelPackage, at most once per ARN in this process. Rejects like the SDK does, for the rule. */
+    private describePackage(arn: string): Promise<DescribeModelPackageCommandOutput> {
+        let pending = this.packages.get(arn);
+        if (!pending) {
+            this.calls.DescribeModelPackage += 1;
+            // A package is described in its own region (from its ARN): cross-region ARNs are not "not found".
+            const region = parseModelPackageArn(arn)?.region;
+            pending = this.send<DescribeModelPackageCommandOutput>(region, new DescribeModelPackageCommand({ ModelPackageName: arn }));
+            this.packages.set(arn, pending);
+        }
+        return pending.then((s) => (s.ok ? s.value : Promise.reject(s.error)));
+    }
+
+    /** The shared approval rule over this lookup's cache. Never throws. */
+    checkPackage(arn: string, rule: ApprovalRuleOptions = {}): Promise<ApprovalVerdict> {
+        const cached = {
+            send: (command: DescribeModelPackageCommand) => this.describePackage(command.input.ModelPackageName ?? arn),
+        };
+        // The budget is enforced per request in `send`; the rule's own timer only needs to outlast the queue.
+        return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000 });
+    }
+}
+
+const shared = new Map<string, RegistryLookup>();
+
+/** One lookup (one cache) per pack process and settings. */
+export function sharedRegistryLookup(settings: { lookupTimeoutMs: number; maxConcurrentLookups: number; maxAttempts: number }): RegistryLookup {
+    const key = `${settings.lookupTimeoutMs}/${settings.maxConcurrentLookups}/${settings.maxAttempts}`;
+    let lookup = shared.get(key);
+    if (!lookup) {
+        lookup = new RegistryLookup({ timeoutMs: settings.lookupTimeoutMs, maxConcurrency: settings.maxConcurrentLookups, maxAttempts: settings.maxAttempts });
+        shared.set(key, lookup);
+    }
+    return lookup;
+}

@@ -1,0 +1,188 @@
+/**
+ * `pipelines-register-for-manual-approval`: a SageMaker Pipeline must register new model versions as
+ * PendingManualApproval, so that a person, not the pipeline, decides what is Approved.
+ */
+import { validateResourceOfType, type PolicyConfigSchema, type ResourceValidationPolicy } from "@pulumi/policy";
+import { makeMandatoryReporter, makeReporter, type Reporter } from "./lib/reporting";
+import { currentStackContext, type StackContext } from "./lib/environment";
+import { Pipeline, type PipelineInputs } from "./lib/resourceTypes";
+import { isUnknown, plainProps } from "./lib/unknowns";
+
+export const PENDING = "PendingManualApproval";
+
+export interface PipelineApprovalConfig {
+    /** A RegisterModel step without ModelApprovalStatus is a violation (SageMaker would default it to Pending). */
+    readonly requireExplicitApprovalStatus: boolean;
+    /** Allow `{"Get": "Parameters.X"}` when X is a String parameter whose default is PendingManualApproval. */
+    readonly allowParameterizedApprovalStatus: boolean;
+}
+
+export const DEFAULT_PIPELINE_APPROVAL_CONFIG: PipelineApprovalConfig = {
+    requireExplicitApprovalStatus: true,
+    allowParameterizedApprovalStatus: true,
+};
+
+export const pipelineApprovalConfigSchema: PolicyConfigSchema = {
+    properties: {
+        requireExplicitApprovalStatus: {
+            type: "boolean",
+            default: DEFAULT_PIPELINE_APPROVAL_CONFIG.requireExplicitApprovalStatus,
+            description: "Require RegisterModel steps to state ModelApprovalStatus. SageMaker defaults a missing status to PendingManualApproval, but an explicit value is what a reviewer can see and what this policy can prove.",
+        },
+        allowParameterizedApprovalStatus: {
+            type: "boolean",
+            default: DEFAULT_PIPELINE_APPROVAL_CONFIG.allowParameterizedApprovalStatus,
+            description: "Accept {\"Get\": \"Parameters.X\"} when X defaults to PendingManualApproval. A caller of StartPipelineExecution can override a parameter, so pair this with the IAM guardrail that denies registering as Approved, or set false.",
+        },
+    },
+};
+
+export function readPipelineApprovalConfig(raw: Record<string, unknown> | undefined): PipelineApprovalConfig {
+    const out = { ...DEFAULT_PIPELINE_APPROVAL_CONFIG };
+    for (const key of Object.keys(DEFAULT_PIPELINE_APPROVAL_CONFIG) as (keyof PipelineApprovalConfig)[]) {
+        const value = raw?.[key];
+        if (value === undefined || value === null) continue;
+        if (typeof value !== "boolean") {
+            throw new Error(`policy config option "${key}" has the value ${JSON.stringify(value)}: expected true or false`);
+        }
+        out[key] = value;
+    }
+    return out;
+}
+
+/** A RegisterModel step found in a definition, with where it sits (e.g. `Steps[3].IfSteps[0]`). */
+export interface RegisterStep {
+    readonly name: string;
+    readonly path: string;
+    readonly status: unknown;
+    readonly hasStatus: boolean;
+}
+
+/** Every RegisterModel step, including those nested in Condition steps' IfSteps/ElseSteps at any depth. */
+export function findRegisterModelSteps(definition: unknown): RegisterStep[] {
+    const found: RegisterStep[] = [];
+    const walk = (steps: unknown, path: string): void => {
+        if (!Array.isArray(steps)) return;
+        steps.forEach((step, i) => {
+            if (!step || typeof step !== "object") return;
+            const s = step as { Name?: unknown; Type?: unknown; Arguments?: Record<string, unknown> };
+            const here = `${path}[${i}]`;
+            if (s.Type === "RegisterModel") {
+                const args = s.Arguments && typeof s.Arguments === "object" ? s.Arguments : {};
+                found.push({
+                    name: typeof s.Name === "string" ? s.Name : `(unnamed step at ${here})`,
+                    path: here,
+                    status: args.ModelApprovalStatus,
+                    hasStatus: Object.prototype.hasOwnProperty.call(args, "ModelApprovalStatus") && args.ModelApprovalStatus !== null,
+                });
+            }
+            // Condition steps inline their branches as full step objects; walk every array of steps below.
+            if (s.Arguments && typeof s.Arguments === "object") {
+                for (const branch of ["IfSteps", "ElseSteps"]) walk(s.Arguments[branch], `${here}.${branch}`);
+            }
+        });
+    };
+    walk((definition as { Steps?: unknown } | undefined)?.Steps, "Steps");
+    return found;
+}
+
+/** Problems with how one RegisterModel step sets its approval status; empty when it is PendingManualApproval. */
+export function judgeRegisterStep(step: RegisterStep, definition: unknown, config: PipelineApprovalConfig): string[] {
+    const where = `RegisterModel step "${step.name}" (${step.path})`;
+    const fix = `Fix: set "ModelApprovalStatus": "${PENDING}" in its Arguments (SageMaker SDK: approval_status="${PENDING}"), and let an approver approve the version.`;
+    if (!step.hasStatus) {
+        return config.requireExplicitApprovalStatus
+            ? [`${where} does not set ModelApprovalStatus. SageMaker would default it to ${PENDING}, but this pack requires the status to be explicit so that it can be reviewed and proven. ${fix}`]
+            : [];
+    }
+    const status = step.status;
+    if (status === PENDING) return [];
+    if (typeof status === "string") {
+        return [`${where} registers models as "${status}": the pipeline would approve its own output. ${fix}`];
+    }
+    const get = status && typeof status === "object" ? (status as Record<string, unknown>).Get : undefined;
+    const keys = status && typeof status === "object" ? Object.keys(status) : [];
+    if (typeof get === "string" && keys.length === 1 && get.startsWith("Parameters.")) {
+        const paramName = get.slice("Parameters.".length);
+        if (!config.allowParameterizedApprovalStatus) {
+            return [`${where} takes ModelApprovalStatus from parameter "${paramName}", which any caller of StartPipelineExecution can set to Approved; this pack's config forbids parameterized statuses. ${fix}`];
+        }
+        const params = (definition as { Parameters?: unknown }).Parameters;
+        const param = Array.isArray(params) ? params.find((p) => p && typeof p === "object" && (p as { Name?: unknown }).Name === paramName) : undefined;
+        if (!param) {
+            return [`${where} takes ModelApprovalStatus from parameter "${paramName}", which the definition does not declare. ${fix}`];
+        }
+        const { DefaultValue, Type } = param as { DefaultValue?: unknown; Type?: unknown };
+        if (Type !== undefined && Type !== "String") {
+            return [`${where} takes ModelApprovalStatus from parameter "${paramName}" of type ${JSON.stringify(Type)}; it must be a String parameter defaulting to "${PENDING}". ${fix}`];
+        }
+        if (DefaultValue !== PENDING) {
+            return [`${where} takes ModelApprovalStatus from parameter "${paramName}", whose default is ${DefaultValue === undefined ? "not set" : JSON.stringify(DefaultValue)}, not "${PENDING}": a run without overrides would register with that status. Fix: give "${paramName}" the DefaultValue "${PENDING}", or set the status literally.`];
+        }
+        return [];
+    }
+    return [`${where} computes ModelApprovalStatus with an expression (${JSON.stringify(status).slice(0, 200)}) that this pack cannot prove is ${PENDING}. ${fix}`];
+}
+
+export const pipelineApprovalDescription =
+    "SageMaker Pipelines must register model versions with ModelApprovalStatus PendingManualApproval (a literal, or a parameter defaulting to it), including in Condition branches at any depth, so that only a person approves a model.";
+
+export interface PipelinePolicyDeps {
+    readonly context?: () => StackContext;
+}
+
+export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDeps = {}): ResourceValidationPolicy {
+    const description = pipelineApprovalDescription;
+    return {
+        name: "pipelines-register-for-manual-approval",
+        description,
+        enforcementLevel: "mandatory",
+        configSchema: pipelineApprovalConfigSchema,
+        validateResource: validateResourceOfType(Pipeline, (props, args, reportViolation) => {
+            const report: Reporter = makeMandatoryReporter(reportViolation, description);
+            const resource = `Pipeline ${args.urn}`;
+            let config: PipelineApprovalConfig;
+            try {
+                config = readPipelineApprovalConfig(args.getConfig<Record<string, unknown>>());
+            } catch (err) {
+                report.finding(`${resource}: ${(err as Error).message}`);
+                return;
+            }
+            const raw = plainProps<PipelineInputs>(props);
+            if (raw.pipelineDefinitionS3Location !== undefined && raw.pipelineDefinitionS3Location !== null) {
+                report.finding(`${resource} takes its definition from S3 (pipelineDefinitionS3Location), which this pack cannot read at deploy time, so it cannot prove the pipeline registers models as ${PENDING}. Fix: pass the definition inline with pipelineDefinition (e.g. pulumi.jsonStringify(definition)).`);
+                return;
+            }
+            const text = raw.pipelineDefinition;
+            if (isUnknown(text)) {
+                const context = (deps.context ?? currentStackContext)();
+                if (context.dryRun) {
+                    // The definition usually embeds ARNs of resources created in the same update, so it is unknown
+                    // in preview. The same check runs on the resolved definition before the pipeline is created
+                    // or updated in `pulumi up`, where an unknown is a violation. Say so rather than stay silent.
+                    makeReporter(reportViolation, description, { production: true, reason: "" })
+                        .note(`${resource}: pipelineDefinition is not known during preview; it is checked before the pipeline is created or updated in \`pulumi up\`.`);
+                } else {
+                    report.finding(`${resource}: pipelineDefinition is unknown outside preview, so it cannot be checked. Fix: make the definition a known value when the pipeline is created.`);
+                }
+                return;
+            }
+            if (typeof text !== "string" || text.trim() === "") {
+                report.finding(`${resource} has no pipelineDefinition to check. Fix: pass the definition inline with pipelineDefinition.`);
+                return;
+            }
+            let definition: unknown;
+            try {
+                definition = JSON.parse(text);
+            } catch (err) {
+                report.finding(`${resource}: pipelineDefinition is not valid JSON (${(err as Error).message}), so it cannot be checked.`);
+                return;
+            }
+            for (const step of findRegisterModelSteps(definition)) {
+                for (const problem of judgeRegisterStep(step, definition, config)) report.finding(`${resource}: ${problem}`);
+            }
+        }),
+    };
+}
+
+export const pipelinesRegisterForManualApproval: ResourceValidationPolicy = pipelinesRegisterForManualApprovalPolicy();
