@@ -37,10 +37,14 @@ export class CliError extends Error {
     }
 }
 
-/** Where an AWS call went, so error messages can name region and endpoint. */
-export interface CallSite {
+/** Where AWS calls go: region and custom endpoint, named in error messages. */
+export interface Where {
     readonly region?: string;
     readonly endpointUrl?: string;
+}
+
+/** Where an AWS call went and what it was for. */
+export interface CallSite extends Where {
     /** What we were trying to do, e.g. "describe model package arn:…". */
     readonly action: string;
 }

@@ -9,7 +9,7 @@ import {
     type ContainerDefinition,
     type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { isNotFound, toCliError } from "./errors";
+import { isNotFound, toCliError, type Where } from "./errors";
 
 export interface LiveVariant {
     readonly variantName: string;
@@ -37,13 +37,13 @@ export function packageArnsOfContainers(primary: ContainerDefinition | undefined
 }
 
 /** The endpoint and what it serves; undefined when the endpoint does not exist (nothing deployed yet). */
-export async function describeLiveEndpoint(sagemaker: SageMakerClient, endpointName: string, region?: string): Promise<LiveEndpoint | undefined> {
+export async function describeLiveEndpoint(sagemaker: SageMakerClient, endpointName: string, where: Where): Promise<LiveEndpoint | undefined> {
     let endpoint;
     try {
         endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
     } catch (err) {
         if (isNotFound(err)) return undefined;
-        throw toCliError(err, { region, action: `describe endpoint ${endpointName}` });
+        throw toCliError(err, { ...where, action: `describe endpoint ${endpointName}` });
     }
     const variants: LiveVariant[] = [];
     if (endpoint.EndpointConfigName) {
@@ -51,7 +51,7 @@ export async function describeLiveEndpoint(sagemaker: SageMakerClient, endpointN
         try {
             config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
         } catch (err) {
-            throw toCliError(err, { region, action: `describe endpoint config ${endpoint.EndpointConfigName}` });
+            throw toCliError(err, { ...where, action: `describe endpoint config ${endpoint.EndpointConfigName}` });
         }
         for (const variant of config.ProductionVariants ?? []) {
             let packageArns: string[] = [];
@@ -60,7 +60,7 @@ export async function describeLiveEndpoint(sagemaker: SageMakerClient, endpointN
                     const model = await sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
                     packageArns = packageArnsOfContainers(model.PrimaryContainer, model.Containers);
                 } catch (err) {
-                    if (!isNotFound(err)) throw toCliError(err, { region, action: `describe model ${variant.ModelName}` });
+                    if (!isNotFound(err)) throw toCliError(err, { ...where, action: `describe model ${variant.ModelName}` });
                 }
             }
             const live = endpoint.ProductionVariants?.find((v) => v.VariantName === variant.VariantName);

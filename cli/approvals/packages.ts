@@ -11,7 +11,7 @@ import {
     type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { parseModelPackageArn } from "../../policies/lib/approvalRule";
-import { CliError, EXIT, isNotFound, toCliError } from "./errors";
+import { CliError, EXIT, isNotFound, toCliError, type Where } from "./errors";
 import { checkSeparationOfDuties, type DutyCheck, type Identity } from "./identity";
 
 export type VersionRef =
@@ -46,7 +46,8 @@ export function packageArnFor(group: string, version: number, region: string, ca
 
 export type PackageDescription = Omit<DescribeModelPackageCommandOutput, "$metadata">;
 
-export async function describePackage(sagemaker: SageMakerClient, arn: string, region: string | undefined): Promise<PackageDescription> {
+export async function describePackage(sagemaker: SageMakerClient, arn: string, where: Where): Promise<PackageDescription> {
+    const { region } = where;
     try {
         const { $metadata, ...description } = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
         return description;
@@ -56,12 +57,13 @@ export async function describePackage(sagemaker: SageMakerClient, arn: string, r
             throw new CliError(EXIT.notFound, `No model package version ${arn}${region ? ` in ${region}` : ""}.`,
                 `List the versions awaiting approval with \`approvals pending --group ${parsed?.groupInArn ?? "<group>"}\`; if the version exists elsewhere, pass --region or the full ARN.`);
         }
-        throw toCliError(err, { region, action: `describe model package ${arn}` });
+        throw toCliError(err, { ...where, action: `describe model package ${arn}` });
     }
 }
 
 /** Fails with exit 4 when the group does not exist in this region, so "no pending versions" is never a typo. */
-export async function assertGroupExists(sagemaker: SageMakerClient, group: string, region: string | undefined): Promise<void> {
+export async function assertGroupExists(sagemaker: SageMakerClient, group: string, where: Where): Promise<void> {
+    const { region } = where;
     try {
         await sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: group }));
     } catch (err) {
@@ -69,12 +71,12 @@ export async function assertGroupExists(sagemaker: SageMakerClient, group: strin
             throw new CliError(EXIT.notFound, `No model package group "${group}"${region ? ` in ${region}` : ""}.`,
                 "Check --group / modelPackageGroupName in Pulumi.<env>.yaml, and the region (--region); the stack may not be deployed yet.");
         }
-        throw toCliError(err, { region, action: `describe model package group ${group}` });
+        throw toCliError(err, { ...where, action: `describe model package group ${group}` });
     }
 }
 
 /** Every version of `group` awaiting approval, newest first. */
-export async function listPendingVersions(sagemaker: SageMakerClient, group: string, region: string | undefined): Promise<ModelPackageSummary[]> {
+export async function listPendingVersions(sagemaker: SageMakerClient, group: string, where: Where): Promise<ModelPackageSummary[]> {
     const found: ModelPackageSummary[] = [];
     let NextToken: string | undefined;
     try {
@@ -91,7 +93,7 @@ export async function listPendingVersions(sagemaker: SageMakerClient, group: str
             NextToken = page.NextToken;
         } while (NextToken);
     } catch (err) {
-        throw toCliError(err, { region, action: `list model packages of ${group}` });
+        throw toCliError(err, { ...where, action: `list model packages of ${group}` });
     }
     // Sort ourselves too: emulators do not all honour SortBy.
     return found.sort((a, b) => (b.ModelPackageVersion ?? 0) - (a.ModelPackageVersion ?? 0));

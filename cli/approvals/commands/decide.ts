@@ -30,7 +30,7 @@ export async function runDecide(decision: Decision, input: string, options: Deci
     const target = await resolveTarget(input, options, deps, true);
     const { scope } = target;
     const caller = target.caller!;
-    const before = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const before = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
     const name = shortName(before);
     const check = checkDecision(decision, before, caller, { allowUnknownRegistrar: options.allowUnknownRegistrar });
     if (!check.allowed) throw new CliError(EXIT.refused, `Refused: ${check.reason}`, check.hint);
@@ -69,7 +69,7 @@ export async function runDecide(decision: Decision, input: string, options: Deci
         }
         throw toCliError(err, { region: target.region, endpointUrl: scope.endpointUrl, action: `update model package ${name}` });
     }
-    const after = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const after = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
     const next =
         check.to === "Approved"
             ? `The deploy Lambda of this environment re-checks the approval and rolls ${name} out; follow it with \`approvals live${scope.env ? ` --env ${scope.env.name}` : ""}\`.`

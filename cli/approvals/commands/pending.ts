@@ -27,9 +27,9 @@ export async function withMetrics(scope: Scope, description: PackageDescription)
 /** What the env's endpoint serves, with metrics. Never throws for a missing endpoint. */
 export async function liveSummary(scope: Scope): Promise<LiveSummary> {
     if (!scope.endpointName) return { versions: [], note: "no environment given (--env), so no endpoint to look at" };
-    const endpoint = await describeLiveEndpoint(scope.clients.sagemaker, scope.endpointName, scope.region);
+    const endpoint = await describeLiveEndpoint(scope.clients.sagemaker, scope.endpointName, scope);
     if (!endpoint) return { versions: [], note: `endpoint ${scope.endpointName} does not exist yet` };
-    const versions = await mapLimit(livePackageArns(endpoint), 4, async (arn) => withMetrics(scope, await describePackage(scope.clients.sagemaker, arn, scope.region)));
+    const versions = await mapLimit(livePackageArns(endpoint), 4, async (arn) => withMetrics(scope, await describePackage(scope.clients.sagemaker, arn, scope)));
     return { endpoint, versions, note: versions.length ? undefined : "its model was not created from a model package" };
 }
 
@@ -76,9 +76,9 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
     const { io } = deps;
     const scope = resolveScope(options, deps, { group: true });
     const group = scope.group!;
-    await assertGroupExists(scope.clients.sagemaker, group, scope.region);
-    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope.region), liveSummary(scope)]);
-    const pending = await mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope.region)));
+    await assertGroupExists(scope.clients.sagemaker, group, scope);
+    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummary(scope)]);
+    const pending = await mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope)));
     const now = io.now();
 
     if (options.json) {

@@ -11,7 +11,7 @@ export async function runShow(input: string, options: CommonOptions, deps: Deps)
     const { io } = deps;
     const target = await resolveTarget(input, options, deps, false);
     const { scope } = target;
-    const description = await describePackage(scope.clients.sagemaker, target.arn, target.region);
+    const description = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
     const [version, live] = await Promise.all([withMetrics(scope, description), liveSummary(scope)]);
     const isLive = livePackageArns(live.endpoint).some((a) => a.toLowerCase() === (description.ModelPackageArn ?? "").toLowerCase());
     const now = io.now();

@@ -1,0 +1,108 @@
+/**
+ * The real `approvals` binary (cli/bin/approvals.js, what `npm run approvals` and the package `bin` run),
+ * spawned as a user would: exit codes, --help, --json on stdout, errors without stack traces.
+ */
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { EXIT } from "../../../cli/approvals/errors";
+import { motoEndpoint, motoEnv, uniqueName } from "../../helpers/moto";
+import { runCli } from "../../../cli/approvals/program";
+import { captureIo, makeProject, seedRegistry } from "./helpers";
+
+const BIN = path.resolve(__dirname, "../../../cli/bin/approvals.js");
+
+interface Result {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** The parent's environment without any AWS setting, plus `extra`. */
+function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && k !== "APPROVALS_ENV"));
+    return { ...env, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extra };
+}
+
+function approvals(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Result> {
+    return new Promise((resolve, reject) => {
+        // stdin is not a terminal here, exactly as in CI.
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? path.dirname(BIN), env: cleanEnv(options.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+describe("cli/bin/approvals.js (spawned)", function () {
+    this.timeout(60_000);
+    let endpoint: string;
+    let group: string;
+    let env: string;
+    let projectDir: string;
+
+    before(async () => {
+        endpoint = await motoEndpoint();
+        group = uniqueName("e2e");
+        env = uniqueName("e2e-env");
+        projectDir = makeProject(env, group);
+        await seedRegistry(endpoint, group, uniqueName("e2e-reports"), [3.5, 4.25]);
+    });
+    after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
+
+    it("prints help with the exit codes, exit 0", async () => {
+        const top = await approvals(["--help"]);
+        assert.equal(top.code, EXIT.ok);
+        assert.match(top.stdout, /Exit codes:\n\s+0\s+ok\n\s+1\s+refused/);
+        const approve = await approvals(["approve", "--help"]);
+        assert.equal(approve.code, EXIT.ok);
+        assert.match(approve.stdout, /Usage: approvals approve \[options\] <version>[\s\S]*--comment <text>[\s\S]*--yes/);
+    });
+
+    it("has --help for every command (in-process, same program)", async () => {
+        for (const command of ["pending", "show", "approve", "reject", "live", "history"]) {
+            const io = captureIo();
+            assert.equal(await runCli([command, "--help"], { io }), EXIT.ok, command);
+            assert.match(io.text(), new RegExp(`Usage: approvals ${command}[\\s\\S]*--env <env>[\\s\\S]*--json`), command);
+        }
+    });
+
+    it("exits 2 on usage errors", async () => {
+        const unknown = await approvals(["promote", "x"]);
+        assert.equal(unknown.code, EXIT.usage);
+        assert.match(unknown.stderr, /unknown command 'promote'/);
+        assert.equal((await approvals(["approve", "abalone-dev/1"])).code, EXIT.usage);
+    });
+
+    it("lists pending versions as JSON on stdout, against moto through the stack config in the working directory", async () => {
+        const { code, stdout, stderr } = await approvals(["pending", "--env", env, "--json", "--endpoint-url", endpoint], { cwd: projectDir, env: motoEnv(endpoint) });
+        assert.equal(code, EXIT.ok, stderr);
+        const doc = JSON.parse(stdout);
+        assert.equal(doc.group, group);
+        assert.deepEqual(doc.pending.map((p: { metrics: { mse: number } }) => p.metrics.mse), [4.25, 3.5]);
+        assert.equal(stderr, "");
+    });
+
+    it("refuses to approve without a terminal or --yes (exit 2), and exits 4 for an unknown version", async () => {
+        const noTty = await approvals(["approve", `${group}/1`, "--comment", "ok", "--allow-unknown-registrar", "--region", "us-east-1"], { env: motoEnv(endpoint) });
+        assert.equal(noTty.code, EXIT.usage, noTty.stderr);
+        assert.match(noTty.stderr, /no terminal to confirm on/);
+        const missing = await approvals(["show", `${group}/42`, "--region", "us-east-1"], { env: motoEnv(endpoint) });
+        assert.equal(missing.code, EXIT.notFound);
+        assert.match(missing.stderr, /^error: No model package version/m);
+    });
+
+    it("exits 3 with what to do when there are no credentials or AWS cannot be reached, never a stack trace", async () => {
+        const noCreds = await approvals(["pending", "--group", group, "--region", "us-east-1"]);
+        assert.equal(noCreds.code, EXIT.aws);
+        assert.match(noCreds.stderr, /No usable AWS credentials[\s\S]*hint: .*AWS_PROFILE/);
+        const unreachable = await approvals(["pending", "--group", group, "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"], { env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
+        assert.equal(unreachable.code, EXIT.aws);
+        assert.match(unreachable.stderr, /Could not reach AWS in us-east-1 at http:\/\/127\.0\.0\.1:9/);
+        for (const r of [noCreds, unreachable]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+});

@@ -1,0 +1,133 @@
+/**
+ * Helpers for the approver CLI tests: a captured terminal, moto-aimed clients, a throwaway project folder
+ * with its own Pulumi.<env>.yaml, and a registry seeded through the real SageMaker/S3 APIs.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CreateEndpointCommand,
+    CreateEndpointConfigCommand,
+    CreateModelCommand,
+    CreateModelPackageCommand,
+    CreateModelPackageGroupCommand,
+    SageMakerClient,
+    UpdateModelPackageCommand,
+} from "@aws-sdk/client-sagemaker";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { STSClient } from "@aws-sdk/client-sts";
+import { stringify } from "yaml";
+import type { AwsClients } from "../../../cli/approvals/clients";
+import type { Io } from "../../../cli/approvals/context";
+import { motoClientConfig } from "../../helpers/moto";
+
+export interface CapturedIo extends Io {
+    readonly stdout: string[];
+    readonly stderr: string[];
+    readonly prompts: string[];
+    text(): string;
+}
+
+export function captureIo(options: { interactive?: boolean; answer?: boolean; now?: Date } = {}): CapturedIo {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const prompts: string[] = [];
+    return {
+        stdout,
+        stderr,
+        prompts,
+        interactive: options.interactive ?? false,
+        out: (t) => stdout.push(t),
+        err: (t) => stderr.push(t),
+        confirm: async (message) => {
+            prompts.push(message);
+            return options.answer ?? false;
+        },
+        now: () => options.now ?? new Date(),
+        text: () => stdout.join("\n"),
+    };
+}
+
+export function motoClients(endpoint: string) {
+    return (options: { region?: string }): AwsClients => {
+        const config = motoClientConfig(endpoint, options.region ?? "us-east-1");
+        return {
+            sagemaker: new SageMakerClient(config),
+            s3: new S3Client({ ...config, forcePathStyle: true }),
+            sts: new STSClient(config),
+            dynamodb: new DynamoDBClient(config),
+        };
+    };
+}
+
+/** A project folder with Pulumi.yaml and Pulumi.<env>.yaml (the dev stack's config with another env/group). */
+export function makeProject(env: string, group: string, overrides: Record<string, unknown> = {}): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "approvals-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sagemaker-approval-gate\nruntime: nodejs\n");
+    const config: Record<string, unknown> = {
+        "aws:region": "us-east-1",
+        "sagemaker-approval-gate:environment": env,
+        "sagemaker-approval-gate:production": false,
+        "sagemaker-approval-gate:modelPackageGroupName": group,
+        "sagemaker-approval-gate:pipeline": {
+            inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
+            processingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+            trainingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            metric: { name: "mse", jsonPath: "regression_metrics.mse.value", comparison: "LessThanOrEqualTo", threshold: 6.0 },
+        },
+        "sagemaker-approval-gate:approvers": { principalArns: ["arn:aws:iam::123456789012:role/ml-approver"] },
+        ...overrides,
+    };
+    fs.writeFileSync(path.join(dir, `Pulumi.${env}.yaml`), stringify({ config }));
+    return dir;
+}
+
+export interface SeededVersion {
+    readonly arn: string;
+    readonly version: number;
+    readonly mse: number;
+}
+
+/** Creates the group, one package per mse (PendingManualApproval, with an evaluation report in S3). */
+export async function seedRegistry(endpoint: string, group: string, bucket: string, mses: readonly number[]): Promise<SeededVersion[]> {
+    const config = motoClientConfig(endpoint);
+    const sagemaker = new SageMakerClient(config);
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    const seeded: SeededVersion[] = [];
+    for (const [i, mse] of mses.entries()) {
+        const key = `evaluation/${i + 1}/evaluation.json`;
+        await s3.send(new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: JSON.stringify({ regression_metrics: { mse: { value: mse, standard_deviation: 0.4 } } }),
+        }));
+        const out = await sagemaker.send(new CreateModelPackageCommand({
+            ModelPackageGroupName: group,
+            ModelApprovalStatus: "PendingManualApproval",
+            MetadataProperties: { GeneratedBy: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${group}-pipeline/execution/run${i + 1}` },
+            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${bucket}/${key}` } } },
+            InferenceSpecification: {
+                Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", ModelDataUrl: `s3://${bucket}/model/${i + 1}/model.tar.gz` }],
+                SupportedContentTypes: ["text/csv"],
+                SupportedResponseMIMETypes: ["text/csv"],
+            },
+        }));
+        seeded.push({ arn: out.ModelPackageArn!, version: i + 1, mse });
+    }
+    return seeded;
+}
+
+/** Approves `arn` and serves it on the env's endpoint, as the deploy Lambda would. */
+export async function deployLive(endpoint: string, endpointName: string, arn: string, modelName: string): Promise<void> {
+    const sagemaker = new SageMakerClient(motoClientConfig(endpoint));
+    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: "Approved", ApprovalDescription: "seeded" }));
+    await sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: "arn:aws:iam::123456789012:role/deploy", PrimaryContainer: { ModelPackageName: arn } }));
+    await sagemaker.send(new CreateEndpointConfigCommand({
+        EndpointConfigName: modelName,
+        ProductionVariants: [{ VariantName: "AllTraffic", ModelName: modelName, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
+    }));
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: modelName }));
+}
