@@ -5,6 +5,7 @@
 import { loadStackConfig } from "./config";
 import { ModelRegistry } from "./components/modelRegistry";
 import { TrainingPipeline } from "./components/trainingPipeline";
+import { ApprovalEvents } from "./components/approvalEvents";
 import { resourceName, standardTags } from "./lib/naming";
 
 // Throws a ConfigError naming every bad key before any resource is declared.
@@ -29,6 +30,25 @@ const training = new TrainingPipeline(resourceName(env, "training"), {
 });
 
 // Components of other issues are added below; they take what they need from `config`, `registry`, `training`, `tags`.
+
+// Issue 3: approval events (notify approvers, deploy exactly the approved version, roll back on rejection).
+const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
+    environment: env,
+    modelPackageGroupName: registry.modelPackageGroupName,
+    pipelineArn: training.pipelineArn,
+    artifactsBucketName: training.bucketName,
+    artifactsKmsKeyArn: training.kmsKeyArn,
+    reportKeyPrefix: training.pipelineName.apply((name) => `${name}/`),
+    modelImageUris: [config.pipeline.trainingImageUri],
+    approverEmails: config.approvers.emails,
+    endpoint: config.endpoint,
+    ledgerDeletionProtection: config.production,
+    tags,
+});
+export const approvalsTopicArn = approvals.topicArn;
+export const deploymentsTableName = approvals.ledgerTableName;
+export const endpointName = approvals.endpointName;
+export const modelExecutionRoleArn = approvals.modelExecutionRoleArn;
 
 export const environment = env;
 export const production = config.production;

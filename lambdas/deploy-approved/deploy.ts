@@ -230,7 +230,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         `${skipped.length ? ` (not deployable: ${skipped.join("; ")})` : ""}. The rejected version is STILL SERVING. ` +
         `Fix: approve a good version (npm run approvals -- approve <group>/<version> --env ${settings.environment} --comment "<why>") or delete the endpoint.`;
     deps.logger.log("error", reason, { eventId: evt.eventId });
-    console.log(metricLine("NoRollbackTarget", settings.environment));
+    // Straight to stdout: the runtime would prefix a console.log line, and CloudWatch reads EMF only from pure JSON lines.
+    process.stdout.write(`${metricLine("NoRollbackTarget", settings.environment)}\n`);
     await recordOutcome(deps.dynamodb, settings.ledgerTableName, {
         endpointName: settings.endpointName,
         packageArn: evt.packageArn,

@@ -1,0 +1,496 @@
+/**
+ * The run-time half of the approval gate for one environment:
+ *
+ *   EventBridge (aws.sagemaker, this group / this pipeline)
+ *     pending   → notify-approver Lambda ─┐
+ *     approved  → deploy-approved Lambda ─┼→ approvals topic (KMS) → approvers' email
+ *     rejected  → deploy-approved (rollback) + topic
+ *     pipeline Failed → topic
+ *
+ * plus the deployment ledger (DynamoDB), the model execution role the deploy function passes to
+ * SageMaker, the endpoint alarms a blue/green update rolls back on, a KMS-encrypted DLQ behind every
+ * rule target and every function's async invocations, and alarms on DLQ depth, function errors and
+ * "no rollback target", all routed to the topic.
+ *
+ * Names and documents come from pure functions (infra/events/patterns.ts,
+ * infra/lib/approvalEventsPolicies.ts, and the exported helpers below) that tests call directly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { EndpointSettings } from "../config";
+import {
+    approvedPattern,
+    pendingApprovalPattern,
+    pipelineFailedNotification,
+    pipelineFailedPattern,
+    rejectedNotification,
+    rejectedPattern,
+    type InputTransformer,
+} from "../events/patterns";
+import {
+    deployApprovedPolicy,
+    eventTargetDlqPolicy,
+    lambdaAssumeRolePolicy,
+    modelExecutionRolePolicy,
+    notifyApproverPolicy,
+} from "../lib/approvalEventsPolicies";
+import { sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
+import { bundleLambda, LAMBDA_ENTRIES, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
+import { endpointName as defaultEndpointName, environmentPrefix, resourceName } from "../lib/naming";
+import { currentScope } from "../lib/scope";
+import { ApprovalsTopic } from "./approvalsTopic";
+import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
+
+export interface ApprovalEventsArgs {
+    /** Environment name (dev, prod, ...), part of every name. */
+    readonly environment: string;
+    /** The model package group whose events this environment acts on. */
+    readonly modelPackageGroupName: pulumi.Input<string>;
+    /** ARN of this environment's training pipeline (its Failed executions are reported). */
+    readonly pipelineArn: pulumi.Input<string>;
+    /** Bucket holding the evaluation reports and model artifacts (the pipeline's artifacts bucket). */
+    readonly artifactsBucketName: pulumi.Input<string>;
+    /** CMK of that bucket. Defaults to none (S3-managed keys). */
+    readonly artifactsKmsKeyArn?: pulumi.Input<string>;
+    /** Key prefix of the evaluation reports in that bucket, e.g. the pipeline name. Defaults to "" (the whole bucket). */
+    readonly reportKeyPrefix?: pulumi.Input<string>;
+    /** Inference images of the registered versions (the model role may pull only these repositories). */
+    readonly modelImageUris: readonly string[];
+    /** Emails subscribed to the approvals topic. Defaults to none. */
+    readonly approverEmails?: readonly string[];
+    /** Endpoint instance type/count, extra rollback alarms and bake time (validated stack config). */
+    readonly endpoint: EndpointSettings;
+    /** The endpoint approved versions go to. Defaults to `sagemaker-approval-gate-<env>-endpoint`. */
+    readonly endpointName?: string;
+    /** ModelLatency (average, milliseconds) above which a blue/green update rolls back. Defaults to 1000. */
+    readonly modelLatencyThresholdMs?: number;
+    /** Retention of the functions' log groups, in days. Defaults to 90. */
+    readonly logRetentionDays?: number;
+    /** Lambda retries of a failed async invocation before it goes to the DLQ (0-2). Defaults to 2. */
+    readonly maximumRetryAttempts?: number;
+    /** Protect the ledger table from deletion. Defaults to true. */
+    readonly ledgerDeletionProtection?: boolean;
+    /** Tags on every taggable child. Defaults to none. */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Alarms on the endpoint that roll a blue/green update back (the stack's own). */
+export function endpointAlarmNames(environment: string): { errors5xx: string; latency: string } {
+    return { errors5xx: resourceName(environment, "endpoint-5xx"), latency: resourceName(environment, "endpoint-latency") };
+}
+
+/** Every rollback alarm: the stack's own plus the configured ones, each once, in a stable order. */
+export function rollbackAlarmNames(environment: string, configured: readonly string[]): string[] {
+    const own = endpointAlarmNames(environment);
+    return [...new Set([own.errors5xx, own.latency, ...configured])];
+}
+
+export function functionName(environment: string, role: LambdaRole): string {
+    return resourceName(environment, role);
+}
+
+export function logGroupName(environment: string, role: LambdaRole): string {
+    return `/aws/lambda/${functionName(environment, role)}`;
+}
+
+export interface FunctionEnvironmentInput {
+    readonly environment: string;
+    readonly groupName: string;
+    readonly endpointName: string;
+    readonly ledgerTableName: string;
+    readonly topicArn: string;
+    readonly accountId: string;
+    readonly modelExecutionRoleArn: string;
+    readonly endpoint: EndpointSettings;
+}
+
+/** Environment variables of each function (read once by lambdas/<fn>/index.ts). Pure. */
+export function functionEnvironment(role: LambdaRole, input: FunctionEnvironmentInput): Record<string, string> {
+    const common = {
+        ENVIRONMENT: input.environment,
+        MODEL_PACKAGE_GROUP_NAME: input.groupName,
+        ENDPOINT_NAME: input.endpointName,
+        LEDGER_TABLE_NAME: input.ledgerTableName,
+        TOPIC_ARN: input.topicArn,
+    };
+    if (role === "notify-approver") return common;
+    return {
+        ...common,
+        REGISTRY_ACCOUNT_ID: input.accountId,
+        RESOURCE_PREFIX: environmentPrefix(input.environment),
+        MODEL_EXECUTION_ROLE_ARN: input.modelExecutionRoleArn,
+        INSTANCE_TYPE: input.endpoint.instanceType,
+        INITIAL_INSTANCE_COUNT: String(input.endpoint.initialInstanceCount),
+        ROLLBACK_ALARM_NAMES: rollbackAlarmNames(input.environment, input.endpoint.rollbackAlarmNames).join(","),
+        TERMINATION_WAIT_SECONDS: String(input.endpoint.terminationWaitSeconds),
+    };
+}
+
+/** The code archive of a function: one index.js from a StringAsset (no zip timestamps). */
+export function functionCode(role: LambdaRole): pulumi.asset.AssetArchive {
+    return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleLambda(LAMBDA_ENTRIES[role]).code) });
+}
+
+/** EventBridge's own retries before a delivery goes to the target DLQ. */
+export const TARGET_RETRY_POLICY = { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 };
+
+export class ApprovalEvents extends pulumi.ComponentResource {
+    readonly topic: ApprovalsTopic;
+    readonly topicArn: pulumi.Output<string>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+    readonly ledgerTable: aws.dynamodb.Table;
+    readonly ledgerTableName: pulumi.Output<string>;
+    readonly modelExecutionRole: aws.iam.Role;
+    readonly modelExecutionRoleArn: pulumi.Output<string>;
+    readonly functions: Record<LambdaRole, aws.lambda.Function>;
+    readonly rules: Record<"pending" | "approved" | "rejected" | "pipelineFailed", aws.cloudwatch.EventRule>;
+    readonly targetsDlq: aws.sqs.Queue;
+    readonly functionDlqs: Record<LambdaRole, aws.sqs.Queue>;
+    readonly endpointName: string;
+
+    constructor(name: string, args: ApprovalEventsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sagemaker-approval-gate:approvals:ApprovalEvents", name, {}, opts);
+        const env = args.environment;
+        const tags = { ...(args.tags ?? {}) };
+        const scope = currentScope({ parent: this });
+        const endpointName = args.endpointName ?? defaultEndpointName(env);
+        this.endpointName = endpointName;
+        const groupName = pulumi.output(args.modelPackageGroupName);
+        const parent = { parent: this };
+
+        this.topic = new ApprovalsTopic(
+            `${name}-notifications`,
+            { topicName: resourceName(env, "approvals"), approverEmails: args.approverEmails, logGroupPrefix: `/aws/lambda/${environmentPrefix(env)}-`, tags },
+            parent,
+        );
+        this.topicArn = this.topic.topicArn;
+        this.kmsKeyArn = this.topic.kmsKeyArn;
+        const keyArn = this.topic.kmsKeyArn;
+
+        this.ledgerTable = new aws.dynamodb.Table(
+            `${name}-ledger`,
+            {
+                name: resourceName(env, "deployments"),
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: "pk",
+                rangeKey: "sk",
+                attributes: [
+                    { name: "pk", type: "S" },
+                    { name: "sk", type: "S" },
+                ],
+                serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
+                pointInTimeRecovery: { enabled: true },
+                deletionProtectionEnabled: args.ledgerDeletionProtection ?? true,
+                tags,
+            },
+            parent,
+        );
+        this.ledgerTableName = this.ledgerTable.name;
+
+        const queue = (role: string) =>
+            new aws.sqs.Queue(
+                `${name}-${role}`,
+                { name: resourceName(env, role), kmsMasterKeyId: keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600, tags },
+                parent,
+            );
+        this.targetsDlq = queue("events-dlq");
+        this.functionDlqs = { "notify-approver": queue("notify-approver-dlq"), "deploy-approved": queue("deploy-approved-dlq") };
+
+        this.modelExecutionRole = new aws.iam.Role(
+            `${name}-model-role`,
+            {
+                name: resourceName(env, "model-execution"),
+                description: `Serves approved model versions on ${endpointName}`,
+                assumeRolePolicy: scope.apply((s) => JSON.stringify(sagemakerAssumeRolePolicy(s))),
+                tags,
+            },
+            parent,
+        );
+        this.modelExecutionRoleArn = this.modelExecutionRole.arn;
+        new aws.iam.RolePolicy(
+            `${name}-model-role-policy`,
+            {
+                role: this.modelExecutionRole.name,
+                policy: pulumi
+                    .all([scope, args.artifactsBucketName, args.artifactsKmsKeyArn])
+                    .apply(([s, bucket, artifactsKey]) =>
+                        JSON.stringify(
+                            modelExecutionRolePolicy({ scope: s, endpointName, artifactsBucketName: bucket, artifactsKmsKeyArn: artifactsKey, imageUris: args.modelImageUris }),
+                        ),
+                    ),
+            },
+            parent,
+        );
+
+        // The stack's own rollback alarms on the endpoint (it is created by the deploy function, at run time).
+        const ownAlarms = endpointAlarmNames(env);
+        const alarmActions = [this.topicArn];
+        const endpointDimensions = { EndpointName: endpointName, VariantName: "AllTraffic" };
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-endpoint-5xx`,
+            {
+                name: ownAlarms.errors5xx,
+                alarmDescription: `${endpointName} answers with 5XX errors: a blue/green update in progress rolls back`,
+                namespace: "AWS/SageMaker",
+                metricName: "Invocation5XXErrors",
+                dimensions: endpointDimensions,
+                statistic: "Sum",
+                period: 60,
+                evaluationPeriods: 2,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions,
+                tags,
+            },
+            parent,
+        );
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-endpoint-latency`,
+            {
+                name: ownAlarms.latency,
+                alarmDescription: `${endpointName} model latency above ${args.modelLatencyThresholdMs ?? 1000} ms: a blue/green update in progress rolls back`,
+                namespace: "AWS/SageMaker",
+                metricName: "ModelLatency",
+                dimensions: endpointDimensions,
+                statistic: "Average",
+                period: 60,
+                evaluationPeriods: 3,
+                // ModelLatency is reported in microseconds.
+                threshold: (args.modelLatencyThresholdMs ?? 1000) * 1000,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions,
+                tags,
+            },
+            parent,
+        );
+        const rollbackAlarmArns = scope.apply((s) =>
+            rollbackAlarmNames(env, args.endpoint.rollbackAlarmNames).map((a) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${a}`),
+        );
+
+        const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number }) => {
+            const fnName = functionName(env, role);
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${name}-${role}-logs`,
+                { name: logGroupName(env, role), retentionInDays: args.logRetentionDays ?? 90, kmsKeyId: keyArn, tags },
+                parent,
+            );
+            const roleResource = new aws.iam.Role(
+                `${name}-${role}-role`,
+                { name: fnName, description: `Runs the ${fnName} function`, assumeRolePolicy: scope.apply((s) => JSON.stringify(lambdaAssumeRolePolicy(s))), tags },
+                parent,
+            );
+            const rolePolicy = new aws.iam.RolePolicy(`${name}-${role}-policy`, { role: roleResource.name, policy }, parent);
+            const fn = new aws.lambda.Function(
+                `${name}-${role}`,
+                {
+                    name: fnName,
+                    description: role === "notify-approver" ? "Tells approvers a model version waits for them" : "Deploys exactly the approved version; rolls back a rejected live version",
+                    runtime: LAMBDA_RUNTIME,
+                    architectures: ["arm64"],
+                    handler: "index.handler",
+                    code: functionCode(role),
+                    role: roleResource.arn,
+                    memorySize: 256,
+                    timeout: extra.timeout,
+                    reservedConcurrentExecutions: extra.reservedConcurrency,
+                    loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                    environment: {
+                        variables: pulumi
+                            .all([groupName, this.ledgerTable.name, this.topicArn, scope, this.modelExecutionRole.arn])
+                            .apply(([g, table, topicArn, s, modelRoleArn]) =>
+                                functionEnvironment(role, {
+                                    environment: env,
+                                    groupName: g,
+                                    endpointName,
+                                    ledgerTableName: table,
+                                    topicArn,
+                                    accountId: s.accountId,
+                                    modelExecutionRoleArn: modelRoleArn,
+                                    endpoint: args.endpoint,
+                                }),
+                            ),
+                    },
+                    tags,
+                },
+                { parent: this, dependsOn: [logGroup, rolePolicy] },
+            );
+            new aws.lambda.FunctionEventInvokeConfig(
+                `${name}-${role}-async`,
+                {
+                    functionName: fn.name,
+                    maximumRetryAttempts: args.maximumRetryAttempts ?? 2,
+                    maximumEventAgeInSeconds: 6 * 3600,
+                    destinationConfig: { onFailure: { destination: this.functionDlqs[role].arn } },
+                },
+                parent,
+            );
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${role}-errors`,
+                {
+                    name: resourceName(env, `${role}-errors`),
+                    alarmDescription: `${fnName} failed; failed events are retried, then kept in ${resourceName(env, `${role}-dlq`)}`,
+                    namespace: "AWS/Lambda",
+                    metricName: "Errors",
+                    dimensions: { FunctionName: fnName },
+                    statistic: "Sum",
+                    period: 300,
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions,
+                    okActions: alarmActions,
+                    tags,
+                },
+                parent,
+            );
+            return fn;
+        };
+
+        const common = (role: LambdaRole) => ({
+            logGroupName: logGroupName(env, role),
+        });
+        const notifyPolicy = pulumi
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.reportKeyPrefix ?? "", args.artifactsKmsKeyArn])
+            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, prefix, reportKey]) =>
+                JSON.stringify(
+                    notifyApproverPolicy({
+                        scope: s,
+                        ...common("notify-approver"),
+                        ledgerTableArn: tableArn,
+                        topicArn,
+                        kmsKeyArn: kArn,
+                        dlqArn,
+                        reportBucketName: bucket,
+                        reportKeyPrefix: prefix,
+                        reportKmsKeyArn: reportKey,
+                    }),
+                ),
+            );
+        const deployPolicy = pulumi
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["deploy-approved"].arn, groupName, this.modelExecutionRole.arn, rollbackAlarmArns])
+            .apply(([s, tableArn, topicArn, kArn, dlqArn, g, modelRoleArn, alarmArns]) =>
+                JSON.stringify(
+                    deployApprovedPolicy({
+                        scope: s,
+                        ...common("deploy-approved"),
+                        ledgerTableArn: tableArn,
+                        topicArn,
+                        kmsKeyArn: kArn,
+                        dlqArn,
+                        groupName: g,
+                        resourcePrefix: environmentPrefix(env),
+                        endpointName,
+                        modelExecutionRoleArn: modelRoleArn,
+                        rollbackAlarmArns: alarmArns,
+                    }),
+                ),
+            );
+        this.functions = {
+            "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: 30 }),
+            // One deployment at a time per endpoint: one concurrent execution; the ledger's conditional write backs it up.
+            "deploy-approved": makeFunction("deploy-approved", deployPolicy, { timeout: 120, reservedConcurrency: 1 }),
+        };
+
+        const rule = (role: string, description: string, pattern: pulumi.Input<string>) =>
+            new aws.cloudwatch.EventRule(`${name}-${role}`, { name: resourceName(env, role), description, eventPattern: pattern, tags }, parent);
+        this.rules = {
+            pending: rule("pending-approval", "A new version of this environment's group waits for approval", groupName.apply((g) => JSON.stringify(pendingApprovalPattern(g)))),
+            approved: rule("approved", "A version of this environment's group was approved", groupName.apply((g) => JSON.stringify(approvedPattern(g)))),
+            rejected: rule("rejected", "A version of this environment's group was rejected", groupName.apply((g) => JSON.stringify(rejectedPattern(g)))),
+            pipelineFailed: rule(
+                "pipeline-failed",
+                "An execution of this environment's training pipeline failed",
+                pulumi.output(args.pipelineArn).apply((arn) => JSON.stringify(pipelineFailedPattern(arn))),
+            ),
+        };
+
+        const deadLetterConfig = { arn: this.targetsDlq.arn };
+        const lambdaTarget = (ruleKey: keyof ApprovalEvents["rules"], role: LambdaRole) => {
+            const fn = this.functions[role];
+            const permission = new aws.lambda.Permission(
+                `${name}-${ruleKey}-invokes-${role}`,
+                { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: this.rules[ruleKey].arn },
+                parent,
+            );
+            new aws.cloudwatch.EventTarget(
+                `${name}-${ruleKey}-to-${role}`,
+                { rule: this.rules[ruleKey].name, targetId: role, arn: fn.arn, deadLetterConfig, retryPolicy: TARGET_RETRY_POLICY },
+                { parent: this, dependsOn: [permission] },
+            );
+        };
+        const topicTarget = (ruleKey: keyof ApprovalEvents["rules"], transformer: InputTransformer) =>
+            new aws.cloudwatch.EventTarget(
+                `${name}-${ruleKey}-to-topic`,
+                { rule: this.rules[ruleKey].name, targetId: "approvals-topic", arn: this.topicArn, inputTransformer: transformer, deadLetterConfig, retryPolicy: TARGET_RETRY_POLICY },
+                parent,
+            );
+        lambdaTarget("pending", "notify-approver");
+        lambdaTarget("approved", "deploy-approved");
+        lambdaTarget("rejected", "deploy-approved");
+        topicTarget("rejected", rejectedNotification(env));
+        topicTarget("pipelineFailed", pipelineFailedNotification(env));
+
+        new aws.sqs.QueuePolicy(
+            `${name}-events-dlq-policy`,
+            {
+                queueUrl: this.targetsDlq.url,
+                policy: pulumi
+                    .all([this.targetsDlq.arn, ...Object.values(this.rules).map((r) => r.arn)])
+                    .apply(([queueArn, ...ruleArns]) => JSON.stringify(eventTargetDlqPolicy(queueArn, ruleArns))),
+            },
+            parent,
+        );
+
+        for (const [role, dlq] of [["events-dlq", this.targetsDlq], ...Object.entries(this.functionDlqs).map(([r, q]) => [`${r}-dlq`, q] as const)] as const) {
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${role}-depth`,
+                {
+                    name: resourceName(env, `${role}-depth`),
+                    alarmDescription: `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`,
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateNumberOfMessagesVisible",
+                    dimensions: { QueueName: dlq.name },
+                    statistic: "Maximum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions,
+                    tags,
+                },
+                parent,
+            );
+        }
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-no-rollback-target`,
+            {
+                name: resourceName(env, "no-rollback-target"),
+                alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,
+                namespace: METRIC_NAMESPACE,
+                metricName: "NoRollbackTarget",
+                dimensions: { Environment: env },
+                statistic: "Sum",
+                period: 60,
+                evaluationPeriods: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions,
+                tags,
+            },
+            parent,
+        );
+
+        this.registerOutputs({
+            topicArn: this.topicArn,
+            kmsKeyArn: this.kmsKeyArn,
+            ledgerTableName: this.ledgerTableName,
+            modelExecutionRoleArn: this.modelExecutionRoleArn,
+            endpointName,
+        });
+    }
+}

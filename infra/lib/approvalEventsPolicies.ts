@@ -1,0 +1,277 @@
+/**
+ * IAM and resource policies of the approval events (issue 3), as pure functions of plain strings.
+ * Tests call them directly; `infra/components/approvalEvents.ts` calls them inside `apply`.
+ *
+ * Kept here: no wildcard actions in any Allow; each function's role names this environment's ARNs
+ * only (its group's packages, its endpoint, models and endpoint configs by name prefix, the ledger
+ * table, the topic, the report prefix, its own log group and DLQ); `iam:PassRole` only for the model
+ * execution role and only to SageMaker.
+ */
+import { bucketArns, ecrRepositoryArn, modelPackageArnPattern, type AwsScope } from "./arns";
+import type { PolicyDocument, PolicyStatement } from "./iamDocuments";
+
+function doc(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== undefined) };
+}
+
+const sagemaker = (scope: AwsScope, resource: string) => `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
+
+/** Models and endpoint configs the deploy function creates: `<prefix>-*`, lower-case as SageMaker writes them in ARNs. */
+export function deployedResourceArns(scope: AwsScope, resourcePrefix: string, endpointName: string) {
+    const prefix = resourcePrefix.toLowerCase();
+    return {
+        models: sagemaker(scope, `model/${prefix}-*`),
+        endpointConfigs: sagemaker(scope, `endpoint-config/${prefix}-*`),
+        endpoint: sagemaker(scope, `endpoint/${endpointName.toLowerCase()}`),
+    };
+}
+
+export function logGroupArns(scope: AwsScope, logGroupName: string): string[] {
+    const base = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName}`;
+    return [base, `${base}:log-stream:*`];
+}
+
+/** Trust policy of a function's role: Lambda, in this account. */
+export function lambdaAssumeRolePolicy(scope: AwsScope): PolicyDocument {
+    return doc({
+        Sid: "LambdaAssumesRole",
+        Effect: "Allow",
+        Principal: { Service: ["lambda.amazonaws.com"] },
+        Action: ["sts:AssumeRole"],
+        Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+    });
+}
+
+/** What both functions share: their log group, their DLQ, the ledger, publishing to the topic, the CMK. */
+export interface FunctionPolicyInput {
+    readonly scope: AwsScope;
+    readonly logGroupName: string;
+    readonly ledgerTableArn: string;
+    readonly topicArn: string;
+    /** The CMK of the topic, DLQs and logs. */
+    readonly kmsKeyArn: string;
+    /** Where failed async invocations go (on-failure destination). */
+    readonly dlqArn: string;
+}
+
+function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
+    return [
+        { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroupArns(input.scope, input.logGroupName) },
+        { Sid: "Ledger", Effect: "Allow", Action: ledgerActions, Resource: [input.ledgerTableArn] },
+        { Sid: "PublishResults", Effect: "Allow", Action: ["sns:Publish"], Resource: [input.topicArn] },
+        { Sid: "FailedInvocationsToDlq", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [input.dlqArn] },
+        {
+            Sid: "UseTheApprovalsKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: [input.kmsKeyArn],
+        },
+    ];
+}
+
+export interface NotifyPolicyInput extends FunctionPolicyInput {
+    /** Bucket holding evaluation reports and the key prefix under which they are written. */
+    readonly reportBucketName: string;
+    readonly reportKeyPrefix: string;
+    /** The CMK of the report bucket, if it is not the approvals key. */
+    readonly reportKmsKeyArn?: string;
+}
+
+/** notify-approver: read reports under one prefix, claim/release notifications, read what is live, publish. */
+export function notifyApproverPolicy(input: NotifyPolicyInput): PolicyDocument {
+    const reports = bucketArns(input.scope.partition, input.reportBucketName).bucket;
+    const prefix = input.reportKeyPrefix.replace(/^\/+/, "");
+    return doc(
+        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]),
+        { Sid: "ReadEvaluationReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${reports}/${prefix}*`] },
+        input.reportKmsKeyArn
+            ? {
+                  Sid: "DecryptEvaluationReports",
+                  Effect: "Allow",
+                  Action: ["kms:Decrypt"],
+                  Resource: [input.reportKmsKeyArn],
+                  Condition: { StringEquals: { "kms:ViaService": `s3.${input.scope.region}.amazonaws.com` } },
+              }
+            : undefined,
+    );
+}
+
+export interface DeployPolicyInput extends FunctionPolicyInput {
+    readonly groupName: string;
+    /** `sagemaker-approval-gate-<env>`: models and endpoint configs are created under it. */
+    readonly resourcePrefix: string;
+    readonly endpointName: string;
+    readonly modelExecutionRoleArn: string;
+    /** Alarms named in the endpoint's AutoRollbackConfiguration. */
+    readonly rollbackAlarmArns: readonly string[];
+}
+
+/** deploy-approved: describe this group's packages, create this environment's models/configs, create/update its endpoint. */
+export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
+    const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
+    return doc(
+        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]),
+        {
+            Sid: "ReadThisGroupsPackages",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeModelPackage"],
+            Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+        },
+        {
+            Sid: "CreateModelsAndConfigsUnderThePrefix",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateModel", "sagemaker:CreateEndpointConfig", "sagemaker:AddTags"],
+            Resource: [arns.models, arns.endpointConfigs],
+        },
+        {
+            Sid: "DeployThisEnvironmentsEndpoint",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags"],
+            Resource: [arns.endpoint, arns.endpointConfigs],
+        },
+        input.rollbackAlarmArns.length
+            ? { Sid: "ReadRollbackAlarms", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: [...input.rollbackAlarmArns] }
+            : undefined,
+        {
+            Sid: "PassOnlyTheModelRoleToSageMaker",
+            Effect: "Allow",
+            Action: ["iam:PassRole"],
+            Resource: [input.modelExecutionRoleArn],
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    );
+}
+
+export interface ModelRolePolicyInput {
+    readonly scope: AwsScope;
+    readonly endpointName: string;
+    /** Bucket (and CMK) holding the model artifacts the registered versions point at. */
+    readonly artifactsBucketName: string;
+    readonly artifactsKmsKeyArn?: string;
+    /** Inference images of the registered versions. */
+    readonly imageUris: readonly string[];
+}
+
+/** The model execution role: what a SageMaker model needs to serve (pull its image, read its artifacts, log). */
+export function modelExecutionRolePolicy(input: ModelRolePolicyInput): PolicyDocument {
+    const { scope } = input;
+    const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
+    const repositories = [...new Set(input.imageUris.map((uri) => ecrRepositoryArn(scope.partition, uri)))].sort();
+    return doc(
+        { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [artifacts.objects] },
+        input.artifactsKmsKeyArn
+            ? {
+                  Sid: "DecryptModelArtifacts",
+                  Effect: "Allow",
+                  Action: ["kms:Decrypt"],
+                  Resource: [input.artifactsKmsKeyArn],
+                  Condition: { StringEquals: { "kms:ViaService": `s3.${scope.region}.amazonaws.com` } },
+              }
+            : undefined,
+        // IAM defines GetAuthorizationToken on "*" only; the action itself is not a wildcard.
+        { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
+        { Sid: "PullInferenceImages", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: repositories },
+        {
+            Sid: "EndpointLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: logGroupArns(scope, `/aws/sagemaker/Endpoints/${input.endpointName}`),
+        },
+        {
+            Sid: "EndpointMetrics",
+            Effect: "Allow",
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: ["*"],
+            Condition: { StringEquals: { "cloudwatch:namespace": ["/aws/sagemaker/Endpoints", "AWS/SageMaker"] } },
+        },
+    );
+}
+
+/** Key administration without `kms:*`: the account keeps full control of the key through explicit actions. */
+export const KEY_ADMIN_ACTIONS = [
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
+    "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
+    "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RetireGrant", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
+    "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+];
+
+/**
+ * Key policy of the approvals CMK (topic, DLQs, log groups). The account administers it and delegates
+ * use to IAM (the functions' roles); EventBridge and CloudWatch may use it to deliver into the encrypted
+ * topic and queues from this account; CloudWatch Logs may use it for this environment's log groups.
+ */
+export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): PolicyDocument {
+    const root = `arn:${scope.partition}:iam::${scope.accountId}:root`;
+    return doc(
+        { Sid: "AccountAdministersAndDelegatesToIam", Effect: "Allow", Principal: { AWS: [root] }, Action: KEY_ADMIN_ACTIONS, Resource: ["*"] },
+        {
+            Sid: "EventBridgeAndAlarmsDeliverEncrypted",
+            Effect: "Allow",
+            Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: ["*"],
+            Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+        },
+        {
+            Sid: "LambdaDeliversFailedInvocations",
+            Effect: "Allow",
+            Principal: { Service: ["lambda.amazonaws.com"] },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: ["*"],
+            Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+        },
+        {
+            Sid: "LogsEncryptThisEnvironmentsLogGroups",
+            Effect: "Allow",
+            Principal: { Service: [`logs.${scope.region}.amazonaws.com`] },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Resource: ["*"],
+            Condition: {
+                ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupPrefix}*` },
+            },
+        },
+    );
+}
+
+/** Topic policy: EventBridge rules and CloudWatch alarms of this account may publish; nothing else is granted. */
+export function approvalsTopicPolicy(scope: AwsScope, topicArn: string): PolicyDocument {
+    return doc(
+        {
+            Sid: "EventBridgeRulesPublish",
+            Effect: "Allow",
+            Principal: { Service: ["events.amazonaws.com"] },
+            Action: ["sns:Publish"],
+            Resource: [topicArn],
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/*` } },
+        },
+        {
+            Sid: "AlarmsPublish",
+            Effect: "Allow",
+            Principal: { Service: ["cloudwatch.amazonaws.com"] },
+            Action: ["sns:Publish"],
+            Resource: [topicArn],
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:*` } },
+        },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["sns:Publish"],
+            Resource: [topicArn],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    );
+}
+
+/** DLQ policy: only the listed EventBridge rules may send failed deliveries to it. */
+export function eventTargetDlqPolicy(queueArn: string, ruleArns: readonly string[]): PolicyDocument {
+    return doc({
+        Sid: "RulesSendFailedDeliveries",
+        Effect: "Allow",
+        Principal: { Service: ["events.amazonaws.com"] },
+        Action: ["sqs:SendMessage"],
+        Resource: [queueArn],
+        Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
+    });
+}
