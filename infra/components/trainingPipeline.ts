@@ -80,7 +80,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             { parent: this },
         );
         this.kmsKeyArn = this.kmsKey.arn;
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.pipelineName}`, targetKeyId: this.kmsKey.keyId }, { parent: this });
+        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.pipelineName}`, targetKeyId: this.kmsKey.arn }, { parent: this });
 
         const bucketName = args.bucketName ?? scope.apply((s) => `${args.pipelineName}-${s.accountId}`);
         this.bucket = new aws.s3.Bucket(`${name}-artifacts`, { bucket: bucketName, forceDestroy: false, tags }, { parent: this });
@@ -90,7 +90,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-artifacts-encryption`,
             {
-                bucket: this.bucket.id,
+                bucket: this.bucket.bucket,
                 rules: [
                     {
                         applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn },
@@ -102,18 +102,18 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         );
         new aws.s3.BucketVersioning(
             `${name}-artifacts-versioning`,
-            { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
+            { bucket: this.bucket.bucket, versioningConfiguration: { status: "Enabled" } },
             { parent: this },
         );
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
             `${name}-artifacts-public-access-block`,
-            { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            { bucket: this.bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             { parent: this },
         );
         new aws.s3.BucketPolicy(
             `${name}-artifacts-tls-only`,
             {
-                bucket: this.bucket.id,
+                bucket: this.bucket.bucket,
                 policy: pulumi.all([scope, this.bucket.bucket]).apply(([s, b]) => JSON.stringify(tlsOnlyBucketPolicy(s.partition, b))),
             },
             { parent: this, dependsOn: [publicAccessBlock] },
@@ -165,7 +165,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             const object = new aws.s3.BucketObjectv2(
                 `${name}-script-${role}`,
                 {
-                    bucket: this.bucket.id,
+                    bucket: this.bucket.bucket,
                     key,
                     content,
                     contentType: "text/x-python",

@@ -4,16 +4,8 @@
  * bad config stops the program before any resource is declared.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
-import { ProgramRun, runProgramUnderMocks, stackConfigFromYaml } from "../../cli/lib/programUnderMocks";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-export function exampleStackConfig(stack: string): Record<string, unknown> {
-    return stackConfigFromYaml(YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")));
-}
+import { ProgramRun, runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
+import { exampleStackConfig } from "./exampleStacks";
 
 const T = {
     group: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",

@@ -1,0 +1,167 @@
+/**
+ * TrainingPipeline under Pulumi mocks: the encrypted, versioned, private, TLS-only bucket; the execution
+ * role and what is attached to it; the uploaded scripts; the SageMaker Pipeline and its definition.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
+import { EXAMPLE_SCRIPTS_DIR, scriptObjectKey } from "../../../infra/components/trainingPipeline";
+import { pipelineExecutionRolePolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
+import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
+import { definitionProblems } from "../../../infra/pipeline/validate";
+import { exampleStackConfig } from "../exampleStacks";
+
+const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+const NAME = "sagemaker-approval-gate-dev-training";
+const BUCKET = `${NAME}-123456789012`;
+const t = (module: string, resource: string) => `aws:${module}/${resource[0].toLowerCase()}${resource.slice(1)}:${resource}`;
+
+describe("infra/components/trainingPipeline", () => {
+    let run: ProgramRun;
+    const child = (type: string, role: string) => run.recorder.get(type, `${NAME}-${role}`);
+    before(async () => {
+        run = await runProgramUnderMocks({ stack: "dev", config: exampleStackConfig("dev") });
+    });
+
+    it("is a component of type sagemaker-approval-gate:pipeline:TrainingPipeline", () => {
+        assert.deepStrictEqual(run.recorder.ofType("sagemaker-approval-gate:pipeline:TrainingPipeline").map((r) => r.name), [NAME]);
+    });
+
+    describe("artifacts bucket", () => {
+        it("is named after the pipeline and the account, and is not force-destroyed", () => {
+            const bucket = child(t("s3", "Bucket"), "artifacts");
+            assert.strictEqual(bucket.inputs.bucket, BUCKET);
+            assert.strictEqual(bucket.inputs.forceDestroy, false);
+        });
+
+        it("encrypts with a per-environment CMK that rotates", () => {
+            const key = child(t("kms", "Key"), "key");
+            assert.strictEqual(key.inputs.enableKeyRotation, true);
+            const sse = child(t("s3", "BucketServerSideEncryptionConfiguration"), "artifacts-encryption");
+            assert.deepStrictEqual(sse.inputs.rules, [
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn }, bucketKeyEnabled: true },
+            ]);
+            const alias = child(t("kms", "Alias"), "key-alias");
+            assert.deepStrictEqual([alias.inputs.name, alias.inputs.targetKeyId], [`alias/${NAME}`, key.state.arn]);
+        });
+
+        it("configures this bucket (every bucket setting names it)", () => {
+            const settings = ["artifacts-encryption", "artifacts-versioning", "artifacts-public-access-block", "artifacts-tls-only"];
+            const types = ["BucketServerSideEncryptionConfiguration", "BucketVersioning", "BucketPublicAccessBlock", "BucketPolicy"];
+            assert.deepStrictEqual(settings.map((role, i) => child(t("s3", types[i]), role).inputs.bucket), settings.map(() => BUCKET));
+        });
+
+        it("is versioned and blocks every kind of public access", () => {
+            assert.deepStrictEqual(child(t("s3", "BucketVersioning"), "artifacts-versioning").inputs.versioningConfiguration, { status: "Enabled" });
+            const pab = child(t("s3", "BucketPublicAccessBlock"), "artifacts-public-access-block").inputs;
+            assert.deepStrictEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+        });
+
+        it("has the TLS-only bucket policy", () => {
+            const policy = child(t("s3", "BucketPolicy"), "artifacts-tls-only");
+            assert.deepStrictEqual(JSON.parse(policy.inputs.policy), tlsOnlyBucketPolicy("aws", BUCKET));
+        });
+    });
+
+    describe("execution role", () => {
+        it("is assumed by SageMaker only", () => {
+            const role = child(t("iam", "Role"), "execution-role");
+            assert.strictEqual(role.inputs.name, `${NAME}-execution`);
+            assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), sagemakerAssumeRolePolicy(MOCK_SCOPE));
+        });
+
+        it("holds the scoped policy built by pipelineExecutionRolePolicy() for this bucket, key, data and images", () => {
+            const role = child(t("iam", "Role"), "execution-role");
+            const policy = child(t("iam", "RolePolicy"), "execution-policy");
+            assert.strictEqual(policy.inputs.role, role.inputs.name);
+            assert.deepStrictEqual(
+                JSON.parse(policy.inputs.policy),
+                pipelineExecutionRolePolicy({
+                    scope: MOCK_SCOPE,
+                    roleArn: role.state.arn,
+                    artifactsBucketName: BUCKET,
+                    kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
+                    inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
+                    imageUris: [
+                        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+                    ],
+                }),
+            );
+        });
+
+        it("has the registry's registrar guardrail attached", () => {
+            const attachment = child(t("iam", "RolePolicyAttachment"), "registrar-attachment");
+            const registrar = run.recorder.get(t("iam", "Policy"), "sagemaker-approval-gate-dev-registry-registrar-policy");
+            assert.strictEqual(attachment.inputs.policyArn, registrar.state.arn);
+            assert.strictEqual(attachment.inputs.role, `${NAME}-execution`);
+        });
+    });
+
+    describe("scripts", () => {
+        for (const [role, file] of [["preprocess", "preprocess.py"], ["evaluate", "evaluate.py"]]) {
+            it(`uploads ${file} under a content-addressed key, encrypted with the CMK`, () => {
+                const object = child(t("s3", "BucketObjectv2"), `script-${role}`);
+                const content = fs.readFileSync(path.join(EXAMPLE_SCRIPTS_DIR, file), "utf8");
+                assert.strictEqual(object.inputs.content, content);
+                assert.strictEqual(object.inputs.key, scriptObjectKey(file, content));
+                assert.match(object.inputs.key, new RegExp(`^scripts/[0-9a-f]{16}/${file.replace(".", "\\.")}$`));
+                assert.strictEqual(object.inputs.bucket, BUCKET);
+                assert.strictEqual(object.inputs.serverSideEncryption, "aws:kms");
+                assert.strictEqual(object.inputs.kmsKeyId, child(t("kms", "Key"), "key").state.arn);
+            });
+        }
+
+        it("derives keys from content: same content same key, any change a new key", () => {
+            assert.strictEqual(scriptObjectKey("a.py", "print(1)\n"), scriptObjectKey("a.py", "print(1)\n"));
+            assert.notStrictEqual(scriptObjectKey("a.py", "print(1)\n"), scriptObjectKey("a.py", "print(2)\n"));
+        });
+    });
+
+    describe("SageMaker Pipeline", () => {
+        it("is named after the environment, runs as the execution role, and is tagged", () => {
+            const pipeline = child(t("sagemaker", "Pipeline"), "pipeline");
+            assert.strictEqual(pipeline.inputs.pipelineName, NAME);
+            assert.strictEqual(pipeline.inputs.roleArn, child(t("iam", "Role"), "execution-role").state.arn);
+            assert.strictEqual(pipeline.inputs.tags.environment, "dev");
+        });
+
+        it("gets exactly the builder's definition for this environment's bucket, role, key, group and uploaded scripts", () => {
+            const pipeline = child(t("sagemaker", "Pipeline"), "pipeline");
+            const key = (role: string) => child(t("s3", "BucketObjectv2"), `script-${role}`).inputs.key;
+            const expected = buildPipelineDefinition({
+                pipelineName: NAME,
+                roleArn: child(t("iam", "Role"), "execution-role").state.arn,
+                artifactsBucket: BUCKET,
+                kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
+                modelPackageGroupName: "abalone-dev",
+                inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
+                processingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                trainingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+                processingInstanceType: "ml.m5.xlarge",
+                trainingInstanceType: "ml.m5.xlarge",
+                inferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
+                metric: { name: "mse", jsonPath: "regression_metrics.mse.value", comparison: "LessThanOrEqualTo", threshold: 6 },
+                scripts: { preprocess: `s3://${BUCKET}/${key("preprocess")}`, evaluate: `s3://${BUCKET}/${key("evaluate")}` },
+            });
+            const actual = JSON.parse(pipeline.inputs.pipelineDefinition);
+            assert.deepStrictEqual(actual, JSON.parse(JSON.stringify(expected)));
+            assert.deepStrictEqual(definitionProblems(actual), []);
+        });
+
+        it("gives the same definition on a second run of the program (no spurious diff)", async () => {
+            const again = await runProgramUnderMocks({ stack: "dev", config: exampleStackConfig("dev") });
+            const first = child(t("sagemaker", "Pipeline"), "pipeline").inputs.pipelineDefinition;
+            assert.strictEqual(again.recorder.get(t("sagemaker", "Pipeline"), `${NAME}-pipeline`).inputs.pipelineDefinition, first);
+        });
+    });
+
+    describe("preview (unknown values)", () => {
+        it("declares the same resources in preview without hanging on unknowns", async () => {
+            const preview = await runProgramUnderMocks({ stack: "dev", config: exampleStackConfig("dev"), preview: true });
+            const names = (r: ProgramRun) => r.recorder.resources.map((x) => `${x.type} ${x.name}`).sort();
+            assert.deepStrictEqual(names(preview), names(run));
+        });
+    });
+});
