@@ -36,7 +36,7 @@ export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpe
     if (isUnknown(inputs.primaryContainer) || isUnknown(inputs.containers)) return undefined;
     const specs: ContainerSpec[] = [];
     const add = (slot: string, c: ContainerInputs | undefined) => {
-        if (c === undefined || c === null) return;
+        if (c === undefined || c === null || (typeof c === "object" && Object.keys(c).length === 0)) return;
         if (isUnknown(c)) {
             specs.push({ slot, modelPackageName: c });
             return;
@@ -51,7 +51,8 @@ export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpe
 export function containersFromDescription(model: DescribeModelCommandOutput): readonly ContainerSpec[] {
     const specs: ContainerSpec[] = [];
     const add = (slot: string, c: ContainerDefinition | undefined) => {
-        if (!c) return;
+        // SageMaker (and moto) answer PrimaryContainer: {} for multi-container models: no container there.
+        if (!c || Object.keys(c).length === 0) return;
         specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, mode: c.Mode, multiModelConfig: c.MultiModelConfig });
     };
     add("PrimaryContainer", model.PrimaryContainer);
