@@ -51,7 +51,8 @@ function optionalString(v: unknown): string | undefined {
 /** LastModifiedBy/CreatedBy are UserContext objects in DescribeModelPackage; events may carry them. */
 function userOf(v: unknown): string | undefined {
     if (typeof v === "string") return v;
-    if (isObject(v)) return optionalString(v.UserProfileName) ?? optionalString((v.IamIdentity as Json | undefined)?.Arn) ?? optionalString(v.UserProfileArn);
+    // The IAM identity is the precise audit trail; a Studio user profile name is the next best thing.
+    if (isObject(v)) return optionalString((v.IamIdentity as Json | undefined)?.Arn) ?? optionalString(v.UserProfileName) ?? optionalString(v.UserProfileArn);
     return undefined;
 }
 

@@ -1,0 +1,126 @@
+/**
+ * A small AWS world in moto for the handler integration tests: a model package group with versions,
+ * the ledger table, the approvals topic with an SQS queue subscribed (to read what was published), and
+ * a bucket for evaluation reports. Every name is unique to the test run.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CreateModelPackageCommand,
+    CreateModelPackageGroupCommand,
+    SageMakerClient,
+    UpdateModelPackageCommand,
+    type ModelApprovalStatus,
+} from "@aws-sdk/client-sagemaker";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { loadEvent, type EventFixture } from "../fixtures/events";
+import { motoClientConfig, motoEndpoint, uniqueName } from "../helpers/moto";
+import { createLedgerTable } from "./ledgerTable";
+import type { Logger, LogLevel } from "../../lambdas/shared/log";
+import { snsPublisher } from "../../lambdas/shared/publish";
+
+export const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+
+export interface World {
+    readonly endpoint: string;
+    readonly sagemaker: SageMakerClient;
+    readonly dynamodb: DynamoDBClient;
+    readonly s3: S3Client;
+    readonly sns: SNSClient;
+    readonly sqs: SQSClient;
+    readonly groupName: string;
+    readonly tableName: string;
+    readonly topicArn: string;
+    readonly inboxUrl: string;
+    readonly bucket: string;
+}
+
+export async function createWorld(groupPrefix = "Abalone-Test"): Promise<World> {
+    const endpoint = await motoEndpoint();
+    const cfg = motoClientConfig(endpoint);
+    const sagemaker = new SageMakerClient(cfg);
+    const dynamodb = new DynamoDBClient(cfg);
+    const s3 = new S3Client({ ...cfg, forcePathStyle: true });
+    const sns = new SNSClient(cfg);
+    const sqs = new SQSClient(cfg);
+    const groupName = uniqueName(groupPrefix);
+    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: groupName }));
+    const tableName = uniqueName("deployments");
+    await createLedgerTable(dynamodb, tableName);
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("approvals") }))).TopicArn!;
+    const inboxUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("inbox") }))).QueueUrl!;
+    const inboxArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inboxUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn, Attributes: { RawMessageDelivery: "false" } }));
+    const bucket = uniqueName("reports").toLowerCase();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    return { endpoint, sagemaker, dynamodb, s3, sns, sqs, groupName, tableName, topicArn, inboxUrl, bucket };
+}
+
+/** Registers a version as the pipeline does (PendingManualApproval), then sets its status if asked. */
+export async function registerVersion(world: World, status: ModelApprovalStatus = "PendingManualApproval", metricsKey?: string): Promise<string> {
+    const out = await world.sagemaker.send(
+        new CreateModelPackageCommand({
+            ModelPackageGroupName: world.groupName,
+            ModelApprovalStatus: "PendingManualApproval",
+            InferenceSpecification: {
+                Containers: [{ Image: IMAGE, ModelDataUrl: `s3://${world.bucket}/model.tar.gz` }],
+                SupportedContentTypes: ["text/csv"],
+                SupportedResponseMIMETypes: ["text/csv"],
+            },
+            ModelMetrics: metricsKey ? { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${world.bucket}/${metricsKey}` } } } : undefined,
+            MetadataProperties: { GeneratedBy: "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc123" },
+        }),
+    );
+    if (status !== "PendingManualApproval") await setStatus(world, out.ModelPackageArn!, status);
+    return out.ModelPackageArn!;
+}
+
+export async function setStatus(world: World, arn: string, status: ModelApprovalStatus, why = `set ${status} by the test`): Promise<void> {
+    await world.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: why }));
+}
+
+export async function putReport(world: World, key: string, report: unknown): Promise<void> {
+    await world.s3.send(new PutObjectCommand({ Bucket: world.bucket, Key: key, Body: typeof report === "string" ? report : JSON.stringify(report) }));
+}
+
+let eventCounter = 0;
+/** A model package state change event for one of the world's versions, shaped like the documented sample. */
+export function packageEvent(world: World, arn: string, status: string, overrides: { id?: string; packageStatus?: string; metricsKey?: string; groupName?: string } = {}): EventFixture {
+    const event = loadEvent("model-package-approved");
+    eventCounter += 1;
+    event.id = overrides.id ?? `evt-${process.pid}-${eventCounter}`;
+    event.region = "us-east-1";
+    event.resources = [arn];
+    event.detail.ModelPackageGroupName = overrides.groupName ?? world.groupName;
+    event.detail.ModelPackageArn = arn;
+    event.detail.ModelPackageVersion = Number(arn.split("/").pop());
+    event.detail.ModelApprovalStatus = status;
+    event.detail.ModelPackageStatus = overrides.packageStatus ?? "Completed";
+    event.detail.ModelMetrics.ModelQuality.Statistics.S3Uri = `s3://${world.bucket}/${overrides.metricsKey ?? "missing/evaluation.json"}`;
+    return event;
+}
+
+/** Messages published to the topic since the last call (SNS → SQS in moto). */
+export async function readInbox(world: World): Promise<{ subject: string; message: string }[]> {
+    const out: { subject: string; message: string }[] = [];
+    for (;;) {
+        const batch = await world.sqs.send(new ReceiveMessageCommand({ QueueUrl: world.inboxUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        if (!batch.Messages?.length) return out;
+        for (const m of batch.Messages) {
+            const envelope = JSON.parse(m.Body!);
+            out.push({ subject: envelope.Subject, message: envelope.Message });
+        }
+        // Received messages stay invisible (visibility timeout) for the rest of the test, so the loop ends.
+    }
+}
+
+/** A logger that keeps lines for assertions. */
+export function recordingLogger(): Logger & { lines: { level: LogLevel; message: string; fields: Record<string, unknown> }[] } {
+    const lines: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
+    return { lines, log: (level, message, fields = {}) => lines.push({ level, message, fields }) };
+}
+
+export function publisherFor(world: World) {
+    return snsPublisher(world.sns, world.topicArn);
+}
