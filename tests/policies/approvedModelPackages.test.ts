@@ -1,0 +1,276 @@
+import * as assert from "assert";
+import { DescribeModelCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import {
+    approvedModelPackagesOnlyPolicy,
+    approvedModelPackagesOnlyStackPolicy,
+} from "../../policies/approvedModelPackages";
+import type { StackContext } from "../../policies/lib/environment";
+import type { RegistryLookup } from "../../policies/lib/registryLookup";
+import { ENDPOINT_CONFIGURATION, EndpointConfiguration, MODEL, Model } from "../../policies/lib/resourceTypes";
+import { UNKNOWN } from "../../policies/lib/unknowns";
+import {
+    advisory,
+    blocking,
+    createResourceValidationArgs,
+    createStackValidationArgs,
+    runResourcePolicy,
+    runStackPolicy,
+    stackContext,
+} from "./helpers";
+import {
+    APPROVED,
+    OTHER_ACCOUNT_APPROVED,
+    PENDING,
+    REJECTED,
+    answerLikeSageMaker,
+    awsError,
+    callsOf,
+    newLookup,
+    sageMakerMock,
+} from "./sagemakerDoubles";
+
+const variant = (modelName: unknown, variantName = "primary") => ({ variantName, modelName, initialInstanceCount: 1, instanceType: "ml.m5.large" });
+
+describe("approved-model-packages-only", () => {
+    let lookup: RegistryLookup;
+    let context: StackContext;
+    const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => lookup });
+
+    beforeEach(() => {
+        answerLikeSageMaker();
+        lookup = newLookup();
+        context = stackContext({ stack: "prod", dryRun: false });
+    });
+
+    const endpointConfig = (props: Record<string, unknown>, config?: Record<string, unknown>) =>
+        runResourcePolicy(policy(), createResourceValidationArgs(EndpointConfiguration, props, { name: "endpoint-config", config }));
+    const model = (props: Record<string, unknown>, config?: Record<string, unknown>) =>
+        runResourcePolicy(policy(), createResourceValidationArgs(Model, props, { name: "model", config }));
+
+    describe("endpoint configurations", () => {
+        it("accepts production and shadow variants whose models come from an Approved package", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")], shadowProductionVariants: [variant("approved-model", "shadow")] });
+            assert.deepStrictEqual(reported, []);
+        });
+
+        it("blocks a shadow variant whose model's package is PendingManualApproval, naming resource, variant, model, package, status and fix", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")], shadowProductionVariants: [variant("pending-model", "challenger")] });
+            assert.strictEqual(reported.length, 1);
+            const [r] = blocking(reported);
+            assert.match(r.message, /EndpointConfiguration urn:pulumi:prod::sagemaker-approval-gate::aws:sagemaker\/endpointConfiguration:EndpointConfiguration::endpoint-config/);
+            assert.match(r.message, /variant "challenger" \(shadowProductionVariants\[0\]\)/);
+            assert.match(r.message, /model "pending-model" PrimaryContainer/);
+            assert.ok(r.message.includes(`${PENDING} (status: PendingManualApproval)`), r.message);
+            assert.match(r.message, /Fix: have an approver approve this version/);
+        });
+
+        it("blocks a Rejected package", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("rejected-model")] });
+            assert.ok(blocking(reported)[0].message.includes(`${REJECTED} (status: Rejected)`));
+        });
+
+        it("checks every container of a multi-container model", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("multi-container-model")] });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(reported[0].message, /model "multi-container-model" Containers\[1\] -> package .*abalone-prod\/4 \(status: PendingManualApproval\)/);
+        });
+
+        it("blocks a model built from a raw image with no package", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("raw-model")] });
+            assert.match(blocking(reported)[0].message, /model "raw-model" PrimaryContainer is built from image .* with no model package: it bypasses the model registry/);
+        });
+
+        it("blocks packages outside the allowed groups or accounts", async () => {
+            let reported = await endpointConfig({ productionVariants: [variant("other-group-model")] }, { allowedModelPackageGroups: ["abalone-prod"] });
+            assert.match(blocking(reported)[0].message, /model package group "churn-prod" is not an allowed group/);
+            lookup = newLookup();
+            reported = await endpointConfig({ productionVariants: [variant("other-account-model")] }, { allowedAccounts: ["222222222222"] });
+            assert.match(blocking(reported)[0].message, /account 999999999999 is not an allowed registry account/);
+        });
+
+        it("blocks a model name that does not exist (in an update)", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("no-such-model")] });
+            assert.match(blocking(reported)[0].message, /model "no-such-model": approval could not be verified: model "no-such-model" was not found/);
+        });
+
+        it("in preview, defers a model that does not exist yet with an advisory note (the stack join judges it)", async () => {
+            context = stackContext({ stack: "prod", dryRun: true });
+            const reported = await endpointConfig({ productionVariants: [variant("no-such-model")] });
+            assert.strictEqual(blocking(reported).length, 0);
+            assert.match(advisory(reported)[0].message, /does not exist yet .* judged by approved-model-packages-only-stack/);
+        });
+
+        it("in preview, defers an unknown model name with a note; outside preview it blocks", async () => {
+            context = stackContext({ stack: "prod", dryRun: true });
+            let reported = await endpointConfig({ productionVariants: [variant(UNKNOWN)] });
+            assert.strictEqual(blocking(reported).length, 0);
+            assert.match(advisory(reported)[0].message, /model name that is not known/);
+            context = stackContext({ stack: "prod", dryRun: false });
+            reported = await endpointConfig({ productionVariants: [variant(UNKNOWN)] });
+            assert.match(blocking(reported)[0].message, /the model name is unknown outside preview/);
+        });
+
+        it("blocks a variant that names no model (inference components cannot be verified)", async () => {
+            const reported = await endpointConfig({ productionVariants: [{ variantName: "ic", instanceType: "ml.g5.xlarge" }] });
+            assert.match(blocking(reported)[0].message, /names no model/);
+        });
+
+        it("fails closed when SageMaker throttles DescribeModel past the retries", async () => {
+            sageMakerMock.on(DescribeModelCommand).rejects(awsError("ThrottlingException", "Rate exceeded"));
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")] });
+            assert.match(blocking(reported)[0].message, /approval could not be verified: SageMaker throttled DescribeModel/);
+        });
+
+        it("fails closed when the deployer may not describe the package", async () => {
+            sageMakerMock.on(DescribeModelPackageCommand).rejects(awsError("AccessDeniedException", "not authorized"));
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")] });
+            assert.match(blocking(reported)[0].message, /approval could not be verified: the caller may not describe it .*grant sagemaker:DescribeModelPackage/);
+        });
+
+        it("reports the same finding as advisory in a dev stack", async () => {
+            context = stackContext({ stack: "dev", config: { "sagemaker-approval-gate:production": "false" } });
+            const reported = await endpointConfig({ productionVariants: [variant("pending-model")] });
+            assert.strictEqual(blocking(reported).length, 0);
+            assert.strictEqual(advisory(reported).length, 1);
+            assert.match(reported[0].message, /advisory: not a production stack .*stack name "dev"/);
+        });
+
+        it("blocks in a stack whose name it cannot classify (production by default)", async () => {
+            context = stackContext({ stack: "eu-central", config: {} });
+            const reported = await endpointConfig({ productionVariants: [variant("pending-model")] });
+            assert.strictEqual(blocking(reported).length, 1);
+        });
+
+        it("describes each model and package once, however many variants refer to them", async () => {
+            await endpointConfig({ productionVariants: [variant("approved-model", "a"), variant("approved-model", "b")], shadowProductionVariants: [variant("approved-model", "c")] });
+            await endpointConfig({ productionVariants: [variant("approved-model")] });
+            assert.strictEqual(callsOf(DescribeModelCommand), 1);
+            assert.strictEqual(callsOf(DescribeModelPackageCommand), 1);
+        });
+
+        it("reports invalid policy config as a blocking violation naming the option", async () => {
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")] }, { allowedAccounts: ["12"] });
+            assert.match(blocking(reported)[0].message, /"allowedAccounts" has the value \["12"\]/);
+        });
+    });
+
+    describe("models", () => {
+        it("accepts a model built from an Approved package version", async () => {
+            assert.deepStrictEqual(await model({ primaryContainer: { modelPackageName: APPROVED } }), []);
+        });
+
+        it("blocks a raw-image model in production, advisory in dev", async () => {
+            const raw = { primaryContainer: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", modelDataUrl: "s3://b/m.tar.gz" } };
+            assert.match(blocking(await model(raw))[0].message, /Model urn:.*::model primaryContainer is built from image .*modelDataUrl "s3:\/\/b\/m.tar.gz" with no model package/);
+            context = stackContext({ stack: "dev" });
+            const dev = await model(raw);
+            assert.strictEqual(blocking(dev).length, 0);
+            assert.strictEqual(advisory(dev).length, 1);
+        });
+
+        it("blocks a package container that also overrides the image or model data", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED, image: "evil:latest" } });
+            assert.match(blocking(reported)[0].message, /also sets image, which would replace the approved artifacts/);
+        });
+
+        it("blocks a multi-model container", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED, mode: "MultiModel" } });
+            assert.match(blocking(reported)[0].message, /multi-model container/);
+        });
+
+        it("checks every entry of containers[]", async () => {
+            const reported = await model({ containers: [{ modelPackageName: APPROVED }, { image: "raw:1" }] });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(reported[0].message, /containers\[1\] is built from image "raw:1"/);
+        });
+
+        it("blocks an unversioned package name", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: "abalone-prod" } });
+            assert.match(blocking(reported)[0].message, /is not a versioned model package ARN/);
+        });
+
+        it("blocks a package from another account when accounts are restricted", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: OTHER_ACCOUNT_APPROVED } }, { allowedAccounts: ["222222222222"] });
+            assert.match(blocking(reported)[0].message, /account 999999999999 is not an allowed registry account/);
+        });
+
+        it("blocks an unknown package name in preview (a version created in this update cannot be approved yet)", async () => {
+            context = stackContext({ dryRun: true });
+            const reported = await model({ primaryContainer: { modelPackageName: UNKNOWN } });
+            assert.match(blocking(reported)[0].message, /modelPackageName is not known during preview/);
+        });
+
+        it("blocks unknown containers and a model without containers", async () => {
+            assert.match(blocking(await model({ primaryContainer: UNKNOWN }))[0].message, /not known during preview|no container/);
+            assert.match(blocking(await model({}))[0].message, /has no container/);
+        });
+
+        it("fails closed when the package lookup fails", async () => {
+            sageMakerMock.on(DescribeModelPackageCommand).rejects(awsError("InternalFailure", "boom"));
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED } });
+            assert.match(blocking(reported)[0].message, /approval could not be verified: the lookup failed \(InternalFailure: boom\)/);
+        });
+    });
+});
+
+describe("approved-model-packages-only-stack (preview join)", () => {
+    let lookup: RegistryLookup;
+    let context: StackContext;
+    const policy = () => approvedModelPackagesOnlyStackPolicy({ context: () => context, lookup: () => lookup });
+
+    beforeEach(() => {
+        answerLikeSageMaker();
+        lookup = newLookup();
+        context = stackContext({ stack: "prod", dryRun: true });
+    });
+
+    const stack = (modelProps: Record<string, unknown>, ecProps: Record<string, unknown>, deps: string[] = ["model"]) =>
+        runStackPolicy(policy(), createStackValidationArgs([
+            { type: MODEL, name: "model", props: modelProps },
+            { type: "random:index/randomId:RandomId", name: "suffix", props: { hex: UNKNOWN } },
+            { type: ENDPOINT_CONFIGURATION, name: "config", props: ecProps, propertyDependencies: { productionVariants: deps } },
+        ]));
+
+    it("accepts an unknown model name attributed to an approved Model of the stack", async () => {
+        assert.deepStrictEqual(await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant(UNKNOWN)] }), []);
+    });
+
+    it("blocks an unknown model name attributed to a Model built from a Pending package, on the endpoint config", async () => {
+        const reported = await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: PENDING } }, { productionVariants: [variant(UNKNOWN)] });
+        assert.strictEqual(blocking(reported).length, 1);
+        assert.match(reported[0].message, /EndpointConfiguration .*::config the model name of variant "primary" \(productionVariants\[0\]\) -> Model .*::model primaryContainer -> package .*\(status: PendingManualApproval\)/);
+        assert.match(reported[0].urn ?? "", /::config$/);
+    });
+
+    it("blocks an unknown model name that depends on no Model", async () => {
+        const reported = await stack({ name: "m", primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant(UNKNOWN)] }, []);
+        assert.match(blocking(reported)[0].message, /cannot be attributed to a Model declared in this stack/);
+    });
+
+    it("blocks an unknown model name whose variants also depend on something other than a Model", async () => {
+        const reported = await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant(UNKNOWN)] }, ["model", "suffix"]);
+        assert.match(blocking(reported)[0].message, /cannot be attributed .*RandomId::suffix/);
+    });
+
+    it("judges a known name declared in the stack from the Model's inputs (raw image blocks)", async () => {
+        const reported = await stack({ name: "new-model", primaryContainer: { image: "raw:1" } }, { productionVariants: [variant("new-model")] });
+        assert.match(blocking(reported)[0].message, /Model .*::model primaryContainer is built from image "raw:1"/);
+    });
+
+    it("blocks a known name that neither exists nor is declared in the stack", async () => {
+        const reported = await stack({ name: "other", primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant("ghost-model")] }, []);
+        assert.match(blocking(reported)[0].message, /model "ghost-model" neither exists nor is declared in this stack/);
+    });
+
+    it("leaves existing models to the resource policy (no duplicate report)", async () => {
+        const reported = await stack({ name: "other", primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant("pending-model")] }, []);
+        assert.deepStrictEqual(reported, []);
+    });
+
+    it("is advisory in a dev stack", async () => {
+        context = stackContext({ stack: "dev", dryRun: true });
+        const reported = await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: PENDING } }, { productionVariants: [variant(UNKNOWN)] });
+        assert.strictEqual(blocking(reported).length, 0);
+        assert.strictEqual(advisory(reported).length, 1);
+    });
+});

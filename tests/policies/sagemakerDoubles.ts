@@ -1,0 +1,65 @@
+/**
+ * A small SageMaker registry for unit tests, answered through aws-sdk-client-mock: packages with their
+ * approval status, and models whose containers name packages (or raw images).
+ */
+import { DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition } from "@aws-sdk/client-sagemaker";
+import { mockClient } from "aws-sdk-client-mock";
+import { RegistryLookup } from "../../policies/lib/registryLookup";
+
+export const ACCOUNT = "222222222222";
+export const pkg = (group: string, version: number, account = ACCOUNT) => `arn:aws:sagemaker:us-east-1:${account}:model-package/${group}/${version}`;
+
+export const APPROVED = pkg("abalone-prod", 3);
+export const PENDING = pkg("abalone-prod", 4);
+export const REJECTED = pkg("abalone-prod", 2);
+export const OTHER_GROUP_APPROVED = pkg("churn-prod", 1);
+export const OTHER_ACCOUNT_APPROVED = pkg("abalone-prod", 7, "999999999999");
+
+const statuses: Record<string, string> = {
+    [APPROVED]: "Approved",
+    [PENDING]: "PendingManualApproval",
+    [REJECTED]: "Rejected",
+    [OTHER_GROUP_APPROVED]: "Approved",
+    [OTHER_ACCOUNT_APPROVED]: "Approved",
+};
+
+export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Containers?: ContainerDefinition[] }> = {
+    "approved-model": { PrimaryContainer: { ModelPackageName: APPROVED } },
+    "pending-model": { PrimaryContainer: { ModelPackageName: PENDING } },
+    "rejected-model": { PrimaryContainer: { ModelPackageName: REJECTED } },
+    "raw-model": { PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", ModelDataUrl: "s3://bucket/model.tar.gz" } },
+    "multi-container-model": { PrimaryContainer: {}, Containers: [{ ModelPackageName: APPROVED }, { ModelPackageName: PENDING }] },
+    "other-group-model": { PrimaryContainer: { ModelPackageName: OTHER_GROUP_APPROVED } },
+    "other-account-model": { PrimaryContainer: { ModelPackageName: OTHER_ACCOUNT_APPROVED } },
+};
+
+export function awsError(name: string, message: string): Error {
+    const err = new Error(message);
+    err.name = name;
+    return err;
+}
+
+export const sageMakerMock = mockClient(SageMakerClient);
+
+/** Resets the mock and answers like SageMaker for the registry above. */
+export function answerLikeSageMaker(): void {
+    sageMakerMock.reset();
+    sageMakerMock.on(DescribeModelPackageCommand).callsFake(async (input: { ModelPackageName: string }) => {
+        const status = statuses[input.ModelPackageName];
+        if (!status) throw awsError("ValidationException", `Model package ${input.ModelPackageName} not found`);
+        const [, , , , , resource] = input.ModelPackageName.split(":");
+        const [, group, version] = resource.split("/");
+        return { ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed" };
+    });
+    sageMakerMock.on(DescribeModelCommand).callsFake(async (input: { ModelName: string }) => {
+        const model = models[input.ModelName];
+        if (!model) throw awsError("ValidationException", `Could not find model "arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/${input.ModelName}".`);
+        return { ModelName: input.ModelName, ...model };
+    });
+}
+
+export function newLookup(): RegistryLookup {
+    return new RegistryLookup({ clientFor: (region) => new SageMakerClient({ region: region ?? "us-east-1" }), timeoutMs: 2_000 });
+}
+
+export const callsOf = (command: typeof DescribeModelCommand | typeof DescribeModelPackageCommand) => sageMakerMock.commandCalls(command as any).length;
