@@ -152,8 +152,27 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function describeValue(value: unknown): string {
-    return value === undefined ? "nothing (the key is not set)" : JSON.stringify(value);
+    if (value === undefined) return "nothing (the key is not set)";
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+    return JSON.stringify(value);
 }
+
+/**
+ * Fixes for nested keys whose expectation carries no "e.g.": path with array indices as [0] → the
+ * `--path` to set and a good value.
+ */
+const NESTED_EXAMPLES: Record<string, [string, string]> = {
+    "pipeline.inferenceInstanceTypes": ["pipeline.inferenceInstanceTypes[0]", "ml.m5.large"],
+    "pipeline.metric": ["pipeline.metric.jsonPath", "regression_metrics.mse.value"],
+    "pipeline.metric.comparison": ["pipeline.metric.comparison", "LessThanOrEqualTo"],
+    "pipeline.metric.threshold": ["pipeline.metric.threshold", "3.0"],
+    "approvers.attachPolicy": ["approvers.attachPolicy", "false"],
+    "approvers.emails": ["approvers.emails[0]", "ml-approvers@example.com"],
+    "endpoint.initialInstanceCount": ["endpoint.initialInstanceCount", "1"],
+    "endpoint.terminationWaitSeconds": ["endpoint.terminationWaitSeconds", "300"],
+    "endpoint.rollbackAlarmNames": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
+    "endpoint.rollbackAlarmNames[0]": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
+};
 
 function exampleFor(path: readonly PropertyKey[], expected: string): string {
     const top = String(path[0]) as keyof StackConfig;
@@ -162,13 +181,24 @@ function exampleFor(path: readonly PropertyKey[], expected: string): string {
         return `pulumi config set --path '${formatPath(path)}' ${eg[1]}`;
     }
     if (path.length === 1 && eg) return `pulumi config set ${top} ${eg[1]}`;
+    const nested = NESTED_EXAMPLES[formatPath(path.map((part) => (typeof part === "number" ? 0 : part)))];
+    if (nested) return `pulumi config set --path '${nested[0]}' ${nested[1]}`;
     return EXAMPLES[top] ?? `pulumi config set ${formatPath(path)} <value>`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
     switch (issue.code) {
-        case "invalid_type":
-            return `a ${issue.expected}`;
+        case "invalid_type": {
+            const noun = ({ int: "whole number", record: "map of names to values", array: "list" } as Record<string, string>)[issue.expected] ?? issue.expected;
+            return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+        }
+        case "too_small":
+        case "too_big": {
+            const bound = issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+            const unit = issue.origin === "array" ? " item(s)" : issue.origin === "string" ? " character(s)" : "";
+            // Custom messages (e.g. "at least one approver role ARN") already say it best.
+            return /^Too (small|big)/.test(issue.message) ? `${issue.origin === "array" ? "a list of " : ""}${bound}${unit}` : issue.message;
+        }
         case "invalid_value":
             return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         default:

@@ -1,0 +1,153 @@
+/**
+ * Stack config validation: the example stacks parse; every rejected input gives a message with the key,
+ * the value, what is expected and a `pulumi config set` fix; several problems are reported at once.
+ */
+import * as assert from "assert";
+import { ConfigError, parseStackConfig, RawStackConfig } from "../../infra/config";
+import { runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
+import { exampleStackConfig } from "./exampleStacks";
+
+const NS = "sagemaker-approval-gate:";
+
+/** The stack file's values keyed without the namespace, as loadStackConfig hands them to parseStackConfig. */
+function rawFromStack(stack: string): Record<string, any> {
+    const flat = exampleStackConfig(stack);
+    return Object.fromEntries(Object.entries(flat).filter(([k]) => k.startsWith(NS)).map(([k, v]) => [k.slice(NS.length), v]));
+}
+
+function problemsFor(raw: RawStackConfig, stack = "dev"): readonly string[] {
+    try {
+        parseStackConfig(raw, stack);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        assert.strictEqual(err.problems.length > 0, true);
+        assert.match(err.message, /^Invalid stack configuration \(\d+ problems?\):\n  - /);
+        return err.problems;
+    }
+    assert.fail("config was accepted");
+}
+
+/** A copy of the dev config with one change at a dotted path (undefined deletes). */
+function devWith(pathSpec: string, value: unknown): Record<string, any> {
+    const raw = JSON.parse(JSON.stringify(rawFromStack("dev")));
+    const parts = pathSpec.split(".");
+    let target = raw;
+    for (const p of parts.slice(0, -1)) target = target[p];
+    if (value === undefined) delete target[parts[parts.length - 1]];
+    else target[parts[parts.length - 1]] = value;
+    return raw;
+}
+
+describe("infra/config", () => {
+    describe("accepted config", () => {
+        it("parses the dev and prod example stacks", () => {
+            const dev = parseStackConfig(rawFromStack("dev"), "dev");
+            assert.strictEqual(dev.environment, "dev");
+            assert.strictEqual(dev.production, false);
+            assert.strictEqual(dev.pipeline.metric.comparison, "LessThanOrEqualTo");
+            const prod = parseStackConfig(rawFromStack("prod"), "prod");
+            assert.strictEqual(prod.production, true);
+            assert.deepStrictEqual(prod.consumerAccountIds, ["333333333333"]);
+        });
+
+        it("fills defaults: environment from the stack name, instance types, endpoint, attachPolicy, consumers, tags", () => {
+            const raw = devWith("environment", undefined);
+            delete raw.endpoint;
+            delete raw.tags;
+            delete raw.pipeline.processingInstanceType;
+            delete raw.pipeline.inferenceInstanceTypes;
+            const config = parseStackConfig(raw, "staging");
+            assert.strictEqual(config.environment, "staging");
+            assert.strictEqual(config.pipeline.processingInstanceType, "ml.m5.xlarge");
+            assert.deepStrictEqual(config.pipeline.inferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
+            assert.deepStrictEqual(config.endpoint, { instanceType: "ml.m5.large", initialInstanceCount: 1, rollbackAlarmNames: [], terminationWaitSeconds: 300 });
+            assert.strictEqual(config.approvers.attachPolicy, true);
+            assert.deepStrictEqual(config.consumerAccountIds, []);
+            assert.deepStrictEqual(config.tags, {});
+        });
+    });
+
+    describe("rejected config: each message names the key, the value, what is expected and the fix", () => {
+        const cases: { title: string; raw: () => RawStackConfig; key: string; value: string; expected: RegExp; fix: RegExp }[] = [
+            { title: "missing production", raw: () => devWith("production", undefined), key: "production", value: "nothing (the key is not set)", expected: /expected a boolean/, fix: /pulumi config set production false/ },
+            { title: "production as a word", raw: () => devWith("production", "yes"), key: "production", value: '"yes"', expected: /expected a boolean/, fix: /pulumi config set production false/ },
+            { title: "missing group name", raw: () => devWith("modelPackageGroupName", undefined), key: "modelPackageGroupName", value: "nothing", expected: /expected a string/, fix: /pulumi config set modelPackageGroupName/ },
+            { title: "group name with underscores", raw: () => devWith("modelPackageGroupName", "my_models"), key: "modelPackageGroupName", value: '"my_models"', expected: /letters, digits or hyphens/, fix: /pulumi config set modelPackageGroupName churn-models/ },
+            { title: "environment too long", raw: () => devWith("environment", "x".repeat(64)), key: "environment", value: `"${"x".repeat(64)}"`, expected: /1-63 letters/, fix: /pulumi config set environment/ },
+            { title: "input data not on S3", raw: () => devWith("pipeline.inputDataS3Uri", "https://example.com/abalone.csv"), key: "pipeline.inputDataS3Uri", value: '"https://example.com/abalone.csv"', expected: /an S3 URI/, fix: /pulumi config set --path 'pipeline.inputDataS3Uri' s3:\/\/my-bucket\/abalone\/abalone.csv/ },
+            { title: "image not in ECR", raw: () => devWith("pipeline.processingImageUri", "python:3.11"), key: "pipeline.processingImageUri", value: '"python:3.11"', expected: /an ECR image URI/, fix: /pulumi config set --path 'pipeline.processingImageUri' 683313688378/ },
+            { title: "image without tag", raw: () => devWith("pipeline.trainingImageUri", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost"), key: "pipeline.trainingImageUri", value: '"683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost"', expected: /with a tag or digest/, fix: /--path 'pipeline.trainingImageUri'/ },
+            { title: "instance type without ml.", raw: () => devWith("pipeline.trainingInstanceType", "m5.xlarge"), key: "pipeline.trainingInstanceType", value: '"m5.xlarge"', expected: /a SageMaker instance type/, fix: /--path 'pipeline.trainingInstanceType' ml.m5.xlarge/ },
+            { title: "empty inference instance types", raw: () => devWith("pipeline.inferenceInstanceTypes", []), key: "pipeline.inferenceInstanceTypes", value: "[]", expected: /expected a list of at least 1 item/, fix: /--path 'pipeline.inferenceInstanceTypes\[0\]' ml.m5.large/ },
+            { title: "unknown comparison", raw: () => devWith("pipeline.metric.comparison", "AtMost"), key: "pipeline.metric.comparison", value: '"AtMost"', expected: /one of "GreaterThanOrEqualTo", "GreaterThan", "LessThanOrEqualTo", "LessThan"/, fix: /--path 'pipeline.metric.comparison' LessThanOrEqualTo/ },
+            { title: "threshold as text", raw: () => devWith("pipeline.metric.threshold", "six"), key: "pipeline.metric.threshold", value: '"six"', expected: /a number/, fix: /pulumi config set --path 'pipeline.metric.threshold' 3.0/ },
+            { title: "bad JSON path", raw: () => devWith("pipeline.metric.jsonPath", "regression_metrics..mse"), key: "pipeline.metric.jsonPath", value: '"regression_metrics..mse"', expected: /a dotted JSON path/, fix: /--path 'pipeline.metric.jsonPath' regression_metrics.mse.value/ },
+            { title: "missing metric", raw: () => devWith("pipeline.metric", undefined), key: "pipeline.metric", value: "nothing", expected: /expected an object/, fix: /--path 'pipeline.metric.jsonPath' regression_metrics.mse.value/ },
+            { title: "no approver", raw: () => devWith("approvers.principalArns", []), key: "approvers.principalArns", value: "[]", expected: /at least one approver role ARN/, fix: /pulumi config set --path 'approvers.principalArns\[0\]'/ },
+            { title: "approver ARN with a short account", raw: () => devWith("approvers.principalArns", ["arn:aws:iam::1234:role/x"]), key: "approvers.principalArns[0]", value: '"arn:aws:iam::1234:role/x"', expected: /an IAM role or user ARN/, fix: /--path 'approvers.principalArns\[0\]' arn:aws:iam::123456789012:role\/ml-approver/ },
+            { title: "bad approver email", raw: () => devWith("approvers.emails", ["approvers"]), key: "approvers.emails[0]", value: '"approvers"', expected: /an email address/, fix: /--path 'approvers.emails\[0\]' ml-approvers@example.com/ },
+            { title: "attachPolicy as text", raw: () => devWith("approvers.attachPolicy", "no"), key: "approvers.attachPolicy", value: '"no"', expected: /a boolean/, fix: /--path 'approvers.attachPolicy' false/ },
+            { title: "consumer account too short", raw: () => devWith("consumerAccountIds", ["12345"]), key: "consumerAccountIds[0]", value: '"12345"', expected: /a 12-digit AWS account ID/, fix: /--path 'consumerAccountIds\[0\]' 123456789012/ },
+            { title: "zero endpoint instances", raw: () => devWith("endpoint.initialInstanceCount", 0), key: "endpoint.initialInstanceCount", value: "0", expected: /expected at least 1\./, fix: /--path 'endpoint.initialInstanceCount' 1/ },
+            { title: "fractional wait", raw: () => devWith("endpoint.terminationWaitSeconds", 1.5), key: "endpoint.terminationWaitSeconds", value: "1.5", expected: /expected a whole number/, fix: /--path 'endpoint.terminationWaitSeconds' 300/ },
+            { title: "infinite threshold (YAML .inf)", raw: () => devWith("pipeline.metric.threshold", Infinity), key: "pipeline.metric.threshold", value: "Infinity", expected: /a number/, fix: /--path 'pipeline.metric.threshold' 3.0/ },
+            { title: "tags not a map", raw: () => devWith("tags", "team=ml"), key: "tags", value: '"team=ml"', expected: /a map of names to values/, fix: /--path 'tags.team' ml-platform/ },
+            { title: "tag value too long", raw: () => devWith("tags.team", "t".repeat(257)), key: "tags.team", value: `"${"t".repeat(257)}"`, expected: /expected at most 256 character/, fix: /--path 'tags.team' ml-platform/ },
+        ];
+
+        for (const c of cases) {
+            it(c.title, () => {
+                const problems = problemsFor(c.raw());
+                assert.strictEqual(problems.length, 1, problems.join("\n"));
+                const [message] = problems;
+                assert.ok(message.startsWith(`${NS}${c.key}: got ${c.value}`), message);
+                assert.match(message, c.expected);
+                assert.match(message, /Fix: /);
+                assert.match(message, c.fix);
+            });
+        }
+
+        it("an unknown top-level key is named with the command that removes it", () => {
+            const [message] = problemsFor({ ...rawFromStack("dev"), pipline: {} } as RawStackConfig);
+            assert.strictEqual(message, `${NS}pipline: is not a setting this program reads (check its spelling against Pulumi.yaml). Fix: pulumi config rm pipline`);
+        });
+
+        it("an unknown nested key is named with its path", () => {
+            const [message] = problemsFor(devWith("pipeline.metric.treshold", 3));
+            assert.match(message, /^sagemaker-approval-gate:pipeline\.metric\.treshold: is not a setting this program reads/);
+            assert.match(message, /Fix: pulumi config rm --path 'pipeline\.metric\.treshold'/);
+        });
+
+        it("reports every problem at once", () => {
+            const raw = devWith("production", "no");
+            raw.pipeline.metric.threshold = "high";
+            raw.consumerAccountIds = ["x"];
+            const problems = problemsFor(raw);
+            assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")), [
+                `${NS}production`,
+                `${NS}pipeline.metric.threshold`,
+                `${NS}consumerAccountIds[0]`,
+            ]);
+        });
+    });
+
+    describe("loadStackConfig, through the Pulumi runtime", () => {
+        it("rejects structured config that is not JSON/YAML with the key and a fix, before any resource", async () => {
+            const config = exampleStackConfig("dev");
+            config[`${NS}pipeline`] = "{not json";
+            await assert.rejects(runProgramUnderMocks({ stack: "dev", config }), (err: Error) => {
+                assert.strictEqual(err.name, "ConfigError");
+                assert.match(err.message, /sagemaker-approval-gate:pipeline: got "\{not json", which is not valid JSON\/YAML; expected structured config\. Fix: pulumi config set --path 'pipeline\.metric\.threshold' 3\.0/);
+                return true;
+            });
+        });
+
+        it("uses the stack name as environment when environment is not set", async () => {
+            const config = exampleStackConfig("dev");
+            delete config[`${NS}environment`];
+            const run = await runProgramUnderMocks({ stack: "qa", config });
+            assert.strictEqual(run.outputs.environment, "qa");
+            assert.strictEqual(run.recorder.ofType("aws:sagemaker/pipeline:Pipeline")[0].inputs.pipelineName, "sagemaker-approval-gate-qa-training");
+        });
+    });
+});
