@@ -7,26 +7,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { intEnv, listEnv, optionalEnv, requireEnv } from "../shared/env";
+import { requireEnv } from "../shared/env";
 import { consoleLogger } from "../shared/log";
 import { snsPublisher } from "../shared/publish";
-import { handleModelPackageEvent, type DeployResult, type DeploySettings } from "./deploy";
-
-export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
-    return {
-        environment: requireEnv(env, "ENVIRONMENT"),
-        groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
-        registryAccountId: optionalEnv(env, "REGISTRY_ACCOUNT_ID", "") || undefined,
-        endpointName: requireEnv(env, "ENDPOINT_NAME"),
-        resourcePrefix: requireEnv(env, "RESOURCE_PREFIX"),
-        ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
-        modelExecutionRoleArn: requireEnv(env, "MODEL_EXECUTION_ROLE_ARN"),
-        instanceType: requireEnv(env, "INSTANCE_TYPE"),
-        initialInstanceCount: intEnv(env, "INITIAL_INSTANCE_COUNT", 1),
-        rollbackAlarmNames: listEnv(env, "ROLLBACK_ALARM_NAMES"),
-        terminationWaitSeconds: intEnv(env, "TERMINATION_WAIT_SECONDS", 300),
-    };
-}
+import { handleModelPackageEvent, type DeployResult } from "./deploy";
+import { settingsFromEnv } from "./settings";
 
 const settings = settingsFromEnv(process.env);
 const sagemaker = new SageMakerClient({});

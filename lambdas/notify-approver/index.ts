@@ -9,16 +9,8 @@ import { requireEnv } from "../shared/env";
 import { consoleLogger } from "../shared/log";
 import { snsPublisher } from "../shared/publish";
 import { s3ReportReader } from "../shared/reports";
-import { handlePendingEvent, type NotifyResult, type NotifySettings } from "./notify";
-
-export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifySettings {
-    return {
-        environment: requireEnv(env, "ENVIRONMENT"),
-        groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
-        endpointName: requireEnv(env, "ENDPOINT_NAME"),
-        ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
-    };
-}
+import { handlePendingEvent, type NotifyResult } from "./notify";
+import { settingsFromEnv } from "./settings";
 
 const settings = settingsFromEnv(process.env);
 const dynamodb = new DynamoDBClient({});

@@ -1,0 +1,19 @@
+/** The deploy function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
+import { intEnv, listEnv, optionalEnv, requireEnv } from "../shared/env";
+import type { DeploySettings } from "./deploy";
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
+    return {
+        environment: requireEnv(env, "ENVIRONMENT"),
+        groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
+        registryAccountId: optionalEnv(env, "REGISTRY_ACCOUNT_ID", "") || undefined,
+        endpointName: requireEnv(env, "ENDPOINT_NAME"),
+        resourcePrefix: requireEnv(env, "RESOURCE_PREFIX"),
+        ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
+        modelExecutionRoleArn: requireEnv(env, "MODEL_EXECUTION_ROLE_ARN"),
+        instanceType: requireEnv(env, "INSTANCE_TYPE"),
+        initialInstanceCount: intEnv(env, "INITIAL_INSTANCE_COUNT", 1),
+        rollbackAlarmNames: listEnv(env, "ROLLBACK_ALARM_NAMES"),
+        terminationWaitSeconds: intEnv(env, "TERMINATION_WAIT_SECONDS", 300),
+    };
+}

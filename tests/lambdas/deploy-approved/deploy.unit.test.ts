@@ -1,0 +1,152 @@
+/** deploy-approved with every client mocked (aws-sdk-client-mock): the failure paths moto cannot produce. */
+import { strict as assert } from "assert";
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+    CreateEndpointConfigCommand,
+    CreateModelCommand,
+    DescribeEndpointCommand,
+    DescribeModelPackageCommand,
+    SageMakerClient,
+    UpdateEndpointCommand,
+} from "@aws-sdk/client-sagemaker";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { deploymentConfig, handleModelPackageEvent, isTransientRefusal, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { settingsFromEnv } from "../../../lambdas/deploy-approved/settings";
+import { EnvironmentError } from "../../../lambdas/shared/env";
+import { RetryableError } from "../../../lambdas/shared/errors";
+import { snsPublisher } from "../../../lambdas/shared/publish";
+import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
+import { recordingLogger } from "../world";
+
+const sagemaker = new SageMakerClient({ region: "us-east-2" });
+const dynamodb = new DynamoDBClient({ region: "us-east-2" });
+const sns = new SNSClient({ region: "us-east-2" });
+const sm = mockClient(sagemaker);
+const ddb = mockClient(dynamodb);
+const topic = mockClient(sns);
+
+const event = loadEvent("model-package-approved");
+const ARN: string = event.detail.ModelPackageArn;
+const settings: DeploySettings = {
+    environment: "dev",
+    groupName: FIXTURE_GROUP,
+    registryAccountId: "123456789012",
+    endpointName: "sagemaker-approval-gate-dev-endpoint",
+    resourcePrefix: "sagemaker-approval-gate-dev",
+    ledgerTableName: "sagemaker-approval-gate-dev-deployments",
+    modelExecutionRoleArn: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-dev-model-execution",
+    instanceType: "ml.m5.large",
+    initialInstanceCount: 1,
+    rollbackAlarmNames: ["a-5xx"],
+    terminationWaitSeconds: 300,
+};
+const deps = () => ({ sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
+const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
+const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" } } };
+
+describe("deploy-approved with mocked clients", () => {
+    beforeEach(() => {
+        sm.reset();
+        ddb.reset();
+        topic.reset();
+        topic.on(PublishCommand).resolves({ MessageId: "m" });
+        ddb.on(PutItemCommand).resolves({});
+    });
+
+    it("treats a throttled approval lookup as retryable and calls nothing else", async () => {
+        sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => e instanceof RetryableError && /throttled/.test(e.message));
+        assert.equal(sm.calls().length, 1);
+        assert.equal(ddb.calls().length, 0);
+    });
+
+    it("refuses (final, not retried) when the caller may not describe the package", async () => {
+        sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+        const result = await handleModelPackageEvent(event, settings, deps());
+        assert.equal(result.outcome, "refused");
+        assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
+        assert.equal(topic.commandCalls(PublishCommand).length, 1);
+    });
+
+    it("refuses a package of the right group from another account", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        const result = await handleModelPackageEvent(event, { ...settings, registryAccountId: "999999999999" }, deps());
+        assert.equal(result.outcome, "refused");
+        assert.ok("reason" in result && /not an allowed registry account/.test(result.reason));
+    });
+
+    it("turns an UpdateEndpoint race ('in-progress') into a retryable error", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves(live);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+        sm.on(UpdateEndpointCommand).rejects(Object.assign(new Error("Cannot update in-progress endpoint"), { name: "ValidationException" }));
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), RetryableError);
+        assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0, "nothing recorded for a deployment that did not start");
+    });
+
+    it("turns a lost ledger race into a retryable error; the retry does not update the endpoint twice", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves(live);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+        sm.on(UpdateEndpointCommand).resolves({});
+        ddb.on(TransactWriteItemsCommand).rejectsOnce(new TransactionCanceledException({ message: "cancelled", $metadata: {} })).resolves({});
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), RetryableError);
+        const [update] = sm.commandCalls(UpdateEndpointCommand);
+        // Retry: the endpoint already runs our config, so only the ledger is written.
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: update.args[0].input.EndpointConfigName });
+        const result = await handleModelPackageEvent(event, settings, deps());
+        assert.equal(result.outcome, "deployed");
+        assert.equal(sm.commandCalls(UpdateEndpointCommand).length, 1);
+        assert.equal(sm.commandCalls(CreateEndpointConfigCommand).length, 1);
+    });
+
+    it("keeps a Failed endpoint's event for a person (retryable → DLQ) and says how to fix it", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves(live);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "Failed", FailureReason: "capacity" });
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => /delete-endpoint/.test(e.message));
+        assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
+    });
+
+    it("makes the sequential call count on the deploy path explicit", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves(live);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+        sm.on(UpdateEndpointCommand).resolves({});
+        ddb.on(TransactWriteItemsCommand).resolves({});
+        await handleModelPackageEvent(event, settings, deps());
+        const order = [...sm.calls(), ...ddb.calls(), ...topic.calls()].length;
+        assert.equal(order, 8, "DescribeModelPackage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, TransactWriteItems, Publish");
+        assert.equal(ddb.commandCalls(QueryCommand).length, 0);
+    });
+
+    it("builds the blue/green deployment config and leaves out an empty alarm list", () => {
+        assert.deepEqual(deploymentConfig({ rollbackAlarmNames: ["a", "b"], terminationWaitSeconds: 60 }), {
+            BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE", WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: 60 },
+            AutoRollbackConfiguration: { Alarms: [{ AlarmName: "a" }, { AlarmName: "b" }] },
+        });
+        assert.equal(deploymentConfig({ rollbackAlarmNames: [], terminationWaitSeconds: 60 }).AutoRollbackConfiguration, undefined);
+    });
+
+    it("retries only transient lookup failures", () => {
+        const refused = (reason: string, verified = false) => ({ approved: false as const, packageArn: ARN, groupName: undefined, status: "unknown", verified, reason });
+        assert.equal(isTransientRefusal(refused("approval could not be verified: SageMaker throttled the lookup past its retries")), true);
+        assert.equal(isTransientRefusal(refused("approval could not be verified: the lookup timed out (TimeoutError: x)")), true);
+        assert.equal(isTransientRefusal(refused("approval could not be verified: the package was not found")), false);
+        assert.equal(isTransientRefusal(refused("its ModelApprovalStatus is Rejected, not Approved", true)), false);
+    });
+
+    it("reads its settings from the environment once, naming a missing variable", () => {
+        const env = {
+            ENVIRONMENT: "dev", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", RESOURCE_PREFIX: "p", LEDGER_TABLE_NAME: "t",
+            MODEL_EXECUTION_ROLE_ARN: "r", INSTANCE_TYPE: "ml.m5.large", ROLLBACK_ALARM_NAMES: "a, b,", INITIAL_INSTANCE_COUNT: "2",
+        };
+        const s = settingsFromEnv(env);
+        assert.deepEqual(s.rollbackAlarmNames, ["a", "b"]);
+        assert.equal(s.initialInstanceCount, 2);
+        assert.equal(s.terminationWaitSeconds, 300);
+        assert.throws(() => settingsFromEnv({ ...env, MODEL_EXECUTION_ROLE_ARN: "" }), (e: Error) => e instanceof EnvironmentError && /MODEL_EXECUTION_ROLE_ARN/.test(e.message));
+        assert.throws(() => settingsFromEnv({ ...env, INITIAL_INSTANCE_COUNT: "two" }), /INITIAL_INSTANCE_COUNT is "two"/);
+    });
+});
