@@ -228,7 +228,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     const reason =
         `NO ROLLBACK TARGET: the live version ${evt.packageArn} on ${settings.endpointName} was rejected, and the ledger has no earlier version that is still Approved` +
         `${skipped.length ? ` (not deployable: ${skipped.join("; ")})` : ""}. The rejected version is STILL SERVING. ` +
-        `Fix: approve a good version (npm run approvals -- approve <group>/<version> --env ${settings.environment} --comment "<why>") or delete the endpoint.`;
+        `Fix: approve a good version (npm run approvals -- approve ${evt.groupName}/<version> --env ${settings.environment} --comment "<why>") or delete the endpoint.`;
     deps.logger.log("error", reason, { eventId: evt.eventId });
     // Straight to stdout: the runtime would prefix a console.log line, and CloudWatch reads EMF only from pure JSON lines.
     process.stdout.write(`${metricLine("NoRollbackTarget", settings.environment)}\n`);

@@ -1,0 +1,61 @@
+/**
+ * The shipped handler modules (lambdas/<fn>/index.ts), loaded the way Lambda loads them: environment
+ * variables set first, clients built at module scope from the standard AWS_* variables (here pointing
+ * at moto). One pass through register → notify → approve → deploy → reject.
+ */
+import { strict as assert } from "assert";
+import { DescribeEndpointCommand } from "@aws-sdk/client-sagemaker";
+import { currentDeployment } from "../../lambdas/shared/ledger";
+import { motoEnv } from "../helpers/moto";
+import { createWorld, packageEvent, putReport, readInbox, registerVersion, setStatus, type World } from "./world";
+
+describe("handler modules (index.ts) against moto", function () {
+    this.timeout(60_000);
+    let world: World;
+    const saved = { ...process.env };
+    let notify: { handler(event: unknown): Promise<{ outcome: string }> };
+    let deploy: { handler(event: unknown): Promise<{ outcome: string }> };
+    const env = "hnd";
+    const quiet = { log: console.log, warn: console.warn, error: console.error };
+
+    before(async () => {
+        world = await createWorld();
+        Object.assign(process.env, motoEnv(world.endpoint), {
+            ENVIRONMENT: env,
+            MODEL_PACKAGE_GROUP_NAME: world.groupName,
+            ENDPOINT_NAME: `sagemaker-approval-gate-${env}-endpoint`,
+            LEDGER_TABLE_NAME: world.tableName,
+            TOPIC_ARN: world.topicArn,
+            REGISTRY_ACCOUNT_ID: "123456789012",
+            RESOURCE_PREFIX: `sagemaker-approval-gate-${env}`,
+            MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/model",
+            INSTANCE_TYPE: "ml.m5.large",
+            ROLLBACK_ALARM_NAMES: "a,b",
+        });
+        // The handlers log JSON lines; keep the test output readable.
+        console.log = console.warn = console.error = () => undefined;
+        notify = await import("../../lambdas/notify-approver/index");
+        deploy = await import("../../lambdas/deploy-approved/index");
+    });
+
+    after(() => {
+        Object.assign(console, quiet);
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        Object.assign(process.env, saved);
+    });
+
+    it("notifies about a pending version, deploys it once approved, and answers a rejection with no predecessor loudly", async () => {
+        await putReport(world, "eval/1.json", { regression_metrics: { mse: { value: 3.9 } } });
+        const arn = await registerVersion(world, "PendingManualApproval", "eval/1.json");
+        assert.equal((await notify.handler(packageEvent(world, arn, "PendingManualApproval", { metricsKey: "eval/1.json" }))).outcome, "notified");
+        await setStatus(world, arn, "Approved", "good enough");
+        assert.equal((await deploy.handler(packageEvent(world, arn, "Approved"))).outcome, "deployed");
+        const endpoint = await world.sagemaker.send(new DescribeEndpointCommand({ EndpointName: `sagemaker-approval-gate-${env}-endpoint` }));
+        assert.equal(endpoint.EndpointStatus, "InService");
+        assert.equal((await currentDeployment(world.dynamodb, world.tableName, `sagemaker-approval-gate-${env}-endpoint`))?.packageArn, arn);
+        await setStatus(world, arn, "Rejected", "drift");
+        assert.equal((await deploy.handler(packageEvent(world, arn, "Rejected"))).outcome, "no-rollback-target");
+        const subjects = (await readInbox(world)).map((m) => m.subject);
+        assert.deepEqual(subjects.map((s) => s.replace(/:.*/, "")), [`[${env}] Approval needed`, `[${env}] Deploying ${world.groupName} v1 to sagemaker-approval-gate-${env}-endpoint`, `[${env}] ACTION NEEDED`]);
+    });
+});
