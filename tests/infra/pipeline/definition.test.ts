@@ -9,32 +9,11 @@ import {
     buildPipelineDefinition,
     EVALUATION_REPORT,
     pipelineDefinitionJson,
-    PipelineDefinitionInput,
     STEP_NAMES,
 } from "../../../infra/pipeline/definition";
 import { collectGets, definitionProblems, flattenSteps, stepDependencies } from "../../../infra/pipeline/validate";
 import type { ConditionStep, PipelineDefinition, PipelineStep, ProcessingStep, TrainingStep } from "../../../infra/pipeline/types";
-
-export function sampleInput(overrides: Partial<PipelineDefinitionInput> = {}): PipelineDefinitionInput {
-    return {
-        pipelineName: "sagemaker-approval-gate-dev-training",
-        roleArn: "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-training-execution",
-        artifactsBucket: "sagemaker-approval-gate-dev-training-111111111111",
-        modelPackageGroupName: "abalone-dev",
-        inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
-        processingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-        trainingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-        processingInstanceType: "ml.m5.xlarge",
-        trainingInstanceType: "ml.m5.xlarge",
-        inferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
-        metric: { name: "mse", jsonPath: "regression_metrics.mse.value", comparison: "LessThanOrEqualTo", threshold: 6 },
-        scripts: {
-            preprocess: "s3://sagemaker-approval-gate-dev-training-111111111111/scripts/0123456789abcdef/preprocess.py",
-            evaluate: "s3://sagemaker-approval-gate-dev-training-111111111111/scripts/fedcba9876543210/evaluate.py",
-        },
-        ...overrides,
-    };
-}
+import { sampleInput } from "./sampleInput";
 
 const FIXTURES = path.resolve(__dirname, "../../fixtures/pipeline-definitions");
 const sdkBatchTransform = JSON.parse(fs.readFileSync(path.join(FIXTURES, "abalone-preprocess-train-eval-condition-register-transform-fail.json"), "utf8"));
