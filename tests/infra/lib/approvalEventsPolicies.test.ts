@@ -1,0 +1,120 @@
+import { strict as assert } from "assert";
+import {
+    approvalsKeyPolicy,
+    approvalsTopicPolicy,
+    deployApprovedPolicy,
+    deployedResourceArns,
+    eventTargetDlqPolicy,
+    KEY_ADMIN_ACTIONS,
+    lambdaAssumeRolePolicy,
+    modelExecutionRolePolicy,
+    notifyApproverPolicy,
+} from "../../../infra/lib/approvalEventsPolicies";
+import { wildcardAllowActions, type PolicyDocument } from "../../../infra/lib/iamDocuments";
+
+const scope = { partition: "aws", region: "us-east-1", accountId: "111111111111" };
+const common = {
+    scope,
+    logGroupName: "/aws/lambda/sagemaker-approval-gate-dev-deploy-approved",
+    ledgerTableArn: "arn:aws:dynamodb:us-east-1:111111111111:table/sagemaker-approval-gate-dev-deployments",
+    topicArn: "arn:aws:sns:us-east-1:111111111111:sagemaker-approval-gate-dev-approvals",
+    kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/k",
+    dlqArn: "arn:aws:sqs:us-east-1:111111111111:sagemaker-approval-gate-dev-deploy-approved-dlq",
+};
+const MODEL_ROLE = "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-model-execution";
+const deploy = deployApprovedPolicy({
+    ...common,
+    groupName: "Abalone-Dev",
+    resourcePrefix: "sagemaker-approval-gate-dev",
+    endpointName: "sagemaker-approval-gate-dev-endpoint",
+    modelExecutionRoleArn: MODEL_ROLE,
+    rollbackAlarmArns: ["arn:aws:cloudwatch:us-east-1:111111111111:alarm:sagemaker-approval-gate-dev-endpoint-5xx"],
+});
+const notify = notifyApproverPolicy({
+    ...common,
+    logGroupName: "/aws/lambda/sagemaker-approval-gate-dev-notify-approver",
+    reportBucketName: "artifacts",
+    reportKeyPrefix: "sagemaker-approval-gate-dev-training/",
+    reportKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/artifacts",
+});
+const model = modelExecutionRolePolicy({
+    scope,
+    endpointName: "sagemaker-approval-gate-dev-endpoint",
+    artifactsBucketName: "artifacts",
+    artifactsKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/artifacts",
+    imageUris: ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"],
+});
+
+const allows = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow");
+const resourcesOf = (doc: PolicyDocument, action: string) => allows(doc).filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource ?? []);
+
+describe("infra/lib/approvalEventsPolicies", () => {
+    it("grants no wildcard action anywhere (key admin included: explicit actions, not kms:*)", () => {
+        for (const doc of [deploy, notify, model, approvalsKeyPolicy(scope, "/aws/lambda/x-"), approvalsTopicPolicy(scope, common.topicArn), lambdaAssumeRolePolicy(scope), eventTargetDlqPolicy("q", ["r"])]) {
+            assert.deepEqual(wildcardAllowActions(doc), []);
+        }
+        assert.ok(!KEY_ADMIN_ACTIONS.includes("kms:*"));
+    });
+
+    it("scopes the deploy role to this group's packages (lower-cased in ARNs), its endpoint, and prefixed models/configs", () => {
+        assert.deepEqual(resourcesOf(deploy, "sagemaker:DescribeModelPackage"), ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"]);
+        const arns = deployedResourceArns(scope, "sagemaker-approval-gate-dev", "sagemaker-approval-gate-dev-endpoint");
+        assert.deepEqual(resourcesOf(deploy, "sagemaker:CreateModel"), [arns.models, arns.endpointConfigs]);
+        assert.equal(arns.models, "arn:aws:sagemaker:us-east-1:111111111111:model/sagemaker-approval-gate-dev-*");
+        assert.deepEqual(resourcesOf(deploy, "sagemaker:UpdateEndpoint"), [arns.endpoint, arns.endpointConfigs]);
+        assert.equal(arns.endpoint, "arn:aws:sagemaker:us-east-1:111111111111:endpoint/sagemaker-approval-gate-dev-endpoint");
+        for (const statement of allows(deploy)) {
+            for (const resource of statement.Resource ?? []) assert.notEqual(resource, "*", statement.Sid);
+        }
+    });
+
+    it("lets the deploy role pass only the model execution role, and only to SageMaker", () => {
+        const [pass] = allows(deploy).filter((s) => s.Action.includes("iam:PassRole"));
+        assert.deepEqual(pass.Resource, [MODEL_ROLE]);
+        assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
+        assert.equal(allows(notify).filter((s) => s.Action.includes("iam:PassRole")).length, 0);
+    });
+
+    it("gives each function only the ledger actions it uses, the topic, its own DLQ and log group", () => {
+        assert.deepEqual(resourcesOf(deploy, "dynamodb:Query"), [common.ledgerTableArn]);
+        assert.equal(resourcesOf(notify, "dynamodb:Query").length, 0, "notify never lists history");
+        assert.deepEqual(resourcesOf(notify, "dynamodb:DeleteItem"), [common.ledgerTableArn]);
+        assert.equal(resourcesOf(deploy, "dynamodb:DeleteItem").length, 0, "the ledger's history is append-only for the deployer");
+        assert.deepEqual(resourcesOf(deploy, "sns:Publish"), [common.topicArn]);
+        assert.deepEqual(resourcesOf(deploy, "sqs:SendMessage"), [common.dlqArn]);
+        assert.deepEqual(resourcesOf(deploy, "logs:PutLogEvents"), [common.logGroupName.replace(/^/, "arn:aws:logs:us-east-1:111111111111:log-group:"), `arn:aws:logs:us-east-1:111111111111:log-group:${common.logGroupName}:log-stream:*`]);
+        assert.equal(resourcesOf(deploy, "s3:GetObject").length, 0);
+    });
+
+    it("lets notify read reports only under the pipeline's prefix, decrypting through S3 only", () => {
+        assert.deepEqual(resourcesOf(notify, "s3:GetObject"), ["arn:aws:s3:::artifacts/sagemaker-approval-gate-dev-training/*"]);
+        const [decrypt] = allows(notify).filter((s) => s.Sid === "DecryptEvaluationReports");
+        assert.deepEqual(decrypt.Condition, { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+        assert.equal(allows(notify).some((s) => s.Action.some((a) => a.startsWith("sagemaker:"))), false);
+    });
+
+    it("gives the model role its artifacts, its image repositories and its endpoint's logs", () => {
+        assert.deepEqual(resourcesOf(model, "ecr:BatchGetImage"), ["arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost"]);
+        assert.deepEqual(resourcesOf(model, "s3:GetObject"), ["arn:aws:s3:::artifacts/*"]);
+        // The only "*" resources are the two IAM defines on "*" only; both are narrowed where IAM allows.
+        const star = allows(model).filter((s) => s.Resource?.includes("*")).map((s) => s.Sid);
+        assert.deepEqual(star, ["EcrLogin", "EndpointMetrics"]);
+    });
+
+    it("lets EventBridge, CloudWatch and Lambda of this account use the key, and Logs only for this environment's groups", () => {
+        const key = approvalsKeyPolicy(scope, "/aws/lambda/sagemaker-approval-gate-dev-");
+        const services = allows(key).flatMap((s) => (typeof s.Principal === "object" ? s.Principal.Service ?? [] : []));
+        assert.deepEqual(services.sort(), ["cloudwatch.amazonaws.com", "events.amazonaws.com", "lambda.amazonaws.com", "logs.us-east-1.amazonaws.com"]);
+        for (const s of allows(key).filter((s) => typeof s.Principal === "object" && s.Principal.Service)) assert.ok(s.Condition, s.Sid);
+        const logs = allows(key).find((s) => s.Sid === "LogsEncryptThisEnvironmentsLogGroups")!;
+        assert.equal(logs.Condition!.ArnLike["kms:EncryptionContext:aws:logs:arn"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/sagemaker-approval-gate-dev-*");
+    });
+
+    it("lets only this account's rules and alarms publish to the topic, over TLS", () => {
+        const topic = approvalsTopicPolicy(scope, common.topicArn);
+        assert.deepEqual(allows(topic).map((s) => (s.Principal as { Service: string[] }).Service[0]), ["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
+        assert.equal(topic.Statement.find((s) => s.Effect === "Deny")?.Condition?.Bool["aws:SecureTransport"], "false");
+        const dlq = eventTargetDlqPolicy("arn:q", ["arn:r1", "arn:r2"]);
+        assert.deepEqual(dlq.Statement[0].Condition, { ArnEquals: { "aws:SourceArn": ["arn:r1", "arn:r2"] } });
+    });
+});
