@@ -1,0 +1,202 @@
+/**
+ * The approval events components inside the real program (infra/index.ts) under Pulumi mocks, for the
+ * example stacks: rules, targets, DLQs, alarms, roles, encryption, functions and their code.
+ */
+import { strict as assert } from "assert";
+import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
+import { endpointAlarmNames, functionCode, functionEnvironment, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
+import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
+import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
+import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
+import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
+import { exampleStackConfig } from "../exampleStacks";
+
+const T = {
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    target: "aws:cloudwatch/eventTarget:EventTarget",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    queue: "aws:sqs/queue:Queue",
+    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+    fn: "aws:lambda/function:Function",
+    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    permission: "aws:lambda/permission:Permission",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    topic: "aws:sns/topic:Topic",
+    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    key: "aws:kms/key:Key",
+    table: "aws:dynamodb/table:Table",
+    events: "sagemaker-approval-gate:approvals:ApprovalEvents",
+    topicComponent: "sagemaker-approval-gate:approvals:ApprovalsTopic",
+};
+
+for (const stack of ["dev", "prod"]) {
+    describe(`ApprovalEvents in the ${stack} stack (under mocks)`, function () {
+        this.timeout(60_000);
+        let run: ProgramRun;
+        const n = (role: string) => `sagemaker-approval-gate-${stack}-approvals-${role}`;
+        const get = (type: string, role: string) => run.recorder.get(type, n(role));
+        const group = `abalone-${stack}`;
+        const byUrnParent = (r: RecordedResource) => r.name.startsWith(`sagemaker-approval-gate-${stack}-approvals`);
+
+        before(async () => {
+            run = await runProgramUnderMocks({ stack, config: exampleStackConfig(stack) });
+        });
+
+        it("declares one ApprovalEvents with its ApprovalsTopic, and exports topic, ledger, endpoint and model role", () => {
+            assert.equal(run.recorder.ofType(T.events).length, 1);
+            assert.equal(run.recorder.ofType(T.topicComponent).length, 1);
+            assert.equal(run.outputs.endpointName, `sagemaker-approval-gate-${stack}-endpoint`);
+            assert.equal(run.outputs.deploymentsTableName, `sagemaker-approval-gate-${stack}-deployments`);
+            assert.match(String(run.outputs.approvalsTopicArn), new RegExp(`:sagemaker-approval-gate-${stack}-approvals$`));
+            assert.match(String(run.outputs.modelExecutionRoleArn), /model-execution$/);
+        });
+
+        it("declares the four rules with the exported patterns, scoped to this group and this pipeline", () => {
+            const pattern = (role: string) => JSON.parse(get(T.rule, role).inputs.eventPattern);
+            assert.deepEqual(pattern("pending-approval"), pendingApprovalPattern(group));
+            assert.deepEqual(pattern("approved"), approvedPattern(group));
+            assert.deepEqual(pattern("rejected"), rejectedPattern(group));
+            const pipelineArn = run.outputs.pipelineArn as string;
+            assert.ok(pipelineArn.startsWith("arn:aws:sagemaker:us-east-1:123456789012:pipeline/"), pipelineArn);
+            assert.deepEqual(pattern("pipeline-failed"), pipelineFailedPattern(pipelineArn));
+        });
+
+        it("routes each rule to its targets, every target with a KMS-encrypted DLQ and a retry policy", () => {
+            const dlq = get(T.queue, "events-dlq");
+            const targets = run.recorder.ofType(T.target).filter(byUrnParent);
+            const routes = targets.map((t) => `${t.inputs.rule} -> ${t.inputs.targetId}`).sort();
+            assert.deepEqual(routes, [
+                `sagemaker-approval-gate-${stack}-approved -> deploy-approved`,
+                `sagemaker-approval-gate-${stack}-pending-approval -> notify-approver`,
+                `sagemaker-approval-gate-${stack}-pipeline-failed -> approvals-topic`,
+                `sagemaker-approval-gate-${stack}-rejected -> approvals-topic`,
+                `sagemaker-approval-gate-${stack}-rejected -> deploy-approved`,
+            ]);
+            for (const t of targets) {
+                assert.equal(t.inputs.deadLetterConfig.arn, dlq.state.arn, t.name);
+                assert.deepEqual(t.inputs.retryPolicy, TARGET_RETRY_POLICY, t.name);
+            }
+            const topicArn = get(T.topic, "notifications-topic").state.arn;
+            for (const t of targets.filter((t) => t.inputs.targetId === "approvals-topic")) {
+                assert.equal(t.inputs.arn, topicArn);
+                assert.equal(typeof JSON.parse(t.inputs.inputTransformer.inputTemplate), "string");
+            }
+            for (const q of run.recorder.ofType(T.queue).filter(byUrnParent)) {
+                assert.equal(q.inputs.kmsMasterKeyId, get(T.key, "notifications-key").state.arn, q.name);
+            }
+            const policy = JSON.parse(get(T.queuePolicy, "events-dlq-policy").inputs.policy);
+            assert.equal(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"].length, 4);
+        });
+
+        it("lets only each rule invoke its function", () => {
+            const permissions = run.recorder.ofType(T.permission).filter(byUrnParent);
+            assert.equal(permissions.length, 3);
+            for (const p of permissions) {
+                assert.equal(p.inputs.principal, "events.amazonaws.com");
+                assert.match(p.inputs.sourceArn, /:rule\//);
+            }
+        });
+
+        it("sends failed async invocations of each function to its own DLQ after bounded retries", () => {
+            for (const role of ["notify-approver", "deploy-approved"]) {
+                const config = get(T.invokeConfig, `${role}-async`);
+                assert.equal(config.inputs.maximumRetryAttempts, 2);
+                assert.equal(config.inputs.destinationConfig.onFailure.destination, get(T.queue, `${role}-dlq`).state.arn);
+            }
+        });
+
+        it("alarms on every DLQ's depth, each function's errors, no rollback target, and the endpoint (rollback alarms), all to the topic", () => {
+            const topicArn = get(T.topic, "notifications-topic").state.arn;
+            const alarms = run.recorder.ofType(T.alarm).filter(byUrnParent);
+            const names = alarms.map((a) => a.inputs.name).sort();
+            const own = endpointAlarmNames(stack);
+            assert.deepEqual(
+                names,
+                [
+                    "deploy-approved-dlq-depth", "deploy-approved-errors", own.errors5xx.replace(`sagemaker-approval-gate-${stack}-`, ""), own.latency.replace(`sagemaker-approval-gate-${stack}-`, ""),
+                    "events-dlq-depth", "no-rollback-target", "notify-approver-dlq-depth", "notify-approver-errors",
+                ].map((s) => `sagemaker-approval-gate-${stack}-${s}`).sort(),
+            );
+            for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
+            const depth = get(T.alarm, "events-dlq-depth");
+            assert.equal(depth.inputs.dimensions.QueueName, `sagemaker-approval-gate-${stack}-events-dlq`);
+            const latency = get(T.alarm, "endpoint-latency");
+            assert.deepEqual(latency.inputs.dimensions, { EndpointName: `sagemaker-approval-gate-${stack}-endpoint`, VariantName: "AllTraffic" });
+        });
+
+        it("encrypts the topic, the ledger and the log groups with the approvals CMK, and subscribes the approvers' emails", () => {
+            const keyArn = get(T.key, "notifications-key").state.arn;
+            assert.equal(get(T.topic, "notifications-topic").inputs.kmsMasterKeyId, keyArn);
+            const table = get(T.table, "ledger");
+            assert.equal(table.inputs.name, `sagemaker-approval-gate-${stack}-deployments`);
+            assert.deepEqual(table.inputs.serverSideEncryption, { enabled: true, kmsKeyArn: keyArn });
+            assert.equal(table.inputs.hashKey, "pk");
+            assert.equal(table.inputs.rangeKey, "sk");
+            assert.equal(table.inputs.deletionProtectionEnabled, stack === "prod");
+            for (const role of ["notify-approver", "deploy-approved"]) {
+                const logs = get(T.logGroup, `${role}-logs`);
+                assert.equal(logs.inputs.kmsKeyId, keyArn);
+                assert.equal(logs.inputs.retentionInDays, 90);
+                assert.equal(logs.inputs.name, `/aws/lambda/sagemaker-approval-gate-${stack}-${role}`);
+            }
+            const emails = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { emails: string[] }).emails;
+            const subs = run.recorder.ofType(T.subscription).filter(byUrnParent);
+            assert.deepEqual(subs.map((s) => s.inputs.endpoint).sort(), [...emails].sort());
+            assert.deepEqual(subs.map((s) => s.name).sort(), emails.map((e) => n(`notifications-email-${subscriptionSuffix(e)}`)).sort());
+            const keyPolicy = JSON.parse(get(T.key, "notifications-key").inputs.policy);
+            assert.deepEqual(wildcardAllowActions(keyPolicy), []);
+            assert.equal(get(T.key, "notifications-key").inputs.enableKeyRotation, true);
+        });
+
+        it("gives each function a role of its own with a least-privilege policy, and the model role to SageMaker", () => {
+            for (const role of ["notify-approver", "deploy-approved", "model-role"]) {
+                const policy = JSON.parse(get(T.rolePolicy, role === "model-role" ? "model-role-policy" : `${role}-policy`).inputs.policy);
+                assert.deepEqual(wildcardAllowActions(policy), [], role);
+            }
+            const deploy = JSON.parse(get(T.rolePolicy, "deploy-approved-policy").inputs.policy);
+            const pass = deploy.Statement.find((s: { Action: string[] }) => s.Action.includes("iam:PassRole"));
+            assert.deepEqual(pass.Resource, [get(T.role, "model-role").state.arn]);
+            assert.equal(JSON.parse(get(T.role, "model-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "sagemaker.amazonaws.com");
+            assert.equal(JSON.parse(get(T.role, "deploy-approved-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "lambda.amazonaws.com");
+        });
+
+        it("ships the bundled handlers on nodejs22.x, one deployment at a time, configured through env vars", () => {
+            const deploy = get(T.fn, "deploy-approved");
+            const notify = get(T.fn, "notify-approver");
+            assert.equal(deploy.inputs.runtime, "nodejs22.x");
+            assert.equal(deploy.inputs.handler, "index.handler");
+            assert.equal(deploy.inputs.reservedConcurrentExecutions, 1);
+            assert.equal(notify.inputs.reservedConcurrentExecutions, undefined);
+            assert.equal(deploy.inputs.loggingConfig.logGroup, `/aws/lambda/sagemaker-approval-gate-${stack}-deploy-approved`);
+            const config = exampleStackConfig(stack) as Record<string, any>;
+            const endpoint = { rollbackAlarmNames: [], ...config["sagemaker-approval-gate:endpoint"] };
+            assert.deepEqual(
+                deploy.inputs.environment.variables,
+                functionEnvironment("deploy-approved", {
+                    environment: stack,
+                    groupName: group,
+                    endpointName: `sagemaker-approval-gate-${stack}-endpoint`,
+                    ledgerTableName: `sagemaker-approval-gate-${stack}-deployments`,
+                    topicArn: get(T.topic, "notifications-topic").state.arn,
+                    accountId: "123456789012",
+                    modelExecutionRoleArn: get(T.role, "model-role").state.arn,
+                    endpoint,
+                }),
+            );
+            assert.equal(deploy.inputs.environment.variables.ROLLBACK_ALARM_NAMES, rollbackAlarmNames(stack, []).join(","));
+            assert.equal(deploy.inputs.environment.variables.INITIAL_INSTANCE_COUNT, String(endpoint.initialInstanceCount));
+        });
+
+        it("packages each function as one index.js StringAsset holding the deterministic bundle", async () => {
+            for (const role of ["notify-approver", "deploy-approved"] as const) {
+                const archive = functionCode(role);
+                const assets = (await archive.assets) as Record<string, any>;
+                assert.deepEqual(Object.keys(assets), ["index.js"]);
+                assert.equal(await assets["index.js"].text, bundleLambda(LAMBDA_ENTRIES[role]).code);
+            }
+        });
+    });
+}
