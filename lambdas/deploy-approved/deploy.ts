@@ -127,7 +127,11 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
         if (isTransientRefusal(verdict)) throw new RetryableError(describeVerdict(verdict));
         return refuse(evt, describeVerdict(verdict), settings, deps);
     }
-    const current = await currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName);
+    // Independent reads, side by side: what the ledger says is live, and what the endpoint runs.
+    const [current, endpoint] = await Promise.all([
+        currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
+        describeEndpoint(deps, settings.endpointName),
+    ]);
     if (current && current.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) {
         const reason = `${evt.packageArn} is already live on ${settings.endpointName} (event ${current.eventId}); duplicate event ${evt.eventId} ignored`;
         deps.logger.log("info", reason, { eventId: evt.eventId });
@@ -147,6 +151,7 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
             metricsS3Uri: description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? evt.metricsS3Uri,
         },
         current,
+        endpoint,
         settings,
         deps,
     );
@@ -181,13 +186,16 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         deps.logger.log("warn", reason, { eventId: evt.eventId });
         return { outcome: "ignored", reason };
     }
-    const current = await currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName);
+    const [current, history, endpoint] = await Promise.all([
+        currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
+        listDeployments(deps.dynamodb, settings.ledgerTableName, settings.endpointName, 50),
+        describeEndpoint(deps, settings.endpointName),
+    ]);
     if (!current || current.packageArn.toLowerCase() !== evt.packageArn.toLowerCase()) {
         const reason = `${evt.packageArn} was rejected but is not live on ${settings.endpointName} (live: ${current?.packageArn ?? "nothing"}); nothing to roll back`;
         deps.logger.log("info", reason, { eventId: evt.eventId });
         return { outcome: "not-live", reason };
     }
-    const history = await listDeployments(deps.dynamodb, settings.ledgerTableName, settings.endpointName, 50);
     const skipped: string[] = [];
     for (const candidate of rollbackCandidates(history, evt.packageArn)) {
         const check = await judge(candidate.packageArn, settings, deps);
@@ -209,6 +217,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
                 metricsS3Uri: check.description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? candidate.metricsS3Uri,
             },
             current,
+            endpoint,
             settings,
             deps,
         );
@@ -254,8 +263,13 @@ type Intent = Omit<DeploymentRecord, "endpointName" | "deployedAt" | "endpointCo
  * then records it. Safe to re-run for the same event: names are derived from package + event, an
  * "already exists" is accepted, and an endpoint already on our config is not updated again.
  */
-async function rollOut(intent: Intent, current: DeploymentRecord | undefined, settings: DeploySettings, deps: DeployDeps): Promise<DeploymentRecord> {
-    const endpoint = await describeEndpoint(deps, settings.endpointName);
+async function rollOut(
+    intent: Intent,
+    current: DeploymentRecord | undefined,
+    endpoint: DescribeEndpointCommandOutput | undefined,
+    settings: DeploySettings,
+    deps: DeployDeps,
+): Promise<DeploymentRecord> {
     if (endpoint && (BUSY_ENDPOINT_STATES as readonly string[]).includes(endpoint.EndpointStatus ?? "")) {
         throw new RetryableError(`endpoint ${settings.endpointName} is ${endpoint.EndpointStatus}; one deployment at a time, retrying later`);
     }
