@@ -8,6 +8,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "@pulumi/pulumi/output";
 
 export interface RecordedResource {
     readonly type: string;
@@ -20,6 +21,11 @@ export interface RecordedResource {
     readonly state: Record<string, any>;
     readonly provider?: string;
     readonly custom: boolean;
+    /**
+     * The parent's URN as the engine knows it (`urn:pulumi:<stack>::<project>::<qualified type>::<name>`);
+     * absent for resources parented to the stack. Use `recorder.parentOf(resource)` to find the parent.
+     */
+    readonly parentUrn?: string;
 }
 
 export interface MockAccount {
@@ -31,8 +37,16 @@ export interface MockAccount {
 export const DEFAULT_MOCK_ACCOUNT: MockAccount = { accountId: "123456789012", region: "us-east-1", partition: "aws" };
 
 
-/** Removes Pulumi's secret wrappers so tests and policies see plain values. */
+/** The value Pulumi's engine sends for a property that is not known yet (preview). */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Removes Pulumi's secret wrappers so tests and policies see plain values. Unknown values (only present
+ * with `unknownComputedOutputs` in preview) become the engine's UNKNOWN_VALUE string, as the policy
+ * pack receives them.
+ */
 export function unwrapSecrets(value: any): any {
+    if (isUnknown(value)) return UNKNOWN_VALUE;
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (value && typeof value === "object") {
         if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
@@ -78,18 +92,28 @@ function kebab(s: string): string {
 /** Records every `newResource` and answers the invokes this program makes. */
 export class ResourceRecorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
+    /** Set by the monitor hook just before it calls `newResource` for the same request. */
+    nextParentUrn: string | undefined;
+    /** Raw inputs per recorded resource, so assets and archives (whose contents are promises) can be read later. */
+    readonly rawInputs = new Map<RecordedResource, Record<string, unknown>>();
 
-    constructor(private readonly account: MockAccount = DEFAULT_MOCK_ACCOUNT) {}
+    constructor(
+        private readonly account: MockAccount = DEFAULT_MOCK_ACCOUNT,
+        /** Return `arn` and `id` as unknown, as a first preview of a new stack sees them (see RunProgramOptions). */
+        private readonly unknownComputedOutputs = false,
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
         const inputs = unwrapSecrets(args.inputs);
         const physicalName: string = inputs.name ?? inputs.bucket ?? args.name;
-        const id = args.id ?? `${physicalName}-id`;
-        const state = { ...inputs, arn: inputs.arn ?? inventArn(args.type, physicalName, this.account), id };
+        const computedUnknown = this.unknownComputedOutputs && !args.id;
+        const id = args.id ?? (computedUnknown ? UNKNOWN_VALUE : `${physicalName}-id`);
+        const arn = inputs.arn ?? (computedUnknown ? UNKNOWN_VALUE : inventArn(args.type, physicalName, this.account));
+        const state = { ...inputs, arn, id };
         if (args.type === "aws:s3/bucketV2:BucketV2" || args.type === "aws:s3/bucket:Bucket") {
             state.bucket = inputs.bucket ?? physicalName;
         }
-        this.resources.push({
+        const record: RecordedResource = {
             type: args.type,
             name: args.name,
             urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${args.type}::${args.name}`,
@@ -98,8 +122,13 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
             state,
             provider: args.provider,
             custom: args.custom ?? true,
-        });
-        return { id, state };
+            ...(this.nextParentUrn && !/::pulumi:pulumi:Stack::/.test(this.nextParentUrn) ? { parentUrn: this.nextParentUrn } : {}),
+        };
+        this.resources.push(record);
+        this.rawInputs.set(record, args.inputs ?? {});
+        this.nextParentUrn = undefined;
+        // An empty id is how the engine says "unknown" in preview.
+        return { id: id === UNKNOWN_VALUE ? undefined : id, state };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -114,6 +143,17 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
             default:
                 throw new Error(`Unmocked invoke ${args.token}: add it to ResourceRecorder.call or avoid the invoke`);
         }
+    }
+
+    /** The recorded parent of `resource`, from its parent URN (last type segment and name); undefined for the stack. */
+    parentOf(resource: RecordedResource): RecordedResource | undefined {
+        if (!resource.parentUrn) return undefined;
+        // urn:pulumi:<stack>::<project>::<qualified type, e.g. A$B>::<name>
+        const parts = resource.parentUrn.split("::");
+        if (parts.length < 4) return undefined;
+        const type = parts[2].split("$").pop()!;
+        const name = parts.slice(3).join("::");
+        return this.resources.find((r) => r.type === type && r.name === name);
     }
 
     /** Every recorded resource of one Pulumi type token, e.g. "aws:sagemaker/pipeline:Pipeline". */
@@ -141,6 +181,12 @@ export interface RunProgramOptions {
     readonly account?: MockAccount;
     /** The program's entry module. Defaults to infra/index.ts. */
     readonly entry?: string;
+    /**
+     * With `preview`: return each resource's `arn` and `id` as unknown instead of inventing them, so every
+     * input derived from them is unknown too, exactly as in the first `pulumi preview` of a new stack (what
+     * the policy pack sees as UNKNOWN_VALUE). Default false: every value known, which most tests want.
+     */
+    readonly unknownComputedOutputs?: boolean;
 }
 
 export interface ProgramRun {
@@ -166,15 +212,30 @@ async function resolveOutput(value: unknown): Promise<unknown> {
 }
 
 /**
+ * `Mocks.newResource` is not told the parent; the mock monitor's `registerResource` request is. Wrap it to
+ * hand the parent URN to the recorder: the monitor calls `newResource` synchronously inside that call.
+ */
+function hookParentCapture(recorder: ResourceRecorder): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource?: (req: { getParent(): string }, cb: unknown) => unknown } | undefined;
+    const original = monitor?.registerResource;
+    if (!monitor || typeof original !== "function") return;
+    monitor.registerResource = (req, cb) => {
+        recorder.nextParentUrn = req.getParent() || undefined;
+        return original.call(monitor, req, cb);
+    };
+}
+
+/**
  * Runs the program for one stack and returns what it declared. Each call starts from a fresh module
  * cache for the program's own files, so several stacks can run in one process, one after another.
  */
 export async function runProgramUnderMocks(options: RunProgramOptions): Promise<ProgramRun> {
-    const recorder = new ResourceRecorder(options.account);
+    const recorder = new ResourceRecorder(options.account, Boolean(options.preview && options.unknownComputedOutputs));
     const encoded = encodeConfig(options.config);
     process.env.PULUMI_CONFIG = JSON.stringify(encoded);
     pulumi.runtime.setAllConfig(encoded);
     await pulumi.runtime.setMocks(recorder, options.project ?? "sagemaker-approval-gate", options.stack, options.preview ?? false);
+    hookParentCapture(recorder);
 
     const entry = options.entry ?? path.resolve(__dirname, "../../infra/index.ts");
     const programDir = path.dirname(entry);
@@ -188,7 +249,41 @@ export async function runProgramUnderMocks(options: RunProgramOptions): Promise<
         outputs[name] = await resolveOutput(value);
     }
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await resolveAssets(recorder);
     return { recorder, outputs };
+}
+
+/**
+ * Asset and archive inputs arrive as objects whose contents are promises, so `unwrapSecrets` sees them
+ * empty. Resolve them into plain `{__pulumiArchive: true, assets: {<name>: {__pulumiAsset: true, text|path|uri}}}`
+ * so tests and the plan can see (and digest) what would be uploaded.
+ */
+async function resolveAssets(recorder: ResourceRecorder): Promise<void> {
+    const plain = async (value: unknown, depth: number): Promise<unknown> => {
+        if (value instanceof pulumi.asset.Asset) {
+            const a = value as unknown as { text?: Promise<string>; path?: Promise<string>; uri?: Promise<string> };
+            const out: Record<string, unknown> = { __pulumiAsset: true };
+            for (const key of ["text", "path", "uri"] as const) if (a[key] !== undefined) out[key] = await a[key];
+            return out;
+        }
+        if (value instanceof pulumi.asset.Archive) {
+            const a = value as unknown as { assets?: Promise<Record<string, unknown>>; path?: Promise<string>; uri?: Promise<string> };
+            const out: Record<string, unknown> = { __pulumiArchive: true };
+            if (a.assets !== undefined) {
+                const assets = await a.assets;
+                out.assets = Object.fromEntries(await Promise.all(Object.entries(assets ?? {}).map(async ([k, v]) => [k, await plain(v, depth + 1)])));
+            }
+            for (const key of ["path", "uri"] as const) if (a[key] !== undefined) out[key] = await a[key];
+            return out;
+        }
+        return undefined;
+    };
+    for (const [record, raw] of recorder.rawInputs) {
+        for (const [key, value] of Object.entries(raw)) {
+            const resolved = await plain(value, 0);
+            if (resolved !== undefined) (record.inputs as Record<string, unknown>)[key] = resolved;
+        }
+    }
 }
 
 /** Reads `Pulumi.<stack>.yaml` into the flat `{"ns:key": value}` form the runtime expects. */
