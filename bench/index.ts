@@ -3,6 +3,7 @@
  * Figures come from here, never from timed tests.
  */
 const suites: { title: string; load: () => Promise<{ run(): Promise<void> }> }[] = [
+    { title: "Approval Lambdas: bundle size, cold init, AWS calls on the deploy path", load: () => import("./lambdas") },
     { title: "Policy pack: AWS calls and wall time for 500 endpoint configs", load: () => import("./policyPack") },
 ];
 

@@ -382,20 +382,23 @@ function describeReplaced(record: DeploymentRecord): string {
 
 async function refuse(evt: ModelPackageEvent, reason: string, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
     deps.logger.log("warn", `refused: ${reason}`, { eventId: evt.eventId, packageArn: evt.packageArn });
-    await recordOutcome(deps.dynamodb, settings.ledgerTableName, {
-        endpointName: settings.endpointName,
-        packageArn: evt.packageArn,
-        groupName: evt.groupName,
-        version: evt.version,
-        deployedAt: deps.now().toISOString(),
-        eventId: evt.eventId,
-        kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
-        outcome: "refused",
-        reason,
-    });
-    await deps.publisher.publish(
-        `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}`,
-        `Nothing was deployed to ${settings.endpointName}.\nWhy: ${reason}\nPackage: ${evt.packageArn}\nEvent: ${evt.eventId}`,
-    );
+    // Independent: the audit record and the notice go out side by side.
+    await Promise.all([
+        recordOutcome(deps.dynamodb, settings.ledgerTableName, {
+            endpointName: settings.endpointName,
+            packageArn: evt.packageArn,
+            groupName: evt.groupName,
+            version: evt.version,
+            deployedAt: deps.now().toISOString(),
+            eventId: evt.eventId,
+            kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
+            outcome: "refused",
+            reason,
+        }),
+        deps.publisher.publish(
+            `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}`,
+            `Nothing was deployed to ${settings.endpointName}.\nWhy: ${reason}\nPackage: ${evt.packageArn}\nEvent: ${evt.eventId}`,
+        ),
+    ]);
     return { outcome: "refused", reason };
 }

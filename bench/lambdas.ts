@@ -1,0 +1,195 @@
+/**
+ * Lambda figures: each bundle's size, its cold init time in a fresh `node` (require of the bundle, the
+ * runtime-provided SDK clients included, as Lambda's init phase does), and the AWS calls on the deploy
+ * path (total and sequential rounds) against the minimum we can justify.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+    CreateEndpointCommand,
+    CreateEndpointConfigCommand,
+    CreateModelCommand,
+    DescribeEndpointCommand,
+    DescribeModelPackageCommand,
+    SageMakerClient,
+    UpdateEndpointCommand,
+} from "@aws-sdk/client-sagemaker";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { bundleLambda, LAMBDA_ENTRIES, REPO_ROOT } from "../infra/lib/bundle";
+import { handleModelPackageEvent, type DeploySettings } from "../lambdas/deploy-approved/deploy";
+import { snsPublisher } from "../lambdas/shared/publish";
+
+const RUNS = 7;
+const DUMMY_ENV: Record<string, string> = {
+    ENVIRONMENT: "bench", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", LEDGER_TABLE_NAME: "t", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t",
+    RESOURCE_PREFIX: "sagemaker-approval-gate-bench", MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/r", INSTANCE_TYPE: "ml.m5.large",
+    AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x",
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** ms from process start to the end of `require(bundle)`, measured inside a fresh node. */
+function coldInitMs(file: string | undefined): number {
+    // performance.now() counts from the process's time origin, so this is start-up plus the bundle's init.
+    const script = `${file ? `require(${JSON.stringify(file)});` : ""} process.stdout.write(String(performance.now()))`;
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+        const out = spawnSync(process.execPath, ["-e", script], {
+            env: { PATH: process.env.PATH ?? "", NODE_PATH: path.join(REPO_ROOT, "node_modules"), ...DUMMY_ENV },
+            encoding: "utf8",
+        });
+        if (out.status !== 0) throw new Error(`node failed for ${file}: ${out.stderr}`);
+        samples.push(Number(out.stdout));
+    }
+    return median(samples);
+}
+
+function table(rows: (string | number)[][]): void {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+    rows.forEach((r, idx) => {
+        console.log(`| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`);
+        if (idx === 0) console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+    });
+}
+
+async function bundles(): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-lambdas-"));
+    const rows: (string | number)[][] = [["function", "bundle (KB)", "gzip (KB)", "sha256", "cold init, median of 7 (ms)", "of which node itself (ms)"]];
+    const baseline = coldInitMs(undefined);
+    for (const [role, entry] of Object.entries(LAMBDA_ENTRIES)) {
+        const bundle = bundleLambda(entry);
+        const file = path.join(dir, `${role}.js`);
+        fs.writeFileSync(file, bundle.code);
+        rows.push([role, (bundle.bytes / 1024).toFixed(1), (zlib.gzipSync(bundle.code).length / 1024).toFixed(1), bundle.sha256.slice(0, 12), coldInitMs(file).toFixed(0), baseline.toFixed(0)]);
+    }
+    const withSdk = bundleLambda(LAMBDA_ENTRIES["deploy-approved"], { bundleSdk: true, minify: true });
+    const sdkFile = path.join(dir, "deploy-approved-with-sdk.js");
+    fs.writeFileSync(sdkFile, withSdk.code);
+    rows.push(["deploy-approved, SDK bundled + minified (not shipped)", (withSdk.bytes / 1024).toFixed(1), (zlib.gzipSync(withSdk.code).length / 1024).toFixed(1), withSdk.sha256.slice(0, 12), coldInitMs(sdkFile).toFixed(0), baseline.toFixed(0)]);
+    table(rows);
+    fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const LATENCY_MS = 25;
+const ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/2";
+const settings: DeploySettings = {
+    environment: "bench", groupName: "g", registryAccountId: "123456789012", endpointName: "e", resourcePrefix: "sagemaker-approval-gate-bench",
+    ledgerTableName: "t", modelExecutionRoleArn: "arn:aws:iam::123456789012:role/r", instanceType: "ml.m5.large", initialInstanceCount: 1,
+    rollbackAlarmNames: ["a"], terminationWaitSeconds: 300,
+};
+const event = (status: string) => ({
+    version: "0", id: `bench-${status}`, "detail-type": "SageMaker Model Package State Change", source: "aws.sagemaker", account: "123456789012", region: "us-east-1", time: "", resources: [ARN],
+    detail: { ModelPackageGroupName: "g", ModelPackageVersion: 2, ModelPackageArn: ARN, ModelApprovalStatus: status, ModelPackageStatus: "Completed" },
+});
+
+async function deployPath(): Promise<void> {
+    const sagemaker = new SageMakerClient({ region: "us-east-1" });
+    const dynamodb = new DynamoDBClient({ region: "us-east-1" });
+    const sns = new SNSClient({ region: "us-east-1" });
+    const sm = mockClient(sagemaker);
+    const ddb = mockClient(dynamodb);
+    const topic = mockClient(sns);
+    const calls: string[] = [];
+    const slow = <T>(name: string, value: () => T) => async () => {
+        calls.push(name);
+        await new Promise((r) => setTimeout(r, LATENCY_MS));
+        return value();
+    };
+    const describe = (arn: string, status: string) => ({ ModelPackageArn: arn, ModelPackageGroupName: "g", ModelApprovalStatus: status, ModelPackageStatus: "Completed", ModelPackageVersion: Number(arn.split("/").pop()) });
+    const scenarios: { name: string; minimum: string; setup(): void; status: string }[] = [
+        {
+            name: "approve, endpoint InService (blue/green update)",
+            minimum: "8 calls / 7 rounds: DescribeModelPackage (the rule) → GetItem ∥ DescribeEndpoint → CreateModel → CreateEndpointConfig → UpdateEndpoint → TransactWriteItems → Publish",
+            status: "Approved",
+            setup() {
+                sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
+                ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({ Item: { packageArn: { S: ARN.replace(/2$/, "1") }, eventId: { S: "old" } } })));
+                sm.on(DescribeEndpointCommand).callsFake(slow("DescribeEndpoint", () => ({ EndpointStatus: "InService", EndpointConfigName: "old" })));
+            },
+        },
+        {
+            name: "approve, no endpoint yet (create)",
+            minimum: "8 calls / 7 rounds (CreateEndpoint instead of UpdateEndpoint)",
+            status: "Approved",
+            setup() {
+                sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
+                ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({})));
+                sm.on(DescribeEndpointCommand).callsFake(async () => {
+                    calls.push("DescribeEndpoint");
+                    await new Promise((r) => setTimeout(r, LATENCY_MS));
+                    throw Object.assign(new Error("Could not find endpoint"), { name: "ValidationException" });
+                });
+            },
+        },
+        {
+            name: "duplicate Approved event (already live)",
+            minimum: "3 calls / 2 rounds: the rule, then the ledger (DescribeEndpoint rides along in parallel); no write",
+            status: "Approved",
+            setup() {
+                sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
+                ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({ Item: { packageArn: { S: ARN }, eventId: { S: "e" } } })));
+                sm.on(DescribeEndpointCommand).callsFake(slow("DescribeEndpoint", () => ({ EndpointStatus: "InService", EndpointConfigName: "x" })));
+            },
+        },
+        {
+            name: "forged Approved event (version still pending)",
+            minimum: "3 calls / 2 rounds: the rule, then the audit record ∥ the refusal notice",
+            status: "Approved",
+            setup() {
+                sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "PendingManualApproval")));
+            },
+        },
+        {
+            name: "reject the live version, one approved predecessor",
+            minimum: "10 calls / 8 rounds: rule(rejected) → GetItem ∥ Query ∥ DescribeEndpoint → rule(candidate) → CreateModel → CreateEndpointConfig → UpdateEndpoint → TransactWriteItems → Publish",
+            status: "Rejected",
+            setup() {
+                sm.on(DescribeModelPackageCommand).callsFake(async (input: { ModelPackageName: string }) => {
+                    calls.push("DescribeModelPackage");
+                    await new Promise((r) => setTimeout(r, LATENCY_MS));
+                    return describe(input.ModelPackageName, input.ModelPackageName === ARN ? "Rejected" : "Approved");
+                });
+                ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({ Item: { packageArn: { S: ARN }, eventId: { S: "e2" } } })));
+                ddb.on(QueryCommand).callsFake(slow("Query", () => ({ Items: [
+                    { packageArn: { S: ARN }, outcome: { S: "deployed" }, eventId: { S: "e2" } },
+                    { packageArn: { S: ARN.replace(/2$/, "1") }, outcome: { S: "deployed" }, eventId: { S: "e1" } },
+                ] })));
+                sm.on(DescribeEndpointCommand).callsFake(slow("DescribeEndpoint", () => ({ EndpointStatus: "InService", EndpointConfigName: "v2" })));
+            },
+        },
+    ];
+    const rows: (string | number)[][] = [["scenario", "AWS calls", "sequential rounds (elapsed / 25 ms)", "minimum we can justify"]];
+    for (const scenario of scenarios) {
+        sm.reset();
+        ddb.reset();
+        topic.reset();
+        calls.length = 0;
+        sm.on(CreateModelCommand).callsFake(slow("CreateModel", () => ({})));
+        sm.on(CreateEndpointConfigCommand).callsFake(slow("CreateEndpointConfig", () => ({})));
+        sm.on(UpdateEndpointCommand).callsFake(slow("UpdateEndpoint", () => ({})));
+        sm.on(CreateEndpointCommand).callsFake(slow("CreateEndpoint", () => ({})));
+        ddb.on(TransactWriteItemsCommand).callsFake(slow("TransactWriteItems", () => ({})));
+        ddb.on(PutItemCommand).callsFake(slow("PutItem", () => ({})));
+        topic.on(PublishCommand).callsFake(slow("Publish", () => ({})));
+        scenario.setup();
+        const started = performance.now();
+        await handleModelPackageEvent(event(scenario.status), settings, {
+            sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-1:123456789012:t"), logger: { log: () => undefined }, now: () => new Date(),
+        });
+        const rounds = Math.round((performance.now() - started) / LATENCY_MS);
+        rows.push([scenario.name, `${calls.length} (${calls.join(", ")})`, rounds, scenario.minimum]);
+    }
+    table(rows);
+}
+
+export async function run(): Promise<void> {
+    console.log("Bundles (esbuild, platform node, target node22, @aws-sdk/* external), cold init in a fresh node:\n");
+    await bundles();
+    console.log(`\nDeploy path (deploy-approved logic with every AWS call answered after ${LATENCY_MS} ms):\n`);
+    await deployPath();
+}
