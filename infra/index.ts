@@ -26,6 +26,7 @@ const training = new TrainingPipeline(resourceName(env, "training"), {
     settings: config.pipeline,
     modelPackageGroupName: registry.modelPackageGroupName,
     registrarPolicyArn: registry.registrarPolicyArn,
+    reportReaders: { principalArns: config.approvers.principalArns, attach: config.approvers.attachPolicy },
     tags,
 });
 
@@ -62,3 +63,4 @@ export const artifactsKmsKeyArn = training.kmsKeyArn;
 export const pipelineName = training.pipelineName;
 export const pipelineArn = training.pipelineArn;
 export const pipelineExecutionRoleArn = training.roleArn;
+export const reportReaderPolicyArn = training.reportReaderPolicyArn;

@@ -9,7 +9,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { attachablePrincipal, modelPackageArnPattern } from "../lib/arns";
+import { modelPackageArnPattern } from "../lib/arns";
+import { attachPolicyToPrincipals, distinctAttachablePrincipals } from "../lib/attachments";
 import { approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
 
@@ -113,14 +114,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
         this.approverPolicyArn = this.approverPolicy.arn;
 
         if (args.attachApproverPolicy ?? true) {
-            for (const principal of approverAttachments(args.approverPrincipalArns)) {
-                const attachmentName = `${name}-approver-${principal.kind}-${principal.name}`;
-                if (principal.kind === "role") {
-                    new aws.iam.RolePolicyAttachment(attachmentName, { role: principal.name, policyArn: this.approverPolicy.arn }, { parent: this });
-                } else {
-                    new aws.iam.UserPolicyAttachment(attachmentName, { user: principal.name, policyArn: this.approverPolicy.arn }, { parent: this });
-                }
-            }
+            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, this.approverPolicy.arn, { parent: this });
         }
 
         this.registerOutputs({
@@ -133,11 +127,4 @@ export class ModelRegistry extends pulumi.ComponentResource {
 }
 
 /** One attachment per distinct role/user (an assumed-role session ARN attaches to its role). */
-export function approverAttachments(principalArns: readonly string[]) {
-    const seen = new Map<string, ReturnType<typeof attachablePrincipal>>();
-    for (const arn of principalArns) {
-        const principal = attachablePrincipal(arn);
-        seen.set(`${principal.kind}/${principal.name}`, principal);
-    }
-    return [...seen.values()];
-}
+export const approverAttachments = distinctAttachablePrincipals;

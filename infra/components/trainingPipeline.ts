@@ -11,9 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { PipelineSettings } from "../config";
 import { pipelineArn } from "../lib/arns";
-import { pipelineExecutionRolePolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../lib/iamDocuments";
+import { attachPolicyToPrincipals } from "../lib/attachments";
+import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
-import { pipelineDefinitionJson } from "../pipeline/definition";
+import { evaluationReportKeyPattern, pipelineDefinitionJson } from "../pipeline/definition";
 
 /** The repo's example scripts (scikit-learn preprocessing, XGBoost evaluation of the abalone data). */
 export const EXAMPLE_SCRIPTS_DIR = path.resolve(__dirname, "../pipeline/scripts");
@@ -34,6 +35,11 @@ export interface TrainingPipelineArgs {
     readonly registrarPolicyArn: pulumi.Input<string>;
     /** Folder holding preprocess.py and evaluate.py. Defaults to the repo's example scripts. */
     readonly scriptsDir?: string;
+    /**
+     * Who may read the evaluation reports (the approvers, whose CLI shows them) and whether to attach the
+     * reader policy to them (they must then exist in this account). Defaults to none: no reader policy.
+     */
+    readonly reportReaders?: { readonly principalArns: readonly string[]; readonly attach?: boolean };
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -58,6 +64,8 @@ export class TrainingPipeline extends pulumi.ComponentResource {
     readonly pipelineArn: pulumi.Output<string>;
     /** The definition JSON given to SageMaker. */
     readonly pipelineDefinition: pulumi.Output<string>;
+    /** Managed policy to read evaluation reports; undefined without `reportReaders`. */
+    readonly reportReaderPolicyArn?: pulumi.Output<string>;
     /** s3:// URIs of the uploaded scripts. */
     readonly scriptUris: pulumi.Output<{ preprocess: string; evaluate: string }>;
     readonly tags: Readonly<Record<string, string>>;
@@ -157,6 +165,33 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             { role: this.role.name, policyArn: args.registrarPolicyArn },
             { parent: this },
         );
+
+        const readers = args.reportReaders?.principalArns ?? [];
+        if (readers.length > 0) {
+            const readerPolicy = new aws.iam.Policy(
+                `${name}-report-reader-policy`,
+                {
+                    description: `Read the evaluation reports of the ${args.pipelineName} pipeline (approvers only).`,
+                    policy: pulumi.all([scope, this.bucket.bucket, this.kmsKey.arn]).apply(([s, bucket, keyArn]) =>
+                        JSON.stringify(
+                            reportReaderPolicy({
+                                scope: s,
+                                artifactsBucketName: bucket,
+                                reportKeyPattern: evaluationReportKeyPattern(args.pipelineName),
+                                kmsKeyArn: keyArn,
+                                readerPrincipalArns: readers,
+                            }),
+                        ),
+                    ),
+                    tags,
+                },
+                { parent: this },
+            );
+            this.reportReaderPolicyArn = readerPolicy.arn;
+            if (args.reportReaders?.attach ?? true) {
+                attachPolicyToPrincipals(`${name}-report-reader`, readers, readerPolicy.arn, { parent: this });
+            }
+        }
 
         const scriptsDir = args.scriptsDir ?? EXAMPLE_SCRIPTS_DIR;
         const uploaded = Object.entries(SCRIPT_FILES).map(([role, fileName]) => {

@@ -254,6 +254,42 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
     return doc(...statements);
 }
 
+export interface ReportReaderPolicyInput {
+    readonly scope: AwsScope;
+    readonly artifactsBucketName: string;
+    /** Object key pattern of the evaluation reports, e.g. `<pipeline>/<any execution>/Evaluate/output/evaluation/evaluation.json`. */
+    readonly reportKeyPattern: string;
+    readonly kmsKeyArn: string;
+    /** Only these principals get anything from the policy, wherever it is attached. */
+    readonly readerPrincipalArns: readonly string[];
+}
+
+/**
+ * Lets approvers read the evaluation reports they judge (the approver CLI shows them) and nothing else
+ * in the artifacts bucket; the key may be used only through S3 in this region.
+ */
+export function reportReaderPolicy(input: ReportReaderPolicyInput): PolicyDocument {
+    if (input.readerPrincipalArns.length === 0) throw new Error("reportReaderPolicy: at least one reader principal ARN is required");
+    const principals = [...new Set(input.readerPrincipalArns.map(principalArnForCondition))].sort();
+    const onlyReaders = { ArnEquals: { "aws:PrincipalArn": principals } };
+    return doc(
+        {
+            Sid: "ReadEvaluationReports",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [`${bucketArns(input.scope.partition, input.artifactsBucketName).bucket}/${input.reportKeyPattern}`],
+            Condition: onlyReaders,
+        },
+        {
+            Sid: "DecryptReportsThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [input.kmsKeyArn],
+            Condition: { ...onlyReaders, StringEquals: { "kms:ViaService": `s3.${input.scope.region}.amazonaws.com` } },
+        },
+    );
+}
+
 /** Bucket policy: refuse every request that does not use TLS. A wildcard action is right in a Deny. */
 export function tlsOnlyBucketPolicy(partition: string, bucketName: string): PolicyDocument {
     const arns = bucketArns(partition, bucketName);

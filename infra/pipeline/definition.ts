@@ -284,6 +284,11 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
     };
 }
 
+/** Key pattern (under the artifacts bucket) of every execution's evaluation report. */
+export function evaluationReportKeyPattern(pipelineName: string): string {
+    return `${pipelineName}/*/${STEP_NAMES.evaluate}/output/${EVALUATION_REPORT.OutputName}/${EVALUATION_REPORT.FilePath}`;
+}
+
 /** The JSON string given to `aws.sagemaker.Pipeline.pipelineDefinition` (compact, like the SDK). */
 export function pipelineDefinitionJson(input: PipelineDefinitionInput): string {
     return JSON.stringify(assertValidDefinition(buildPipelineDefinition(input)));

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { EXAMPLE_SCRIPTS_DIR, scriptObjectKey } from "../../../infra/components/trainingPipeline";
-import { pipelineExecutionRolePolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
+import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { definitionProblems } from "../../../infra/pipeline/validate";
 import { exampleStackConfig } from "../exampleStacks";
@@ -96,6 +96,33 @@ describe("infra/components/trainingPipeline", () => {
             const registrar = run.recorder.get(t("iam", "Policy"), "sagemaker-approval-gate-dev-registry-registrar-policy");
             assert.strictEqual(attachment.inputs.policyArn, registrar.state.arn);
             assert.strictEqual(attachment.inputs.role, `${NAME}-execution`);
+        });
+    });
+
+    describe("report reader policy", () => {
+        it("lets the approvers read this pipeline's evaluation reports and is attached to the approver role", () => {
+            const policy = child(t("iam", "Policy"), "report-reader-policy");
+            assert.deepStrictEqual(
+                JSON.parse(policy.inputs.policy),
+                reportReaderPolicy({
+                    scope: MOCK_SCOPE,
+                    artifactsBucketName: BUCKET,
+                    reportKeyPattern: `${NAME}/*/Evaluate/output/evaluation/evaluation.json`,
+                    kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
+                    readerPrincipalArns: ["arn:aws:iam::111111111111:role/ml-approver"],
+                }),
+            );
+            const attachment = child(t("iam", "RolePolicyAttachment"), "report-reader-role-ml-approver");
+            assert.deepStrictEqual([attachment.inputs.role, attachment.inputs.policyArn], ["ml-approver", policy.state.arn]);
+            assert.strictEqual(run.outputs.reportReaderPolicyArn, policy.state.arn);
+        });
+
+        it("is declared but not attached when approvers.attachPolicy is false", async () => {
+            const config = exampleStackConfig("dev");
+            config["sagemaker-approval-gate:approvers"] = { ...(config["sagemaker-approval-gate:approvers"] as object), attachPolicy: false };
+            const other = await runProgramUnderMocks({ stack: "dev", config });
+            assert.ok(other.recorder.get(t("iam", "Policy"), `${NAME}-report-reader-policy`));
+            assert.deepStrictEqual(other.recorder.ofType(t("iam", "RolePolicyAttachment")).filter((a) => a.name.includes("report-reader")), []);
         });
     });
 

@@ -9,6 +9,7 @@ import {
     pipelineExecutionRolePolicy,
     PolicyDocument,
     registrarPolicy,
+    reportReaderPolicy,
     sagemakerAssumeRolePolicy,
     tlsOnlyBucketPolicy,
     wildcardAllowActions,
@@ -65,6 +66,13 @@ const documents: Record<string, PolicyDocument> = {
     pipelineRole: pipelineExecutionRolePolicy(pipelineInput),
     trust: sagemakerAssumeRolePolicy(scope),
     bucket: tlsOnlyBucketPolicy("aws", pipelineInput.artifactsBucketName),
+    reportReader: reportReaderPolicy({
+        scope,
+        artifactsBucketName: pipelineInput.artifactsBucketName,
+        reportKeyPattern: "sagemaker-approval-gate-dev-training/*/Evaluate/output/evaluation/evaluation.json",
+        kmsKeyArn: pipelineInput.kmsKeyArn,
+        readerPrincipalArns: approvers,
+    }),
 };
 
 describe("infra/lib/iamDocuments", () => {
@@ -186,6 +194,22 @@ describe("infra/lib/iamDocuments", () => {
             assert.deepStrictEqual(statement(doc, "UseArtifactsKey").Resource, [pipelineInput.kmsKeyArn]);
             const withoutKey = pipelineExecutionRolePolicy({ ...pipelineInput, kmsKeyArn: undefined });
             assert.ok(!withoutKey.Statement.some((s) => s.Sid === "UseArtifactsKey"));
+        });
+    });
+
+    describe("report reader policy (approvers read evaluation reports)", () => {
+        const doc = documents.reportReader;
+        it("reads only evaluation reports of this pipeline, and decrypts only through S3 in this region", () => {
+            assert.deepStrictEqual(statement(doc, "ReadEvaluationReports").Resource, [
+                "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111/sagemaker-approval-gate-dev-training/*/Evaluate/output/evaluation/evaluation.json",
+            ]);
+            const decrypt = statement(doc, "DecryptReportsThroughS3");
+            assert.deepStrictEqual(decrypt.Action, ["kms:Decrypt"]);
+            assert.deepStrictEqual(decrypt.Condition!.StringEquals, { "kms:ViaService": "s3.us-east-1.amazonaws.com" });
+        });
+        it("grants nothing to anyone but the readers", () => {
+            for (const s of doc.Statement) assert.ok(s.Condition!.ArnEquals["aws:PrincipalArn"].includes("arn:aws:iam::111111111111:role/ml-approver"));
+            assert.throws(() => reportReaderPolicy({ scope, artifactsBucketName: "b", reportKeyPattern: "k", kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/1", readerPrincipalArns: [] }), /at least one reader/);
         });
     });
 

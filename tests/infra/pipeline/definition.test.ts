@@ -8,6 +8,7 @@ import * as path from "path";
 import {
     buildPipelineDefinition,
     EVALUATION_REPORT,
+    evaluationReportKeyPattern,
     pipelineDefinitionJson,
     STEP_NAMES,
 } from "../../../infra/pipeline/definition";
@@ -172,6 +173,13 @@ describe("infra/pipeline/definition", () => {
                 { Image: sampleInput().trainingImageUri, Environment: {}, ModelDataUrl: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" } },
             ]);
             assert.deepStrictEqual(args.InferenceSpecification.SupportedRealtimeInferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
+        });
+
+        it("puts evaluation reports where evaluationReportKeyPattern (the approvers' read scope) says", () => {
+            const statistics = (stepNamed(definition, STEP_NAMES.evaluate) as any).Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri["Std:Join"];
+            const uri = [...statistics.Values.map((v: any) => (typeof v === "string" ? v : "EXEC-ID")), EVALUATION_REPORT.FilePath].join(statistics.On);
+            const pattern = evaluationReportKeyPattern(sampleInput().pipelineName).replace("*", "EXEC-ID");
+            assert.strictEqual(uri, `s3://${sampleInput().artifactsBucket}/${pattern}`);
         });
 
         it("no step anywhere registers with another approval status", () => {
