@@ -69,7 +69,7 @@ const approversSchema = z
     .object({
         emails: z.array(email).default([]),
         principalArns: z.array(iamPrincipalArn).min(1, "at least one approver role ARN"),
-        /** Attach the approver policy to these roles/users; false when they live in another account. */
+        /** Attach the approver policies to these roles/users (of this account); false when another stack manages them. */
         attachPolicy: z.boolean().default(true),
     })
     .strict();

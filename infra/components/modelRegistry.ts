@@ -23,8 +23,9 @@ export interface ModelRegistryArgs {
     readonly approverPrincipalArns: readonly string[];
     /**
      * Attach the approver policy to the approver roles/users (they must exist in the deploying account).
-     * Set false when approvers live in another account; attach `approverPolicyArn` there yourself, or give
-     * them an equivalent policy. Defaults to true.
+     * Set false when another stack manages their policies and attach `approverPolicyArn` there. Approvers in
+     * other accounts are not wired: the group's resource policy grants consumer accounts read only.
+     * Defaults to true.
      */
     readonly attachApproverPolicy?: boolean;
     /** AWS accounts that may describe and list this group's versions (read only). Defaults to none: no resource policy. */
