@@ -40,6 +40,9 @@ const resourceName = z
     .string()
     .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "1-63 letters, digits or hyphens, starting with a letter or digit, e.g. churn-models");
 
+/** Longest environment name whose artifacts bucket name still fits S3's 63 characters. */
+export const MAX_ENVIRONMENT_LENGTH = 17;
+
 const metricSchema = z
     .object({
         /** Human name of the metric, used in messages. */
@@ -87,7 +90,10 @@ const endpointSchema = z
 
 const stackConfigSchema = z
     .object({
-        environment: resourceName,
+        // Names embed it: sagemaker-approval-gate-<env>-training-<account id> must fit S3's 63 characters.
+        environment: z
+            .string()
+            .regex(/^[a-z0-9](-*[a-z0-9]){0,16}$/, `1-${MAX_ENVIRONMENT_LENGTH} lower-case letters, digits or hyphens (bucket names embed it), e.g. staging`),
         production: z.boolean(),
         modelPackageGroupName: resourceName,
         pipeline: pipelineSchema,

@@ -25,7 +25,7 @@ export interface TrainingPipelineArgs {
     readonly pipelineName: string;
     /** Name of the artifacts bucket. Defaults to `<pipelineName>-<account id>` (bucket names are global). */
     readonly bucketName?: pulumi.Input<string>;
-    /** Name of the execution role. Defaults to `<pipelineName>-execution` (cut to IAM's 64 characters). */
+    /** Name of the execution role (at most 64 characters). Defaults to `<pipelineName>-execution`. */
     readonly roleName?: string;
     /** Images, instance types, input data and the metric gate (validated stack config). */
     readonly settings: PipelineSettings;
@@ -130,7 +130,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         this.role = new aws.iam.Role(
             `${name}-execution-role`,
             {
-                name: args.roleName ?? `${args.pipelineName}-execution`.slice(0, 64),
+                name: args.roleName ?? `${args.pipelineName}-execution`,
                 description: `Runs the ${args.pipelineName} SageMaker Pipeline and its jobs`,
                 assumeRolePolicy: scope.apply((s) => JSON.stringify(sagemakerAssumeRolePolicy(s))),
                 maxSessionDuration: 3600,

@@ -3,7 +3,7 @@
  * the value, what is expected and a `pulumi config set` fix; several problems are reported at once.
  */
 import * as assert from "assert";
-import { ConfigError, parseStackConfig, RawStackConfig } from "../../infra/config";
+import { ConfigError, MAX_ENVIRONMENT_LENGTH, parseStackConfig, RawStackConfig } from "../../infra/config";
 import { runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
 
@@ -67,13 +67,20 @@ describe("infra/config", () => {
         });
     });
 
+    it("the longest accepted environment gives a bucket name S3 accepts", () => {
+        const config = parseStackConfig(devWith("environment", "e".repeat(MAX_ENVIRONMENT_LENGTH)), "dev");
+        const bucket = `sagemaker-approval-gate-${config.environment}-training-123456789012`;
+        assert.strictEqual(bucket.length, 63);
+    });
+
     describe("rejected config: each message names the key, the value, what is expected and the fix", () => {
         const cases: { title: string; raw: () => RawStackConfig; key: string; value: string; expected: RegExp; fix: RegExp }[] = [
             { title: "missing production", raw: () => devWith("production", undefined), key: "production", value: "nothing (the key is not set)", expected: /expected a boolean/, fix: /pulumi config set production false/ },
             { title: "production as a word", raw: () => devWith("production", "yes"), key: "production", value: '"yes"', expected: /expected a boolean/, fix: /pulumi config set production false/ },
             { title: "missing group name", raw: () => devWith("modelPackageGroupName", undefined), key: "modelPackageGroupName", value: "nothing", expected: /expected a string/, fix: /pulumi config set modelPackageGroupName/ },
             { title: "group name with underscores", raw: () => devWith("modelPackageGroupName", "my_models"), key: "modelPackageGroupName", value: '"my_models"', expected: /letters, digits or hyphens/, fix: /pulumi config set modelPackageGroupName churn-models/ },
-            { title: "environment too long", raw: () => devWith("environment", "x".repeat(64)), key: "environment", value: `"${"x".repeat(64)}"`, expected: /1-63 letters/, fix: /pulumi config set environment/ },
+            { title: "environment too long for a bucket name", raw: () => devWith("environment", "x".repeat(18)), key: "environment", value: `"${"x".repeat(18)}"`, expected: /1-17 lower-case letters, digits or hyphens \(bucket names embed it\)/, fix: /pulumi config set environment staging/ },
+            { title: "environment in upper case", raw: () => devWith("environment", "Dev"), key: "environment", value: '"Dev"', expected: /lower-case/, fix: /pulumi config set environment staging/ },
             { title: "input data not on S3", raw: () => devWith("pipeline.inputDataS3Uri", "https://example.com/abalone.csv"), key: "pipeline.inputDataS3Uri", value: '"https://example.com/abalone.csv"', expected: /an S3 URI/, fix: /pulumi config set --path 'pipeline.inputDataS3Uri' s3:\/\/my-bucket\/abalone\/abalone.csv/ },
             { title: "image not in ECR", raw: () => devWith("pipeline.processingImageUri", "python:3.11"), key: "pipeline.processingImageUri", value: '"python:3.11"', expected: /an ECR image URI/, fix: /pulumi config set --path 'pipeline.processingImageUri' 683313688378/ },
             { title: "image without tag", raw: () => devWith("pipeline.trainingImageUri", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost"), key: "pipeline.trainingImageUri", value: '"683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost"', expected: /with a tag or digest/, fix: /--path 'pipeline.trainingImageUri'/ },
