@@ -1,0 +1,156 @@
+/**
+ * The offline plan end to end: the real program for dev and prod, the real policy pack served as the
+ * Pulumi CLI serves it, and a fixture program whose production endpoint serves a model package version
+ * that lives in moto, pending or approved.
+ */
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CreateModelCommand, SageMakerClient, UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import { parse, stringify } from "yaml";
+import { PLAN_EXIT, runPlan, runPlanCli } from "../../../cli/plan/main";
+import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
+import { seedRegistry } from "../approvals/helpers";
+
+const REPO = path.resolve(__dirname, "../../..");
+const BIN = path.join(REPO, "cli/bin/plan.js");
+const FIXTURE = path.join(__dirname, "fixtures/servedModel.ts");
+
+interface Result {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function plan(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
+    // No AWS settings from the parent: the plan must work (and fail closed) without any.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+            cwd: REPO,
+            env: { ...env, AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extraEnv },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, text: () => out.join("\n"), errors: () => err.join("\n") };
+}
+
+/**
+ * A prod stack config (the repo's) plus the fixture's package ARN, and the repo's prod policy config with
+ * moto's account and the test's group allowed (prod.json allows only 222222222222 and abalone-prod).
+ */
+function fixtureFiles(packageArn: string, group: string, modelName: string): { configFile: string; policyConfig: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8"));
+    document.config["fixture:modelPackageArn"] = packageArn;
+    document.config["fixture:modelName"] = modelName;
+    const configFile = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(configFile, stringify(document));
+    const policy = JSON.parse(fs.readFileSync(path.join(REPO, "policies/prod.json"), "utf8"));
+    for (const name of ["approved-model-packages-only", "approved-model-packages-only-stack"]) {
+        policy[name] = { ...policy[name], allowedAccounts: ["123456789012"], allowedModelPackageGroups: [group] };
+    }
+    const policyConfig = path.join(dir, "prod.json");
+    fs.writeFileSync(policyConfig, JSON.stringify(policy));
+    return { configFile, policyConfig };
+}
+
+describe("cli/plan (npm run plan)", function () {
+    this.timeout(180_000);
+
+    it("plans dev: the whole tree, the pack's verdicts for preview and up, exit 0, the same text twice", async () => {
+        const first = await plan(["--stack", "dev"]);
+        assert.equal(first.code, PLAN_EXIT.ok, first.stderr);
+        const out = first.stdout;
+        assert.match(out, /^Offline plan for stack dev \(Pulumi\.dev\.yaml\)/);
+        assert.match(out, /^\+ pulumi:pulumi:Stack  sagemaker-approval-gate-dev$/m);
+        assert.match(out, /^ {4}\+ sagemaker-approval-gate:registry:ModelRegistry  sagemaker-approval-gate-dev-registry$/m);
+        assert.match(out, /^ {8}\+ aws:sagemaker\/modelPackageGroup:ModelPackageGroup  sagemaker-approval-gate-dev-registry-group$/m);
+        assert.match(out, /^ {14}modelPackageGroupName: "abalone-dev"$/m);
+        assert.match(out, /^ {8}\+ aws:sagemaker\/pipeline:Pipeline  /m);
+        assert.match(out, /Policy pack sagemaker-approval-gate \S+ \(policies\)/);
+        assert.match(out, /pulumi preview \(first preview[^\n]*\n[\s\S]*pulumi up \(each resource[^\n]*:\n {4}no violations/);
+        assert.match(out, /OK: no mandatory violations\.\n$/);
+        assert.doesNotMatch(out, new RegExp(REPO.replace(/[/.]/g, "\\$&")));
+        assert.doesNotMatch(out, /\d{4}-\d\d-\d\dT\d\d:\d\d/);
+        assert.match(first.stderr, /No AWS credentials .*fail closed/);
+        const second = await plan(["--stack", "dev"]);
+        assert.equal(second.stdout, out);
+    });
+
+    it("plans prod from Pulumi.prod.yaml with its policy config, exit 0", async () => {
+        const io = capture();
+        const code = await runPlan({ stack: "prod", endpointUrl: "http://127.0.0.1:9" }, io.io);
+        assert.equal(code, PLAN_EXIT.ok, io.text());
+        assert.match(io.text(), /modelPackageGroupName: "abalone-prod"/);
+        assert.match(io.text(), /config: policies\/prod\.json/);
+    });
+
+    it("exits 2 for an unknown stack or an invalid stack config, naming the problem", async () => {
+        const unknown = capture();
+        assert.equal(await runPlanCli(["--stack", "staging"], unknown.io), PLAN_EXIT.usage);
+        assert.match(unknown.errors(), /No stack "staging".*Known stacks: dev, prod/);
+        const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8"));
+        document.config["sagemaker-approval-gate:pipeline"].metric.comparison = "Bigger";
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "Pulumi.dev.yaml");
+        fs.writeFileSync(file, stringify(document));
+        const invalid = capture();
+        assert.equal(await runPlanCli(["--stack", "dev", "--config-file", file], invalid.io), PLAN_EXIT.usage);
+        assert.match(invalid.errors(), /sagemaker-approval-gate:pipeline\.metric\.comparison: got "Bigger"/);
+    });
+
+    describe("a production endpoint serving a model package version from the registry (moto)", () => {
+        let endpoint: string;
+        let packageArn: string;
+        let configFile: string;
+        let policyPackConfig: string;
+        const modelName = uniqueName("plan-model");
+
+        before(async () => {
+            endpoint = await motoEndpoint();
+            const group = uniqueName("plan-group");
+            [{ arn: packageArn }] = await seedRegistry(endpoint, group, uniqueName("plan-reports"), [3.9]);
+            ({ configFile, policyConfig: policyPackConfig } = fixtureFiles(packageArn, group, modelName));
+        });
+
+        it("fails with a mandatory violation naming the package and its real status while it is PendingManualApproval", async () => {
+            const io = capture();
+            const code = await runPlan({ stack: "prod", configFile, policyPackConfig, endpointUrl: endpoint, entry: FIXTURE }, io.io);
+            assert.equal(code, PLAN_EXIT.mandatoryViolation, io.text());
+            const out = io.text();
+            assert.match(out, new RegExp(`\\[mandatory\\] approved-model-packages-only  aws:sagemaker/model:Model::served-model\\n[\\s\\S]*${packageArn.replace(/[/.]/g, "\\$&")}[\\s\\S]*PendingManualApproval`));
+            assert.match(out, /FAILED: \d+ mandatory violations?;/);
+            assert.match(io.errors(), new RegExp(`lookups go to ${endpoint.replace(/[/.]/g, "\\$&")}`));
+        });
+
+        it("passes once the version is Approved and the model exists (as it would when pulumi up reaches the endpoint config)", async () => {
+            const sagemaker = new SageMakerClient(motoClientConfig(endpoint));
+            await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: packageArn, ModelApprovalStatus: "Approved", ApprovalDescription: "plan test" }));
+            await sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: "arn:aws:iam::123456789012:role/fixture-model-execution", PrimaryContainer: { ModelPackageName: packageArn } }));
+            const io = capture();
+            const code = await runPlan({ stack: "prod", configFile, policyPackConfig, endpointUrl: endpoint, entry: FIXTURE, moments: ["up"] }, io.io);
+            assert.equal(code, PLAN_EXIT.ok, io.text());
+            assert.match(io.text(), /pulumi up \(each resource[^\n]*:\n {4}no violations/);
+        });
+
+        it("fails closed, quickly and saying why, with neither credentials nor --endpoint-url", async () => {
+            const result = await plan(["--stack", "prod", "--config-file", configFile, "--policy-pack-config", policyPackConfig, "--program", FIXTURE, "--moment", "up"]);
+            assert.equal(result.code, PLAN_EXIT.mandatoryViolation, result.stderr);
+            assert.match(result.stderr, /No AWS credentials/);
+            assert.match(result.stdout, /approval could not be verified[^\n]*Could not load credentials/);
+        });
+    });
+});
