@@ -29,6 +29,7 @@ import {
 } from "../events/patterns";
 import {
     deployApprovedPolicy,
+    eventBridgeSendPolicy,
     eventTargetDlqPolicy,
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
@@ -131,6 +132,13 @@ export function functionCode(role: LambdaRole): pulumi.asset.AssetArchive {
     return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleLambda(LAMBDA_ENTRIES[role]).code) });
 }
 
+/**
+ * The deploy queue: a message becomes visible again 6 minutes after a failed attempt (six times the
+ * 60 s function timeout), and moves to the DLQ after 20 receives, i.e. about two hours of retries while
+ * the endpoint is busy.
+ */
+export const DEPLOY_QUEUE = { functionTimeoutSeconds: 60, visibilityTimeoutSeconds: 360, maxReceiveCount: 20 };
+
 /** EventBridge's own retries before a delivery goes to the target DLQ. */
 export const TARGET_RETRY_POLICY = { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 };
 
@@ -145,7 +153,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
     readonly functions: Record<LambdaRole, aws.lambda.Function>;
     readonly rules: Record<"pending" | "approved" | "rejected" | "pipelineFailed", aws.cloudwatch.EventRule>;
     readonly targetsDlq: aws.sqs.Queue;
+    /** Where each function's failed events end up: notify's async on-failure DLQ, the deploy queue's redrive DLQ. */
     readonly functionDlqs: Record<LambdaRole, aws.sqs.Queue>;
+    /** FIFO queue between the approved/rejected rules and the deploy function. */
+    readonly deployRequests: aws.sqs.Queue;
     readonly endpointName: string;
 
     constructor(name: string, args: ApprovalEventsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -194,7 +205,30 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 parent,
             );
         this.targetsDlq = queue("events-dlq");
-        this.functionDlqs = { "notify-approver": queue("notify-approver-dlq"), "deploy-approved": queue("deploy-approved-dlq") };
+        // Approved/Rejected events reach the deploy function through a FIFO queue with one message group per
+        // endpoint: one deployment at a time, in order, and a busy endpoint is retried for hours, not minutes.
+        const deployDlq = new aws.sqs.Queue(
+            `${name}-deploy-approved-dlq`,
+            { name: `${resourceName(env, "deploy-approved-dlq")}.fifo`, fifoQueue: true, kmsMasterKeyId: keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600, tags },
+            parent,
+        );
+        this.deployRequests = new aws.sqs.Queue(
+            `${name}-deploy-requests`,
+            {
+                name: `${resourceName(env, "deploy-requests")}.fifo`,
+                fifoQueue: true,
+                contentBasedDeduplication: true,
+                kmsMasterKeyId: keyArn,
+                kmsDataKeyReusePeriodSeconds: 300,
+                // Lambda's guidance: at least six times the function timeout.
+                visibilityTimeoutSeconds: DEPLOY_QUEUE.visibilityTimeoutSeconds,
+                messageRetentionSeconds: 4 * 24 * 3600,
+                redrivePolicy: deployDlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount })),
+                tags,
+            },
+            parent,
+        );
+        this.functionDlqs = { "notify-approver": queue("notify-approver-dlq"), "deploy-approved": deployDlq };
 
         this.modelExecutionRole = new aws.iam.Role(
             `${name}-model-role`,
@@ -269,7 +303,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             rollbackAlarmNames(env, args.endpoint.rollbackAlarmNames).map((a) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${a}`),
         );
 
-        const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number }) => {
+        const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number; asyncInvocations: boolean }) => {
             const fnName = functionName(env, role);
             const logGroup = new aws.cloudwatch.LogGroup(
                 `${name}-${role}-logs`,
@@ -316,16 +350,18 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [logGroup, rolePolicy] },
             );
-            new aws.lambda.FunctionEventInvokeConfig(
-                `${name}-${role}-async`,
-                {
-                    functionName: fn.name,
-                    maximumRetryAttempts: args.maximumRetryAttempts ?? 2,
-                    maximumEventAgeInSeconds: 6 * 3600,
-                    destinationConfig: { onFailure: { destination: this.functionDlqs[role].arn } },
-                },
-                parent,
-            );
+            if (extra.asyncInvocations) {
+                new aws.lambda.FunctionEventInvokeConfig(
+                    `${name}-${role}-async`,
+                    {
+                        functionName: fn.name,
+                        maximumRetryAttempts: args.maximumRetryAttempts ?? 2,
+                        maximumEventAgeInSeconds: 6 * 3600,
+                        destinationConfig: { onFailure: { destination: this.functionDlqs[role].arn } },
+                    },
+                    parent,
+                );
+            }
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${role}-errors`,
                 {
@@ -370,8 +406,8 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 ),
             );
         const deployPolicy = pulumi
-            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["deploy-approved"].arn, groupName, this.modelExecutionRole.arn, rollbackAlarmArns])
-            .apply(([s, tableArn, topicArn, kArn, dlqArn, g, modelRoleArn, alarmArns]) =>
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.deployRequests.arn, groupName, this.modelExecutionRole.arn, rollbackAlarmArns])
+            .apply(([s, tableArn, topicArn, kArn, requestQueueArn, g, modelRoleArn, alarmArns]) =>
                 JSON.stringify(
                     deployApprovedPolicy({
                         scope: s,
@@ -379,7 +415,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         ledgerTableArn: tableArn,
                         topicArn,
                         kmsKeyArn: kArn,
-                        dlqArn,
+                        requestQueueArn,
                         groupName: g,
                         resourcePrefix: environmentPrefix(env),
                         endpointName,
@@ -389,10 +425,26 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 ),
             );
         this.functions = {
-            "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: 30 }),
-            // One deployment at a time per endpoint: one concurrent execution; the ledger's conditional write backs it up.
-            "deploy-approved": makeFunction("deploy-approved", deployPolicy, { timeout: 120, reservedConcurrency: 1 }),
+            "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: 30, asyncInvocations: true }),
+            // One deployment at a time per endpoint: the FIFO message group, one concurrent execution, and the
+            // ledger's conditional write behind both.
+            "deploy-approved": makeFunction("deploy-approved", deployPolicy, {
+                timeout: DEPLOY_QUEUE.functionTimeoutSeconds,
+                reservedConcurrency: 1,
+                asyncInvocations: false,
+            }),
         };
+        new aws.lambda.EventSourceMapping(
+            `${name}-deploy-requests-to-deploy-approved`,
+            {
+                eventSourceArn: this.deployRequests.arn,
+                functionName: this.functions["deploy-approved"].name,
+                batchSize: 1,
+                functionResponseTypes: ["ReportBatchItemFailures"],
+                tags,
+            },
+            parent,
+        );
 
         const rule = (role: string, description: string, pattern: pulumi.Input<string>) =>
             new aws.cloudwatch.EventRule(`${name}-${role}`, { name: resourceName(env, role), description, eventPattern: pattern, tags }, parent);
@@ -427,9 +479,32 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 { rule: this.rules[ruleKey].name, targetId: "approvals-topic", arn: this.topicArn, inputTransformer: transformer, deadLetterConfig, retryPolicy: TARGET_RETRY_POLICY },
                 parent,
             );
+        const deployTarget = (ruleKey: "approved" | "rejected") =>
+            new aws.cloudwatch.EventTarget(
+                `${name}-${ruleKey}-to-deploy-requests`,
+                {
+                    rule: this.rules[ruleKey].name,
+                    targetId: "deploy-requests",
+                    arn: this.deployRequests.arn,
+                    sqsTarget: { messageGroupId: endpointName },
+                    deadLetterConfig,
+                    retryPolicy: TARGET_RETRY_POLICY,
+                },
+                parent,
+            );
         lambdaTarget("pending", "notify-approver");
-        lambdaTarget("approved", "deploy-approved");
-        lambdaTarget("rejected", "deploy-approved");
+        deployTarget("approved");
+        deployTarget("rejected");
+        new aws.sqs.QueuePolicy(
+            `${name}-deploy-requests-policy`,
+            {
+                queueUrl: this.deployRequests.url,
+                policy: pulumi
+                    .all([this.deployRequests.arn, this.rules.approved.arn, this.rules.rejected.arn])
+                    .apply(([queueArn, ...ruleArns]) => JSON.stringify(eventBridgeSendPolicy(queueArn, ruleArns))),
+            },
+            parent,
+        );
         topicTarget("rejected", rejectedNotification(env));
         topicTarget("pipelineFailed", pipelineFailedNotification(env));
 
@@ -465,6 +540,25 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 parent,
             );
         }
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-deploy-requests-age`,
+            {
+                name: resourceName(env, "deploy-requests-age"),
+                alarmDescription: `An approval or rejection has waited over an hour for ${endpointName} (endpoint busy or failing). See the deploy function's logs.`,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateAgeOfOldestMessage",
+                dimensions: { QueueName: this.deployRequests.name },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 1,
+                threshold: 3600,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions,
+                tags,
+            },
+            parent,
+        );
         new aws.cloudwatch.MetricAlarm(
             `${name}-no-rollback-target`,
             {

@@ -50,8 +50,8 @@ export interface FunctionPolicyInput {
     readonly topicArn: string;
     /** The CMK of the topic, DLQs and logs. */
     readonly kmsKeyArn: string;
-    /** Where failed async invocations go (on-failure destination). */
-    readonly dlqArn: string;
+    /** Where failed async invocations go (on-failure destination); omit for a queue-fed function (SQS redrives). */
+    readonly dlqArn?: string;
 }
 
 function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
@@ -59,7 +59,7 @@ function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): 
         { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroupArns(input.scope, input.logGroupName) },
         { Sid: "Ledger", Effect: "Allow", Action: ledgerActions, Resource: [input.ledgerTableArn] },
         { Sid: "PublishResults", Effect: "Allow", Action: ["sns:Publish"], Resource: [input.topicArn] },
-        { Sid: "FailedInvocationsToDlq", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [input.dlqArn] },
+        ...(input.dlqArn ? [{ Sid: "FailedInvocationsToDlq", Effect: "Allow" as const, Action: ["sqs:SendMessage"], Resource: [input.dlqArn] }] : []),
         {
             Sid: "UseTheApprovalsKey",
             Effect: "Allow",
@@ -104,6 +104,8 @@ export interface DeployPolicyInput extends FunctionPolicyInput {
     readonly modelExecutionRoleArn: string;
     /** Alarms named in the endpoint's AutoRollbackConfiguration. */
     readonly rollbackAlarmArns: readonly string[];
+    /** The FIFO queue EventBridge puts Approved/Rejected events into, which the function consumes. */
+    readonly requestQueueArn: string;
 }
 
 /** deploy-approved: describe this group's packages, create this environment's models/configs, create/update its endpoint. */
@@ -111,6 +113,12 @@ export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
     const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
     return doc(
         ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]),
+        {
+            Sid: "ConsumeDeployRequests",
+            Effect: "Allow",
+            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            Resource: [input.requestQueueArn],
+        },
         {
             Sid: "ReadThisGroupsPackages",
             Effect: "Allow",
@@ -266,8 +274,13 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string): PolicyD
 
 /** DLQ policy: only the listed EventBridge rules may send failed deliveries to it. */
 export function eventTargetDlqPolicy(queueArn: string, ruleArns: readonly string[]): PolicyDocument {
+    return eventBridgeSendPolicy(queueArn, ruleArns, "RulesSendFailedDeliveries");
+}
+
+/** Queue policy: only the listed EventBridge rules may send to it (as a target or a DLQ). */
+export function eventBridgeSendPolicy(queueArn: string, ruleArns: readonly string[], sid = "RulesSendEvents"): PolicyDocument {
     return doc({
-        Sid: "RulesSendFailedDeliveries",
+        Sid: sid,
         Effect: "Allow",
         Principal: { Service: ["events.amazonaws.com"] },
         Action: ["sqs:SendMessage"],

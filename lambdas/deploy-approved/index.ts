@@ -1,8 +1,9 @@
 /**
- * deploy-approved: EventBridge → this function for Approved (deploy) and Rejected (roll back) model
- * package events of this environment's group. Thin: clients at module scope, env read once, logic in
- * ./deploy.ts. Retryable failures are thrown (Lambda retries, then the on-failure DLQ + alarm);
- * malformed events and refusals return normally (logged and published, never a crash loop).
+ * deploy-approved: Approved (deploy) and Rejected (roll back) model package events of this environment's
+ * group, delivered by EventBridge through a FIFO queue (one message group per endpoint). Thin: clients at
+ * module scope, env read once, logic in ./deploy.ts and ./queue.ts. A busy endpoint is a batch item
+ * failure (redelivered later); malformed events and refusals are logged, published and not retried.
+ * A direct invocation with an EventBridge event (e.g. a console test) is handled too.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -11,6 +12,7 @@ import { requireEnv } from "../shared/env";
 import { consoleLogger } from "../shared/log";
 import { snsPublisher } from "../shared/publish";
 import { handleModelPackageEvent, type DeployResult } from "./deploy";
+import { handleQueueBatch, isQueueEvent, type BatchResponse } from "./queue";
 import { settingsFromEnv } from "./settings";
 
 const settings = settingsFromEnv(process.env);
@@ -18,8 +20,12 @@ const sagemaker = new SageMakerClient({});
 const dynamodb = new DynamoDBClient({});
 const publisher = snsPublisher(new SNSClient({}), requireEnv(process.env, "TOPIC_ARN"));
 
-export async function handler(event: unknown): Promise<DeployResult> {
+async function handleOne(event: unknown): Promise<DeployResult> {
     const result = await handleModelPackageEvent(event, settings, { sagemaker, dynamodb, publisher, logger: consoleLogger, now: () => new Date() });
     consoleLogger.log("info", `result: ${result.outcome}`, { result });
     return result;
+}
+
+export async function handler(event: unknown): Promise<BatchResponse | DeployResult> {
+    return isQueueEvent(event) ? handleQueueBatch(event, handleOne, consoleLogger) : handleOne(event);
 }

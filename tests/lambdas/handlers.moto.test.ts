@@ -5,8 +5,9 @@
  */
 import { strict as assert } from "assert";
 import { DescribeEndpointCommand } from "@aws-sdk/client-sagemaker";
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { currentDeployment } from "../../lambdas/shared/ledger";
-import { motoEnv } from "../helpers/moto";
+import { motoEnv, uniqueName } from "../helpers/moto";
 import { createWorld, packageEvent, putReport, readInbox, registerVersion, setStatus, type World } from "./world";
 
 describe("handler modules (index.ts) against moto", function () {
@@ -14,12 +15,25 @@ describe("handler modules (index.ts) against moto", function () {
     let world: World;
     const saved = { ...process.env };
     let notify: { handler(event: unknown): Promise<{ outcome: string }> };
-    let deploy: { handler(event: unknown): Promise<{ outcome: string }> };
+    let deploy: { handler(event: unknown): Promise<unknown> };
+    let queueUrl: string;
+
+    /** Delivers an event as EventBridge does (into the FIFO queue) and hands the received message to the handler as Lambda's SQS poller would. */
+    async function viaQueue(event: unknown): Promise<unknown> {
+        await world.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event), MessageGroupId: "endpoint", MessageDeduplicationId: (event as { id: string }).id }));
+        const received = await world.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1 }));
+        const records = (received.Messages ?? []).map((m) => ({ messageId: m.MessageId!, body: m.Body! }));
+        assert.equal(records.length, 1);
+        const response = await deploy.handler({ Records: records });
+        for (const m of received.Messages ?? []) await world.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+        return response;
+    }
     const env = "hnd";
     const quiet = { log: console.log, warn: console.warn, error: console.error };
 
     before(async () => {
         world = await createWorld();
+        queueUrl = (await world.sqs.send(new CreateQueueCommand({ QueueName: `${uniqueName("deploy-requests")}.fifo`, Attributes: { FifoQueue: "true" } }))).QueueUrl!;
         Object.assign(process.env, motoEnv(world.endpoint), {
             ENVIRONMENT: env,
             MODEL_PACKAGE_GROUP_NAME: world.groupName,
@@ -49,12 +63,13 @@ describe("handler modules (index.ts) against moto", function () {
         const arn = await registerVersion(world, "PendingManualApproval", "eval/1.json");
         assert.equal((await notify.handler(packageEvent(world, arn, "PendingManualApproval", { metricsKey: "eval/1.json" }))).outcome, "notified");
         await setStatus(world, arn, "Approved", "good enough");
-        assert.equal((await deploy.handler(packageEvent(world, arn, "Approved"))).outcome, "deployed");
+        assert.deepEqual(await viaQueue(packageEvent(world, arn, "Approved")), { batchItemFailures: [] });
         const endpoint = await world.sagemaker.send(new DescribeEndpointCommand({ EndpointName: `sagemaker-approval-gate-${env}-endpoint` }));
         assert.equal(endpoint.EndpointStatus, "InService");
         assert.equal((await currentDeployment(world.dynamodb, world.tableName, `sagemaker-approval-gate-${env}-endpoint`))?.packageArn, arn);
         await setStatus(world, arn, "Rejected", "drift");
-        assert.equal((await deploy.handler(packageEvent(world, arn, "Rejected"))).outcome, "no-rollback-target");
+        // A direct invocation (console test) with the bare EventBridge event works too.
+        assert.equal(((await deploy.handler(packageEvent(world, arn, "Rejected"))) as { outcome: string }).outcome, "no-rollback-target");
         const subjects = (await readInbox(world)).map((m) => m.subject);
         assert.deepEqual(subjects.map((s) => s.replace(/:.*/, "")), [`[${env}] Approval needed`, `[${env}] Deploying ${world.groupName} v1 to sagemaker-approval-gate-${env}-endpoint`, `[${env}] ACTION NEEDED`]);
     });

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
-import { endpointAlarmNames, functionCode, functionEnvironment, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
+import { DEPLOY_QUEUE, endpointAlarmNames, functionCode, functionEnvironment, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
@@ -69,12 +69,17 @@ for (const stack of ["dev", "prod"]) {
             const targets = run.recorder.ofType(T.target).filter(byUrnParent);
             const routes = targets.map((t) => `${t.inputs.rule} -> ${t.inputs.targetId}`).sort();
             assert.deepEqual(routes, [
-                `sagemaker-approval-gate-${stack}-approved -> deploy-approved`,
+                `sagemaker-approval-gate-${stack}-approved -> deploy-requests`,
                 `sagemaker-approval-gate-${stack}-pending-approval -> notify-approver`,
                 `sagemaker-approval-gate-${stack}-pipeline-failed -> approvals-topic`,
                 `sagemaker-approval-gate-${stack}-rejected -> approvals-topic`,
-                `sagemaker-approval-gate-${stack}-rejected -> deploy-approved`,
+                `sagemaker-approval-gate-${stack}-rejected -> deploy-requests`,
             ]);
+            const requests = get(T.queue, "deploy-requests");
+            for (const t of targets.filter((t) => t.inputs.targetId === "deploy-requests")) {
+                assert.equal(t.inputs.arn, requests.state.arn);
+                assert.deepEqual(t.inputs.sqsTarget, { messageGroupId: `sagemaker-approval-gate-${stack}-endpoint` }, "one message group per endpoint");
+            }
             for (const t of targets) {
                 assert.equal(t.inputs.deadLetterConfig.arn, dlq.state.arn, t.name);
                 assert.deepEqual(t.inputs.retryPolicy, TARGET_RETRY_POLICY, t.name);
@@ -91,21 +96,40 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"].length, 4);
         });
 
-        it("lets only each rule invoke its function", () => {
+        it("lets only the pending rule invoke notify, and only the approved/rejected rules feed the deploy queue", () => {
             const permissions = run.recorder.ofType(T.permission).filter(byUrnParent);
-            assert.equal(permissions.length, 3);
+            assert.deepEqual(permissions.map((p) => p.name), [n("pending-invokes-notify-approver")]);
+            const policy = JSON.parse(get(T.queuePolicy, "deploy-requests-policy").inputs.policy);
+            assert.deepEqual(policy.Statement[0].Principal, { Service: ["events.amazonaws.com"] });
+            assert.deepEqual(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"], [get(T.rule, "approved").state.arn, get(T.rule, "rejected").state.arn]);
             for (const p of permissions) {
                 assert.equal(p.inputs.principal, "events.amazonaws.com");
                 assert.match(p.inputs.sourceArn, /:rule\//);
             }
         });
 
-        it("sends failed async invocations of each function to its own DLQ after bounded retries", () => {
-            for (const role of ["notify-approver", "deploy-approved"]) {
-                const config = get(T.invokeConfig, `${role}-async`);
-                assert.equal(config.inputs.maximumRetryAttempts, 2);
-                assert.equal(config.inputs.destinationConfig.onFailure.destination, get(T.queue, `${role}-dlq`).state.arn);
-            }
+        it("sends notify's failed async invocations to its DLQ after bounded retries", () => {
+            const config = get(T.invokeConfig, "notify-approver-async");
+            assert.equal(config.inputs.maximumRetryAttempts, 2);
+            assert.equal(config.inputs.destinationConfig.onFailure.destination, get(T.queue, "notify-approver-dlq").state.arn);
+            assert.equal(run.recorder.ofType(T.invokeConfig).filter(byUrnParent).length, 1, "deploy is not invoked asynchronously");
+        });
+
+        it("feeds deploy from a FIFO queue: one at a time per endpoint, hours of retries, then a FIFO DLQ", () => {
+            const requests = get(T.queue, "deploy-requests");
+            assert.equal(requests.inputs.name, `sagemaker-approval-gate-${stack}-deploy-requests.fifo`);
+            assert.equal(requests.inputs.fifoQueue, true);
+            assert.equal(requests.inputs.contentBasedDeduplication, true);
+            assert.equal(requests.inputs.visibilityTimeoutSeconds, 6 * DEPLOY_QUEUE.functionTimeoutSeconds);
+            const dlq = get(T.queue, "deploy-approved-dlq");
+            assert.equal(dlq.inputs.fifoQueue, true);
+            assert.deepEqual(JSON.parse(requests.inputs.redrivePolicy), { deadLetterTargetArn: dlq.state.arn, maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount });
+            const mapping = get("aws:lambda/eventSourceMapping:EventSourceMapping", "deploy-requests-to-deploy-approved");
+            assert.equal(mapping.inputs.eventSourceArn, requests.state.arn);
+            assert.equal(mapping.inputs.functionName, `sagemaker-approval-gate-${stack}-deploy-approved`);
+            assert.equal(mapping.inputs.batchSize, 1);
+            assert.deepEqual(mapping.inputs.functionResponseTypes, ["ReportBatchItemFailures"]);
+            assert.equal(get(T.fn, "deploy-approved").inputs.timeout, DEPLOY_QUEUE.functionTimeoutSeconds);
         });
 
         it("alarms on every DLQ's depth, each function's errors, no rollback target, and the endpoint (rollback alarms), all to the topic", () => {
@@ -116,7 +140,7 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(
                 names,
                 [
-                    "deploy-approved-dlq-depth", "deploy-approved-errors", own.errors5xx.replace(`sagemaker-approval-gate-${stack}-`, ""), own.latency.replace(`sagemaker-approval-gate-${stack}-`, ""),
+                    "deploy-approved-dlq-depth", "deploy-approved-errors", "deploy-requests-age", own.errors5xx.replace(`sagemaker-approval-gate-${stack}-`, ""), own.latency.replace(`sagemaker-approval-gate-${stack}-`, ""),
                     "events-dlq-depth", "no-rollback-target", "notify-approver-dlq-depth", "notify-approver-errors",
                 ].map((s) => `sagemaker-approval-gate-${stack}-${s}`).sort(),
             );

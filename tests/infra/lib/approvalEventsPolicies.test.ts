@@ -22,8 +22,11 @@ const common = {
     dlqArn: "arn:aws:sqs:us-east-1:111111111111:sagemaker-approval-gate-dev-deploy-approved-dlq",
 };
 const MODEL_ROLE = "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-model-execution";
+const REQUESTS = "arn:aws:sqs:us-east-1:111111111111:sagemaker-approval-gate-dev-deploy-requests.fifo";
 const deploy = deployApprovedPolicy({
     ...common,
+    dlqArn: undefined,
+    requestQueueArn: REQUESTS,
     groupName: "Abalone-Dev",
     resourcePrefix: "sagemaker-approval-gate-dev",
     endpointName: "sagemaker-approval-gate-dev-endpoint",
@@ -81,7 +84,10 @@ describe("infra/lib/approvalEventsPolicies", () => {
         assert.deepEqual(resourcesOf(notify, "dynamodb:DeleteItem"), [common.ledgerTableArn]);
         assert.equal(resourcesOf(deploy, "dynamodb:DeleteItem").length, 0, "the ledger's history is append-only for the deployer");
         assert.deepEqual(resourcesOf(deploy, "sns:Publish"), [common.topicArn]);
-        assert.deepEqual(resourcesOf(deploy, "sqs:SendMessage"), [common.dlqArn]);
+        assert.deepEqual(resourcesOf(notify, "sqs:SendMessage"), [common.dlqArn], "notify's async on-failure destination");
+        assert.deepEqual(resourcesOf(deploy, "sqs:SendMessage"), [], "the deploy queue's redrive moves failures, not the function");
+        assert.deepEqual(resourcesOf(deploy, "sqs:ReceiveMessage"), [REQUESTS]);
+        assert.deepEqual(resourcesOf(deploy, "sqs:DeleteMessage"), [REQUESTS]);
         assert.deepEqual(resourcesOf(deploy, "logs:PutLogEvents"), [common.logGroupName.replace(/^/, "arn:aws:logs:us-east-1:111111111111:log-group:"), `arn:aws:logs:us-east-1:111111111111:log-group:${common.logGroupName}:log-stream:*`]);
         assert.equal(resourcesOf(deploy, "s3:GetObject").length, 0);
     });
