@@ -3,7 +3,8 @@
  * Tests call them directly; the components call them inside `pulumi.all(...).apply(...)`.
  *
  * Rules kept here: no wildcard actions in any Allow; every Allow names this environment's ARNs
- * (the only exception is `ecr:GetAuthorizationToken`, which IAM defines on `*` only).
+ * (the exceptions are `ecr:GetAuthorizationToken` and `sagemaker:ListModelPackages`, which IAM
+ * defines on `*` only).
  */
 import {
     AwsScope,
@@ -43,6 +44,9 @@ export const REGISTRY_READ_ACTIONS = [
     "sagemaker:DescribeModelPackageGroup",
     "sagemaker:ListModelPackages",
 ];
+
+/** The read actions IAM can scope to a group and its versions in an identity policy. */
+export const REGISTRY_DESCRIBE_ACTIONS = ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"];
 
 function doc(...statements: PolicyStatement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
@@ -91,7 +95,7 @@ export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
         {
             Sid: "ReadThisRegistry",
             Effect: "Allow",
-            Action: REGISTRY_READ_ACTIONS,
+            Action: REGISTRY_DESCRIBE_ACTIONS,
             Resource: groupResources(input.scope, input.groupName),
         },
         {
@@ -133,8 +137,17 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
         {
             Sid: "ReadThisRegistry",
             Effect: "Allow",
-            Action: REGISTRY_READ_ACTIONS,
+            Action: REGISTRY_DESCRIBE_ACTIONS,
             Resource: groupResources(input.scope, input.groupName),
+            Condition: { ArnEquals: { "aws:PrincipalArn": principals } },
+        },
+        {
+            // IAM defines ListModelPackages on no resource type, so it can only be granted on "*"; it lists
+            // names and statuses, and every detail still needs DescribeModelPackage on this group.
+            Sid: "ListVersions",
+            Effect: "Allow",
+            Action: ["sagemaker:ListModelPackages"],
+            Resource: ["*"],
             Condition: { ArnEquals: { "aws:PrincipalArn": principals } },
         },
     );

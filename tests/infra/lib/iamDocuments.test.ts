@@ -133,6 +133,18 @@ describe("infra/lib/iamDocuments", () => {
             assert.deepStrictEqual(allow.Resource, ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"]);
             assert.deepStrictEqual(allow.Condition!.StringEquals, { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] });
         });
+        it("reads the group's versions; lists (which IAM cannot scope) only as an approver", () => {
+            assert.deepStrictEqual(statement(doc, "ReadThisRegistry").Resource, [
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+            ]);
+            const list = statement(doc, "ListVersions");
+            assert.deepStrictEqual([list.Action, list.Resource], [["sagemaker:ListModelPackages"], ["*"]]);
+            // The only Allow on "*" is this list action.
+            const unscoped = doc.Statement.filter((s) => s.Effect === "Allow" && (s.Resource ?? []).includes("*")).flatMap((s) => s.Action);
+            assert.deepStrictEqual(unscoped, ["sagemaker:ListModelPackages"]);
+        });
+
         it("grants nothing to a principal that is not a configured approver (aws:PrincipalArn), matching sessions by their role", () => {
             for (const s of doc.Statement) {
                 assert.deepStrictEqual(s.Condition!.ArnEquals, {
