@@ -26,11 +26,15 @@ import { containersFromDescription, containersFromInputs, judgeModel, type Judge
 import { sharedRegistryLookup, type RegistryLookup } from "./lib/registryLookup";
 import { makeReporter, type Reporter } from "./lib/reporting";
 import {
+    ENDPOINT,
     ENDPOINT_CONFIGURATION,
+    Endpoint,
     EndpointConfiguration,
     MODEL,
     Model,
+    UNVERIFIABLE_MODEL_DEPLOYING_TYPES,
     type EndpointConfigurationInputs,
+    type EndpointInputs,
     type ModelInputs,
     type VariantInputs,
 } from "./lib/resourceTypes";
@@ -88,6 +92,59 @@ function variantLabel(v: VariantInputs | undefined, list: string, i: number): st
     return `variant ${name} (${list}[${i}])`;
 }
 
+/** Describes a model that already exists and judges its containers; `deferred` when it does not exist yet in preview. */
+async function judgeLiveModel(s: Setup, label: string, modelName: string, region: string | undefined, deferred: () => void): Promise<void> {
+    const found = await s.judge.lookup.describeModel(modelName, region);
+    if (found.found) {
+        const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
+        problems.forEach((p) => s.report.finding(p));
+    } else if (found.notFound && s.context.dryRun) {
+        deferred();
+    } else {
+        s.report.finding(`${label} -> model "${modelName}": approval could not be verified: ${found.reason}. Fix: reference an existing model built from an Approved package, and let the deployer call sagemaker:DescribeModel.`);
+    }
+}
+
+/**
+ * The resource-level check of an endpoint: it may point at an endpoint configuration made outside this program
+ * (console, CLI, another stack), which no other policy would see. So the configuration it names is described
+ * live, and every model behind every variant is judged.
+ */
+async function validateEndpoint(raw: EndpointInputs, urn: string, region: string | undefined, s: Setup): Promise<void> {
+    const resource = `Endpoint ${urn}`;
+    const name = raw.endpointConfigName;
+    const deferred = (what: string) =>
+        s.report.note(`${resource}: ${what} during preview. The endpoint configuration is judged itself (approved-model-packages-only, and the stack join), and this endpoint is judged again, live, before it is created or updated in \`pulumi up\`.`);
+    if (isUnknown(name)) {
+        if (s.context.dryRun) deferred("endpointConfigName is not known");
+        else s.report.finding(`${resource}: endpointConfigName is unknown outside preview, so approval cannot be verified.`);
+        return;
+    }
+    if (typeof name !== "string" || !name) {
+        s.report.finding(`${resource} names no endpoint configuration, so there is no model to verify.`);
+        return;
+    }
+    const found = await s.judge.lookup.describeEndpointConfig(name, region);
+    if (!found.found) {
+        if (found.notFound && s.context.dryRun) deferred(`endpoint configuration "${name}" does not exist yet (it may be created in this update)`);
+        else s.report.finding(`${resource} -> endpoint configuration "${name}": approval could not be verified: ${found.reason}. Fix: point the endpoint at an endpoint configuration whose models come from Approved packages, and let the deployer call sagemaker:DescribeEndpointConfig.`);
+        return;
+    }
+    const lists = [["ProductionVariants", found.endpointConfig.ProductionVariants], ["ShadowProductionVariants", found.endpointConfig.ShadowProductionVariants]] as const;
+    const checks: Promise<void>[] = [];
+    for (const [list, variants] of lists) {
+        (variants ?? []).forEach((v, i) => {
+            const label = `${resource} -> endpoint configuration "${name}" variant ${v.VariantName ? `"${v.VariantName}"` : "(unnamed)"} (${list}[${i}])`;
+            if (!v.ModelName) {
+                s.report.finding(`${label} names no model (inference components load models this pack cannot verify).`);
+                return;
+            }
+            checks.push(judgeLiveModel(s, label, v.ModelName, region, () => s.report.finding(`${label} -> model "${v.ModelName}" does not exist, so approval cannot be verified.`)));
+        });
+    }
+    await Promise.all(checks);
+}
+
 /** The resource-level check of one endpoint configuration. */
 async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, region: string | undefined, s: Setup): Promise<void> {
     const { report, context } = s;
@@ -123,24 +180,14 @@ async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, u
                 report.finding(`${label} names no model. Variants without a model (inference components) load models this pack cannot verify. Fix: set modelName to a model built from an Approved model package.`);
                 return;
             }
-            checks.push((async () => {
-                const found = await s.judge.lookup.describeModel(modelName, region);
-                if (found.found) {
-                    const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
-                    problems.forEach((p) => report.finding(p));
-                } else if (found.notFound && context.dryRun) {
-                    deferred(`${variantLabel(variant, list, i)}: model "${modelName}" does not exist yet (it may be created in this update)`);
-                } else {
-                    report.finding(`${label} -> model "${modelName}": approval could not be verified: ${found.reason}. Fix: reference an existing model built from an Approved package, and let the deployer call sagemaker:DescribeModel.`);
-                }
-            })());
+            checks.push(judgeLiveModel(s, label, modelName, region, () => deferred(`${variantLabel(variant, list, i)}: model "${modelName}" does not exist yet (it may be created in this update)`)));
         });
     }
     await Promise.all(checks);
 }
 
 export const approvedModelPackagesDescription =
-    "Production endpoint configurations may serve only models built from model package versions whose live ModelApprovalStatus is Approved (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
+    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
 
 export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): ResourceValidationPolicy {
     const description = approvedModelPackagesDescription;
@@ -156,6 +203,16 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 if (!s) return;
                 await validateEndpointConfiguration(plainProps<EndpointConfigurationInputs>(props), args.urn, regionOf(args, s.context), s);
             }),
+            validateResourceOfType(Endpoint, async (props, args: ResourceValidationArgs, reportViolation) => {
+                const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Endpoint ${args.urn}`);
+                if (!s) return;
+                await validateEndpoint(plainProps<EndpointInputs>(props), args.urn, regionOf(args, s.context), s);
+            }),
+            (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+                if (!UNVERIFIABLE_MODEL_DEPLOYING_TYPES.includes(args.type)) return;
+                const s = setUp(deps, description, () => args.getConfig(), reportViolation, `${args.type} ${args.urn}`);
+                s?.report.finding(`${args.type} ${args.urn} deploys models this pack cannot trace to an Approved model package version, so it is not allowed in production. Fix: declare it with the aws provider (aws.sagemaker.Model from an Approved package, EndpointConfiguration, Endpoint), which this pack verifies.`);
+            },
             validateResourceOfType(Model, async (props, args: ResourceValidationArgs, reportViolation) => {
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Model ${args.urn}`);
                 if (!s) return;
@@ -236,6 +293,31 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                         }));
                     });
                 }
+            }
+            // Endpoints: an unknown configuration name must come from an endpoint configuration of this stack (which
+            // is judged on its own); a known name must be declared here or exist.
+            const configNames = new Set(args.resources.filter((r) => r.type === ENDPOINT_CONFIGURATION)
+                .map((r) => plainProps<EndpointConfigurationInputs>(r.props).name)
+                .filter((n): n is string => typeof n === "string" && !isUnknown(n))
+                .map((n) => n.toLowerCase()));
+            for (const ep of args.resources.filter((r) => r.type === ENDPOINT)) {
+                const name = plainProps<EndpointInputs>(ep.props).endpointConfigName;
+                const resource = `Endpoint ${ep.urn}`;
+                if (isUnknown(name)) {
+                    const dependencies = ep.propertyDependencies?.endpointConfigName ?? [];
+                    const configs = dependencies.filter((d) => d.type === ENDPOINT_CONFIGURATION);
+                    if (configs.length === 0 || configs.length !== dependencies.length) {
+                        const from = dependencies.length ? `it depends on ${dependencies.map((d) => d.urn).join(", ")}` : "it depends on no resource of this stack";
+                        s.report.finding(`${resource}: endpointConfigName is unknown and cannot be attributed to an endpoint configuration declared in this stack (${from}), so approval cannot be verified. Fix: set endpointConfigName from an EndpointConfiguration of this stack (endpointConfigName: config.name).`, ep.urn);
+                    }
+                    continue;
+                }
+                if (typeof name !== "string" || !name || configNames.has(name.toLowerCase()) || !s.context.dryRun) continue;
+                checks.push(s.judge.lookup.describeEndpointConfig(name, s.context.region).then((found) => {
+                    if (!found.found && found.notFound) {
+                        s.report.finding(`${resource} -> endpoint configuration "${name}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}).`, ep.urn);
+                    }
+                }));
             }
             await Promise.all(checks);
         },

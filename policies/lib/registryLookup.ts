@@ -11,9 +11,11 @@
  * Failures are returned, never thrown: the callers turn them into "approval could not be verified".
  */
 import {
+    DescribeEndpointConfigCommand,
     DescribeModelCommand,
     DescribeModelPackageCommand,
     SageMakerClient,
+    type DescribeEndpointConfigCommandOutput,
     type DescribeModelCommandOutput,
     type DescribeModelPackageCommandOutput,
 } from "@aws-sdk/client-sagemaker";
@@ -44,6 +46,10 @@ export type ModelLookup =
     | { readonly found: true; readonly model: DescribeModelCommandOutput }
     | { readonly found: false; readonly notFound: boolean; readonly reason: string };
 
+export type EndpointConfigLookup =
+    | { readonly found: true; readonly endpointConfig: DescribeEndpointConfigCommandOutput }
+    | { readonly found: false; readonly notFound: boolean; readonly reason: string };
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** A counting semaphore: `run` waits for a free slot. */
@@ -69,28 +75,30 @@ function errorText(error: unknown): string {
     return `${e?.name ?? "Error"}: ${e?.message ?? String(error)}`;
 }
 
-/** Why a DescribeModel failed, in words a person can act on. */
-export function describeModelFailure(name: string, error: unknown): { notFound: boolean; reason: string } {
+/** Why a DescribeModel (or DescribeEndpointConfig) failed, in words a person can act on. */
+export function describeModelFailure(name: string, error: unknown, what: "model" | "endpoint configuration" = "model"): { notFound: boolean; reason: string } {
+    const operation = what === "model" ? "DescribeModel" : "DescribeEndpointConfig";
     const e = error as { name?: string; message?: string } | undefined;
     const text = errorText(error);
     if ((e?.name === "ValidationException" || e?.name === "ResourceNotFound") && /could not find|not found|does not exist/i.test(e?.message ?? "")) {
-        return { notFound: true, reason: `model "${name}" was not found (${text})` };
+        return { notFound: true, reason: `${what} "${name}" was not found (${text})` };
     }
     if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(e?.name ?? "")) {
-        return { notFound: false, reason: `the deployer may not describe model "${name}" (${text}); grant sagemaker:DescribeModel` };
+        return { notFound: false, reason: `the deployer may not describe ${what} "${name}" (${text}); grant sagemaker:${operation}` };
     }
     if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(e?.name ?? "")) {
-        return { notFound: false, reason: `SageMaker throttled DescribeModel("${name}") past its retries (${text})` };
+        return { notFound: false, reason: `SageMaker throttled ${operation}("${name}") past its retries (${text})` };
     }
     if (e?.name === "TimeoutError" || e?.name === "AbortError") {
-        return { notFound: false, reason: `DescribeModel("${name}") timed out (${text})` };
+        return { notFound: false, reason: `${operation}("${name}") timed out (${text})` };
     }
-    return { notFound: false, reason: `DescribeModel("${name}") failed (${text})` };
+    return { notFound: false, reason: `${operation}("${name}") failed (${text})` };
 }
 
 export class RegistryLookup {
     /** AWS requests actually sent, by operation (cache hits and de-duplicated asks are not counted). */
-    readonly calls = { DescribeModel: 0, DescribeModelPackage: 0 };
+    readonly calls = { DescribeEndpointConfig: 0, DescribeModel: 0, DescribeModelPackage: 0 };
+    private readonly endpointConfigs = new Map<string, Promise<Settled<DescribeEndpointConfigCommandOutput>>>();
     private readonly models = new Map<string, Promise<Settled<DescribeModelCommandOutput>>>();
     private readonly packages = new Map<string, Promise<Settled<DescribeModelPackageCommandOutput>>>();
     private readonly clients = new Map<string, SageMakerSender>();
@@ -161,6 +169,23 @@ export class RegistryLookup {
             return { found: true, model: settled.value };
         }
         return { found: false, ...describeModelFailure(name, settled.error) };
+    }
+
+    /** DescribeEndpointConfig, at most once per (region, name) in this process. */
+    async describeEndpointConfig(name: string, region?: string): Promise<EndpointConfigLookup> {
+        const key = `${region ?? ""}\u0000${name}`;
+        let pending = this.endpointConfigs.get(key);
+        if (!pending) {
+            this.calls.DescribeEndpointConfig += 1;
+            pending = this.send<DescribeEndpointConfigCommandOutput>(region, new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+            this.endpointConfigs.set(key, pending);
+        }
+        const settled = await pending;
+        if (settled.ok) {
+            if (!settled.value) return { found: false, notFound: false, reason: `DescribeEndpointConfig("${name}") returned nothing` };
+            return { found: true, endpointConfig: settled.value };
+        }
+        return { found: false, ...describeModelFailure(name, settled.error, "endpoint configuration") };
     }
 
     /** DescribeModelPackage, at most once per ARN in this process. Rejects like the SDK does, for the rule. */

@@ -12,6 +12,18 @@ import type * as pulumi from "@pulumi/pulumi";
 export const ENDPOINT_CONFIGURATION = "aws:sagemaker/endpointConfiguration:EndpointConfiguration";
 export const MODEL = "aws:sagemaker/model:Model";
 export const PIPELINE = "aws:sagemaker/pipeline:Pipeline";
+export const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
+
+/**
+ * SageMaker resources of other providers that deploy models this pack cannot trace to a package version
+ * (AWS Cloud Control shapes). In production they are refused rather than waved through.
+ */
+export const UNVERIFIABLE_MODEL_DEPLOYING_TYPES: readonly string[] = [
+    "aws-native:sagemaker:Model",
+    "aws-native:sagemaker:EndpointConfig",
+    "aws-native:sagemaker:Endpoint",
+    "aws-native:sagemaker:InferenceComponent",
+];
 
 /** A container as declared in a Model's inputs (`primaryContainer` or an entry of `containers`). */
 export interface ContainerInputs {
@@ -43,6 +55,11 @@ export interface EndpointConfigurationInputs {
     readonly shadowProductionVariants?: VariantInputs[];
 }
 
+export interface EndpointInputs {
+    readonly name?: string;
+    readonly endpointConfigName?: string;
+}
+
 export interface PipelineInputs {
     readonly pipelineName?: string;
     readonly pipelineDefinition?: string;
@@ -67,3 +84,4 @@ function standIn<TInputs>(token: string): ResourceTypeStandIn<TInputs> {
 export const EndpointConfiguration = standIn<EndpointConfigurationInputs>(ENDPOINT_CONFIGURATION);
 export const Model = standIn<ModelInputs>(MODEL);
 export const Pipeline = standIn<PipelineInputs>(PIPELINE);
+export const Endpoint = standIn<EndpointInputs>(ENDPOINT);

@@ -6,7 +6,7 @@ import {
 } from "../../policies/approvedModelPackages";
 import type { StackContext } from "../../policies/lib/environment";
 import type { RegistryLookup } from "../../policies/lib/registryLookup";
-import { ENDPOINT_CONFIGURATION, EndpointConfiguration, MODEL, Model } from "../../policies/lib/resourceTypes";
+import { ENDPOINT, ENDPOINT_CONFIGURATION, Endpoint, EndpointConfiguration, MODEL, Model } from "../../policies/lib/resourceTypes";
 import { UNKNOWN } from "../../policies/lib/unknowns";
 import {
     advisory,
@@ -22,11 +22,11 @@ import {
     OTHER_ACCOUNT_APPROVED,
     PENDING,
     REJECTED,
-    answerLikeSageMaker,
     awsError,
     callsOf,
     newLookup,
     sageMakerMock,
+    useSageMakerDouble,
 } from "./sagemakerDoubles";
 
 const variant = (modelName: unknown, variantName = "primary") => ({ variantName, modelName, initialInstanceCount: 1, instanceType: "ml.m5.large" });
@@ -35,9 +35,9 @@ describe("approved-model-packages-only", () => {
     let lookup: RegistryLookup;
     let context: StackContext;
     const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => lookup });
+    useSageMakerDouble();
 
     beforeEach(() => {
-        answerLikeSageMaker();
         lookup = newLookup();
         context = stackContext({ stack: "prod", dryRun: false });
     });
@@ -154,6 +154,49 @@ describe("approved-model-packages-only", () => {
         });
     });
 
+    describe("endpoints (which may name a configuration made outside this program)", () => {
+        const endpoint = (props: Record<string, unknown>) => runResourcePolicy(policy(), createResourceValidationArgs(Endpoint, props, { name: "endpoint" }));
+
+        it("accepts an endpoint whose configuration serves Approved packages", async () => {
+            assert.deepStrictEqual(await endpoint({ endpointConfigName: "approved-config" }), []);
+        });
+
+        it("blocks an endpoint whose existing configuration has a Pending shadow variant", async () => {
+            const reported = await endpoint({ endpointConfigName: "shadow-pending-config" });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(reported[0].message, /Endpoint .*::endpoint -> endpoint configuration "shadow-pending-config" variant "challenger" \(ShadowProductionVariants\[0\]\) -> model "pending-model" PrimaryContainer -> package .*status: PendingManualApproval/);
+        });
+
+        it("blocks a configuration whose model no longer exists, even in preview", async () => {
+            context = stackContext({ dryRun: true });
+            assert.match(blocking(await endpoint({ endpointConfigName: "dangling-config" }))[0].message, /model "deleted-model" does not exist/);
+        });
+
+        it("blocks an unknown configuration name in an update; notes it in preview", async () => {
+            assert.match(blocking(await endpoint({ endpointConfigName: "nope" }))[0].message, /endpoint configuration "nope": approval could not be verified: endpoint configuration "nope" was not found/);
+            context = stackContext({ dryRun: true });
+            const preview = await endpoint({ endpointConfigName: UNKNOWN });
+            assert.strictEqual(blocking(preview).length, 0);
+            assert.match(advisory(preview)[0].message, /endpointConfigName is not known during preview/);
+        });
+    });
+
+    describe("SageMaker resources of other providers", () => {
+        const other = (type: string) => runResourcePolicy(policy(), createResourceValidationArgs({ __pulumiType: type }, { modelName: "x" }));
+
+        it("refuses aws-native SageMaker models, endpoint configs, endpoints and inference components in production", async () => {
+            for (const type of ["aws-native:sagemaker:Model", "aws-native:sagemaker:EndpointConfig", "aws-native:sagemaker:Endpoint", "aws-native:sagemaker:InferenceComponent"]) {
+                assert.match(blocking(await other(type))[0]?.message ?? "", /cannot trace to an Approved model package version/, type);
+            }
+            context = stackContext({ stack: "dev" });
+            assert.strictEqual(blocking(await other("aws-native:sagemaker:Model")).length, 0);
+        });
+
+        it("ignores unrelated resources", async () => {
+            assert.deepStrictEqual(await other("aws:s3/bucketV2:BucketV2"), []);
+        });
+    });
+
     describe("models", () => {
         it("accepts a model built from an Approved package version", async () => {
             assert.deepStrictEqual(await model({ primaryContainer: { modelPackageName: APPROVED } }), []);
@@ -217,9 +260,9 @@ describe("approved-model-packages-only-stack (preview join)", () => {
     let lookup: RegistryLookup;
     let context: StackContext;
     const policy = () => approvedModelPackagesOnlyStackPolicy({ context: () => context, lookup: () => lookup });
+    useSageMakerDouble();
 
     beforeEach(() => {
-        answerLikeSageMaker();
         lookup = newLookup();
         context = stackContext({ stack: "prod", dryRun: true });
     });
@@ -265,6 +308,24 @@ describe("approved-model-packages-only-stack (preview join)", () => {
     it("leaves existing models to the resource policy (no duplicate report)", async () => {
         const reported = await stack({ name: "other", primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: [variant("pending-model")] }, []);
         assert.deepStrictEqual(reported, []);
+    });
+
+    it("accepts an endpoint whose unknown configuration name comes from an endpoint configuration of the stack", async () => {
+        const reported = await runStackPolicy(policy(), createStackValidationArgs([
+            { type: ENDPOINT_CONFIGURATION, name: "config", props: { name: UNKNOWN, productionVariants: [variant("approved-model")] } },
+            { type: ENDPOINT, name: "endpoint", props: { endpointConfigName: UNKNOWN }, propertyDependencies: { endpointConfigName: ["config"] } },
+        ]));
+        assert.deepStrictEqual(reported, []);
+    });
+
+    it("blocks an endpoint whose unknown configuration name comes from elsewhere, or names a configuration nobody has", async () => {
+        const reported = await runStackPolicy(policy(), createStackValidationArgs([
+            { type: "random:index/randomId:RandomId", name: "suffix", props: { hex: UNKNOWN } },
+            { type: ENDPOINT, name: "a", props: { endpointConfigName: UNKNOWN }, propertyDependencies: { endpointConfigName: ["suffix"] } },
+            { type: ENDPOINT, name: "b", props: { endpointConfigName: "ghost-config" } },
+        ]));
+        assert.strictEqual(blocking(reported).length, 2);
+        assert.match(reported.map((r) => r.message).join("\n"), /::a: endpointConfigName is unknown and cannot be attributed[\s\S]*"ghost-config" neither exists nor is declared/);
     });
 
     it("is advisory in a dev stack", async () => {

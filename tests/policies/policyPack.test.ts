@@ -11,6 +11,7 @@ import { seedRegistry, type SeededRegistry } from "./motoRegistry";
 const EC = "aws:sagemaker/endpointConfiguration:EndpointConfiguration";
 const MODEL = "aws:sagemaker/model:Model";
 const PIPELINE = "aws:sagemaker/pipeline:Pipeline";
+const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 const PROD_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": "prod", "sagemaker-approval-gate:production": "true" };
 const DEV_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": "dev", "sagemaker-approval-gate:production": "false" };
 
@@ -156,6 +157,19 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
             const r = await prodUp.analyze({ type: MODEL, name: "multi", properties: { containers: [{ modelPackageName: registry.packages.approved }, { modelPackageName: registry.packages.pending }] } });
             assert.strictEqual(mandatory(r).length, 1, messages(r.diagnostics));
             assert.match(r.diagnostics[0].message, /containers\[1\] -> package/);
+        });
+
+        it("follows an endpoint to a configuration made outside the program, and blocks its Pending second variant", async () => {
+            const ok = await prodUp.analyze({ type: ENDPOINT, name: "ok", properties: { endpointConfigName: registry.endpointConfigs.approved } });
+            assert.deepStrictEqual(ok.diagnostics, []);
+            const r = await prodUp.analyze({ type: ENDPOINT, name: "sneaky", properties: { endpointConfigName: registry.endpointConfigs.secondVariantPending } });
+            assert.strictEqual(mandatory(r).length, 1, messages(r.diagnostics));
+            assert.match(r.diagnostics[0].message, /Endpoint .*::sneaky -> endpoint configuration ".*" variant "challenger" \(ProductionVariants\[1\]\) -> model ".*-pending" PrimaryContainer -> package .*status: PendingManualApproval/);
+        });
+
+        it("refuses SageMaker resources of the aws-native provider, which it cannot trace", async () => {
+            const r = await prodUp.analyze({ type: "aws-native:sagemaker:EndpointConfig", name: "native", properties: { productionVariants: [{ modelName: registry.models.approved }] } });
+            assert.match(mandatory(r)[0].message, /cannot trace to an Approved model package version/);
         });
 
         it("blocks a pipeline that registers models as Approved, and passes one that registers them for manual approval", async () => {

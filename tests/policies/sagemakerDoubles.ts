@@ -2,8 +2,8 @@
  * A small SageMaker registry for unit tests, answered through aws-sdk-client-mock: packages with their
  * approval status, and models whose containers name packages (or raw images).
  */
-import { DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition } from "@aws-sdk/client-sagemaker";
-import { mockClient } from "aws-sdk-client-mock";
+import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ProductionVariant } from "@aws-sdk/client-sagemaker";
+import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { RegistryLookup } from "../../policies/lib/registryLookup";
 
 export const ACCOUNT = "222222222222";
@@ -33,13 +33,32 @@ export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Co
     "other-account-model": { PrimaryContainer: { ModelPackageName: OTHER_ACCOUNT_APPROVED } },
 };
 
+export const endpointConfigs: Record<string, { ProductionVariants: Partial<ProductionVariant>[]; ShadowProductionVariants?: Partial<ProductionVariant>[] }> = {
+    "approved-config": { ProductionVariants: [{ VariantName: "primary", ModelName: "approved-model" }] },
+    "shadow-pending-config": { ProductionVariants: [{ VariantName: "primary", ModelName: "approved-model" }], ShadowProductionVariants: [{ VariantName: "challenger", ModelName: "pending-model" }] },
+    "dangling-config": { ProductionVariants: [{ VariantName: "primary", ModelName: "deleted-model" }] },
+};
+
 export function awsError(name: string, message: string): Error {
     const err = new Error(message);
     err.name = name;
     return err;
 }
 
-export const sageMakerMock = mockClient(SageMakerClient);
+/**
+ * aws-sdk-client-mock replaces `SageMakerClient.prototype.send` for the whole process, so the mock is installed
+ * in a `before` hook and restored in `after` (see `useSageMakerDouble`), never at import time.
+ */
+export let sageMakerMock: AwsStub<any, any, any>;
+
+/** Installs the mock for the enclosing describe block, answering like SageMaker for the registry above. */
+export function useSageMakerDouble(): void {
+    before(() => {
+        sageMakerMock = mockClient(SageMakerClient);
+    });
+    beforeEach(answerLikeSageMaker);
+    after(() => sageMakerMock.restore());
+}
 
 /** Resets the mock and answers like SageMaker for the registry above. */
 export function answerLikeSageMaker(): void {
@@ -56,10 +75,15 @@ export function answerLikeSageMaker(): void {
         if (!model) throw awsError("ValidationException", `Could not find model "arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/${input.ModelName}".`);
         return { ModelName: input.ModelName, ...model };
     });
+    sageMakerMock.on(DescribeEndpointConfigCommand).callsFake(async (input: { EndpointConfigName: string }) => {
+        const config = endpointConfigs[input.EndpointConfigName];
+        if (!config) throw awsError("ValidationException", `Could not find endpoint configuration "${input.EndpointConfigName}".`);
+        return { EndpointConfigName: input.EndpointConfigName, ...config };
+    });
 }
 
 export function newLookup(): RegistryLookup {
     return new RegistryLookup({ clientFor: (region) => new SageMakerClient({ region: region ?? "us-east-1" }), timeoutMs: 2_000 });
 }
 
-export const callsOf = (command: typeof DescribeModelCommand | typeof DescribeModelPackageCommand) => sageMakerMock.commandCalls(command as any).length;
+export const callsOf = (command: typeof DescribeModelCommand | typeof DescribeModelPackageCommand | typeof DescribeEndpointConfigCommand) => sageMakerMock.commandCalls(command as any).length;

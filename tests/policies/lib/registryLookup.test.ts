@@ -42,7 +42,7 @@ describe("policies/lib/registryLookup", () => {
             assert.strictEqual((await lookup.checkPackage(ARN(1))).approved, true);
         }
         assert.strictEqual(stats.requests, 2);
-        assert.deepStrictEqual(lookup.calls, { DescribeModel: 1, DescribeModelPackage: 1 });
+        assert.deepStrictEqual(lookup.calls, { DescribeEndpointConfig: 0, DescribeModel: 1, DescribeModelPackage: 1 });
     });
 
     it("shares one request among concurrent asks for the same key", async () => {
