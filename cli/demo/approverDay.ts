@@ -1,0 +1,161 @@
+/**
+ * Regenerates the README's "day in the life of an approver": starts moto (an AWS emulator), seeds the dev
+ * environment's registry the way the pipeline and the deploy Lambda would (three versions, one live, a
+ * ledger), then runs the real `approvals` binary and prints each command with its output as Markdown.
+ *
+ *   node -r ts-node/register/transpile-only cli/demo/approverDay.ts > /tmp/approver-day.md
+ *
+ * `cli/demo/updateReadme.ts` pastes it (and the plans) into the README.
+ *
+ * Needs `python3 -m moto.server` (pip install "moto[server]"). Nothing here is used by the CLI itself.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CreateEndpointCommand,
+    CreateEndpointConfigCommand,
+    CreateModelCommand,
+    CreateModelPackageCommand,
+    CreateModelPackageGroupCommand,
+    SageMakerClient,
+    UpdateModelPackageCommand,
+} from "@aws-sdk/client-sagemaker";
+import { endpointName, resourceName } from "../../infra/lib/naming";
+import { recordDeployment } from "../../lambdas/shared/ledger";
+
+const REPO = path.resolve(__dirname, "../..");
+const BIN = path.join(REPO, "cli/bin/approvals.js");
+const ENV = "dev";
+const GROUP = "abalone-dev";
+const ACCOUNT = "123456789012";
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function seed(endpoint: string): Promise<void> {
+    const config = { endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const sagemaker = new SageMakerClient(config);
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    const dynamodb = new DynamoDBClient(config);
+    const bucket = `sagemaker-approval-gate-dev-training-${ACCOUNT}`;
+    const pipeline = resourceName(ENV, "training");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+    const executions = ["k2v9x1q7d3ab", "p8c4m2z6w1ef", "t5r7y3n9h2cd"];
+    const mses = [4.71, 4.18, 3.86];
+    const arns: string[] = [];
+    for (const [i, mse] of mses.entries()) {
+        const key = `${pipeline}/${executions[i]}/evaluation/evaluation.json`;
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify({ regression_metrics: { mse: { value: mse, standard_deviation: 2.1 } } }) }));
+        const out = await sagemaker.send(new CreateModelPackageCommand({
+            ModelPackageGroupName: GROUP,
+            ModelPackageDescription: "XGBoost abalone age regressor",
+            ModelApprovalStatus: "PendingManualApproval",
+            MetadataProperties: { GeneratedBy: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${pipeline}/execution/${executions[i]}` },
+            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${bucket}/${key}` } } },
+            InferenceSpecification: {
+                Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", ModelDataUrl: `s3://${bucket}/${pipeline}/${executions[i]}/model/model.tar.gz` }],
+                SupportedContentTypes: ["text/csv"],
+                SupportedResponseMIMETypes: ["text/csv"],
+                SupportedRealtimeInferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
+            },
+        }));
+        arns.push(out.ModelPackageArn!);
+    }
+    // Version 1 was approved last week and is live, as the deploy Lambda left it.
+    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arns[0], ModelApprovalStatus: "Approved", ApprovalDescription: "first model for dev; mse 4.71 within the gate" }));
+    const model = `${resourceName(ENV, "v1")}-3f9a2c1d`;
+    await sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${resourceName(ENV, "model-execution")}`, PrimaryContainer: { ModelPackageName: arns[0] } }));
+    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: model, ProductionVariants: [{ VariantName: "AllTraffic", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }] }));
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName(ENV), EndpointConfigName: model }));
+    const table = resourceName(ENV, "deployments");
+    await dynamodb.send(new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    }));
+    await recordDeployment(dynamodb, table, {
+        endpointName: endpointName(ENV),
+        packageArn: arns[0],
+        groupName: GROUP,
+        version: 1,
+        endpointConfigName: model,
+        modelName: model,
+        deployedAt: "2026-11-18T14:02:11.000Z",
+        eventId: "6f1c2b9e-0d4a-4c55-9d0e-5b7f3c8a1e20",
+        kind: "deploy",
+        outcome: "deployed",
+        reason: "Approved (\"first model for dev; mse 4.71 within the gate\")",
+        approvedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-approver/alice`,
+        approvalDescription: "first model for dev; mse 4.71 within the gate",
+    }, undefined);
+}
+
+function run(args: string[], endpoint: string): string {
+    // stdout and stderr into one file, so warnings and errors appear where a terminal shows them.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "approver-day-")), "out.txt");
+    const fd = fs.openSync(file, "w");
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+        cwd: REPO,
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: endpoint, AWS_REGION: "us-east-1" },
+    });
+    fs.closeSync(fd);
+    const quoted = args.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(" ");
+    return ["```console", `$ npm run approvals -- ${quoted}`, fs.readFileSync(file, "utf8").replace(/\n$/, ""), `$ echo $?`, String(result.status), "```"].join("\n");
+}
+
+/** Runs the whole day against a fresh moto and returns it as Markdown: one console block per command, keyed by step. */
+export async function approverDay(): Promise<Record<string, string>> {
+    const port = await freePort();
+    const moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    const endpoint = `http://127.0.0.1:${port}`;
+    try {
+        for (let i = 0; i < 100; i++) {
+            try {
+                if ((await fetch(`${endpoint}/moto-api/`)).status < 500) break;
+            } catch {
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        }
+        await seed(endpoint);
+        const comment = "mse 3.86 beats live 4.71; residuals reviewed";
+        return {
+            pending: run(["pending", "--env", "dev"], endpoint),
+            show: run(["show", "abalone-dev/3", "--env", "dev"], endpoint),
+            refused: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment], endpoint),
+            approve: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
+            again: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
+            reject: run(["reject", "abalone-dev/2", "--env", "dev", "--comment", "superseded by v3", "--yes", "--json"], endpoint),
+            live: run(["live", "--env", "dev"], endpoint),
+            history: run(["history", "--env", "dev"], endpoint),
+            notFound: run(["show", "abalone-dev/9", "--env", "dev"], endpoint),
+        };
+    } finally {
+        moto.kill();
+    }
+}
+
+if (require.main === module) {
+    approverDay().then(
+        (blocks) => console.log(Object.values(blocks).join("\n\n")),
+        (err) => {
+            console.error(err);
+            process.exit(1);
+        },
+    );
+}
