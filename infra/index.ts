@@ -57,6 +57,7 @@ export const modelPackageGroupName = registry.modelPackageGroupName;
 export const modelPackageGroupArn = registry.modelPackageGroupArn;
 export const approverPolicyArn = registry.approverPolicyArn;
 export const registrarPolicyArn = registry.registrarPolicyArn;
+export const approvalGuardrailScp = registry.approvalGuardrailScp;
 export const artifactsBucketName = training.bucketName;
 export const artifactsBucketArn = training.bucketArn;
 export const artifactsKmsKeyArn = training.kmsKeyArn;

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { modelPackageArnPattern } from "../lib/arns";
 import { attachPolicyToPrincipals, distinctAttachablePrincipals } from "../lib/attachments";
-import { approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
+import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
 
 export interface ModelRegistryArgs {
@@ -51,6 +51,8 @@ export class ModelRegistry extends pulumi.ComponentResource {
     /** Managed policy that lets the approvers approve or reject. */
     readonly approverPolicy: aws.iam.Policy;
     readonly approverPolicyArn: pulumi.Output<string>;
+    /** SCP document (JSON) for the management account: only the approvers may approve or reject. */
+    readonly approvalGuardrailScp: pulumi.Output<string>;
     /** The approver principal ARNs, as configured. */
     readonly approverPrincipalArns: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
@@ -113,6 +115,9 @@ export class ModelRegistry extends pulumi.ComponentResource {
             { parent: this },
         );
         this.approverPolicyArn = this.approverPolicy.arn;
+        this.approvalGuardrailScp = scope.apply((s) =>
+            JSON.stringify(approvalGuardrailScp({ scope: s, groupName, approverPrincipalArns: args.approverPrincipalArns })),
+        );
 
         if (args.attachApproverPolicy ?? true) {
             attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, this.approverPolicy.arn, { parent: this });

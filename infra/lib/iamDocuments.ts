@@ -153,6 +153,27 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
     );
 }
 
+/**
+ * A service control policy for the organization's admins: nobody but the approvers may set a version of
+ * this group Approved or Rejected, whatever their IAM policies say (an SCP Deny binds every principal of
+ * the account, including roles with AmazonSageMakerFullAccess). The stack cannot attach an SCP from a
+ * member account, so it exports this document (`approvalGuardrailScp`) for the management account.
+ */
+export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approverPrincipalArns: readonly string[] }): PolicyDocument {
+    if (input.approverPrincipalArns.length === 0) throw new Error("approvalGuardrailScp: at least one approver principal ARN is required");
+    const principals = [...new Set(input.approverPrincipalArns.map(principalArnForCondition))].sort();
+    return doc({
+        Sid: "OnlyApproversDecide",
+        Effect: "Deny",
+        Action: ["sagemaker:UpdateModelPackage"],
+        Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+        Condition: {
+            StringEquals: { "sagemaker:ModelApprovalStatus": [...APPROVER_STATUSES] },
+            ArnNotEquals: { "aws:PrincipalArn": principals },
+        },
+    });
+}
+
 /** Trust policy: only SageMaker (in this account) assumes the pipeline execution role. */
 export function sagemakerAssumeRolePolicy(scope: AwsScope): PolicyDocument {
     return doc({

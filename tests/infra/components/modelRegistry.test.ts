@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
-import { approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
+import { approvalGuardrailScp, approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
 import { approverAttachments } from "../../../infra/components/modelRegistry";
 import { exampleStackConfig } from "../exampleStacks";
 
@@ -65,6 +65,18 @@ describe("infra/components/modelRegistry", () => {
                 ["sagemaker-approval-gate-dev-registry-approver-role-ml-approver", "ml-approver", policy.state.arn],
             ]);
         });
+    });
+
+    it("exports the approval guardrail SCP for this environment's group and approvers", async () => {
+        const run = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+        assert.deepStrictEqual(
+            JSON.parse(String(run.outputs.approvalGuardrailScp)),
+            approvalGuardrailScp({
+                scope: MOCK_SCOPE,
+                groupName: "abalone-prod",
+                approverPrincipalArns: ["arn:aws:iam::222222222222:role/ml-approver", "arn:aws:iam::222222222222:role/ml-release-manager"],
+            }),
+        );
     });
 
     describe("prod example stack", () => {

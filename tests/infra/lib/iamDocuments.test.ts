@@ -4,6 +4,7 @@
  */
 import * as assert from "assert";
 import {
+    approvalGuardrailScp,
     approverPolicy,
     modelPackageGroupResourcePolicy,
     pipelineExecutionRolePolicy,
@@ -154,6 +155,25 @@ describe("infra/lib/iamDocuments", () => {
         });
         it("refuses to build without approvers", () => {
             assert.throws(() => approverPolicy({ scope, groupName, approverPrincipalArns: [] }), /at least one approver/);
+        });
+    });
+
+    describe("approval guardrail SCP (for the management account)", () => {
+        it("denies Approved/Rejected on this group's versions to every principal but the approvers", () => {
+            const doc = approvalGuardrailScp({ scope, groupName, approverPrincipalArns: approvers });
+            assert.deepStrictEqual(doc.Statement, [
+                {
+                    Sid: "OnlyApproversDecide",
+                    Effect: "Deny",
+                    Action: ["sagemaker:UpdateModelPackage"],
+                    Resource: ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"],
+                    Condition: {
+                        StringEquals: { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] },
+                        ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:iam::111111111111:role/release-manager"] },
+                    },
+                },
+            ]);
+            assert.throws(() => approvalGuardrailScp({ scope, groupName, approverPrincipalArns: [] }), /at least one approver/);
         });
     });
 
