@@ -50,6 +50,18 @@ export function scriptObjectKey(fileName: string, content: string | Buffer): str
     return `scripts/${digest}/${fileName}`;
 }
 
+/** Reads one pipeline script; a missing file is a setup mistake, so say which file and what to do. */
+export function readScript(scriptsDir: string, fileName: string): string {
+    const file = path.join(scriptsDir, fileName);
+    if (!fs.existsSync(file)) {
+        throw new Error(
+            `TrainingPipeline: ${file} does not exist. The pipeline runs ${Object.values(SCRIPT_FILES).join(" and ")} from scriptsDir ` +
+                `(${scriptsDir}); add the file there, or point scriptsDir at the folder that has both (see README: "Your own scripts and images").`,
+        );
+    }
+    return fs.readFileSync(file, "utf8");
+}
+
 export class TrainingPipeline extends pulumi.ComponentResource {
     readonly kmsKey: aws.kms.Key;
     readonly kmsKeyArn: pulumi.Output<string>;
@@ -195,7 +207,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
 
         const scriptsDir = args.scriptsDir ?? EXAMPLE_SCRIPTS_DIR;
         const uploaded = Object.entries(SCRIPT_FILES).map(([role, fileName]) => {
-            const content = fs.readFileSync(path.join(scriptsDir, fileName), "utf8");
+            const content = readScript(scriptsDir, fileName);
             const key = scriptObjectKey(fileName, content);
             const object = new aws.s3.BucketObjectv2(
                 `${name}-script-${role}`,

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
-import { EXAMPLE_SCRIPTS_DIR, scriptObjectKey } from "../../../infra/components/trainingPipeline";
+import { EXAMPLE_SCRIPTS_DIR, readScript, scriptObjectKey } from "../../../infra/components/trainingPipeline";
 import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { definitionProblems } from "../../../infra/pipeline/validate";
@@ -139,6 +139,16 @@ describe("infra/components/trainingPipeline", () => {
                 assert.strictEqual(object.inputs.kmsKeyId, child(t("kms", "Key"), "key").state.arn);
             });
         }
+
+        it("names the missing file and the fix when a script is absent", () => {
+            assert.throws(() => readScript("/nonexistent/scripts", "preprocess.py"), (err: Error) => {
+                assert.match(err.message, /^TrainingPipeline: \/nonexistent\/scripts\/preprocess\.py does not exist\./);
+                assert.match(err.message, /preprocess\.py and evaluate\.py/);
+                assert.match(err.message, /point scriptsDir at the folder/);
+                return true;
+            });
+            assert.strictEqual(readScript(EXAMPLE_SCRIPTS_DIR, "evaluate.py"), fs.readFileSync(path.join(EXAMPLE_SCRIPTS_DIR, "evaluate.py"), "utf8"));
+        });
 
         it("derives keys from content: same content same key, any change a new key", () => {
             assert.strictEqual(scriptObjectKey("a.py", "print(1)\n"), scriptObjectKey("a.py", "print(1)\n"));
