@@ -19,7 +19,23 @@ export interface ContainerSpec {
     readonly modelDataSource?: unknown;
     readonly mode?: unknown;
     readonly multiModelConfig?: unknown;
+    /** Declared environment variables (inputs only). */
+    readonly environment?: unknown;
 }
+
+/**
+ * Container environment variables that choose which code or which model a SageMaker inference container loads
+ * (SageMaker Python SDK framework containers, Hugging Face and DJL/LMI containers). Set on a model built from
+ * a package, they would serve something other than the approved artifacts.
+ */
+export const ARTIFACT_SELECTING_ENVIRONMENT: readonly string[] = [
+    "SAGEMAKER_SUBMIT_DIRECTORY",
+    "SAGEMAKER_PROGRAM",
+    "HF_MODEL_ID",
+    "HF_MODEL_REVISION",
+    "OPTION_MODEL_ID",
+    "OPTION_S3URL",
+];
 
 export interface ModelSpec {
     /** How messages name the model, e.g. `model "churn-v3"` or `Model urn:...::churn`. */
@@ -41,7 +57,7 @@ export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpe
             specs.push({ slot, modelPackageName: c });
             return;
         }
-        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, mode: c.mode, multiModelConfig: c.multiModelConfig });
+        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, mode: c.mode, multiModelConfig: c.multiModelConfig, environment: c.environment });
     };
     add("primaryContainer", inputs.primaryContainer);
     (Array.isArray(inputs.containers) ? inputs.containers : []).forEach((c, i) => add(`containers[${i}]`, c));
@@ -99,6 +115,15 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
             const overrides = [["image", c.image], ["modelDataUrl", c.modelDataUrl], ["modelDataSource", c.modelDataSource]].filter(([, v]) => present(v)).map(([k]) => k);
             if (overrides.length) {
                 out.push(`${where} names package ${c.modelPackageName} but also sets ${overrides.join(", ")}, which would replace the approved artifacts. Fix: remove ${overrides.join(", ")}; the package supplies them.`);
+            }
+            if (isUnknown(c.environment)) {
+                out.push(`${where}: its environment is not known during preview, and environment variables can choose other code or model artifacts. Fix: make the container environment a known value.`);
+            } else if (c.environment && typeof c.environment === "object") {
+                const env = c.environment as Record<string, unknown>;
+                const chosen = Object.keys(env).filter((k) => ARTIFACT_SELECTING_ENVIRONMENT.includes(k.toUpperCase()));
+                if (chosen.length) {
+                    out.push(`${where} names package ${c.modelPackageName} but sets ${chosen.join(", ")} in its environment, which choose the code or model the container loads instead of the approved artifacts. Fix: remove ${chosen.join(", ")}; register a new package version with the code and model you want approved.`);
+                }
             }
         }
         const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);

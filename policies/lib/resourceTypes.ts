@@ -35,6 +35,7 @@ export interface ContainerInputs {
     readonly multiModelConfig?: unknown;
     readonly containerHostname?: string;
     readonly inferenceSpecificationName?: string;
+    readonly environment?: Record<string, string>;
 }
 
 export interface ModelInputs {

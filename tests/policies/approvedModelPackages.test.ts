@@ -216,6 +216,13 @@ describe("approved-model-packages-only", () => {
             assert.match(blocking(reported)[0].message, /also sets image, which would replace the approved artifacts/);
         });
 
+        it("blocks a package container whose environment chooses other code or model artifacts", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED, environment: { SAGEMAKER_SUBMIT_DIRECTORY: "s3://elsewhere/code.tar.gz", LOG_LEVEL: "info" } } });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(reported[0].message, /sets SAGEMAKER_SUBMIT_DIRECTORY in its environment/);
+            assert.deepStrictEqual(await model({ primaryContainer: { modelPackageName: APPROVED, environment: { LOG_LEVEL: "info" } } }), []);
+        });
+
         it("blocks a multi-model container", async () => {
             const reported = await model({ primaryContainer: { modelPackageName: APPROVED, mode: "MultiModel" } });
             assert.match(blocking(reported)[0].message, /multi-model container/);
