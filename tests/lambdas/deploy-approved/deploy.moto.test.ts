@@ -124,8 +124,15 @@ describe("deploy-approved against moto", function () {
         assert.equal((await run(h, event)).outcome, "already-live");
         assert.deepEqual(await readInbox(h.world), []);
         assert.notEqual(v2, v1);
-        const models = await h.world.sagemaker.send(new ListModelsCommand({ NameContains: `${h.settings.resourcePrefix}-v` }));
-        assert.equal(models.Models?.length, 1, "one model, however many events");
+        // moto ignores NameContains, so filter here (and page through everything other suites created).
+        const names: string[] = [];
+        let token: string | undefined;
+        do {
+            const page = await h.world.sagemaker.send(new ListModelsCommand({ NextToken: token, MaxResults: 100 }));
+            names.push(...(page.Models ?? []).map((m) => m.ModelName!));
+            token = page.NextToken;
+        } while (token);
+        assert.deepEqual(names.filter((m) => m.startsWith(`${h.settings.resourcePrefix}-v`)), [name], "one model, however many events");
     });
 
     it("updates a live endpoint blue/green with the stack's rollback alarms, tags the config with the package, records what it replaced", async () => {
