@@ -175,6 +175,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     if (verdict.approved) {
         const reason = `the event says ${evt.packageArn} was Rejected, but it is Approved now (a stale or forged event); nothing rolled back`;
         deps.logger.log("warn", reason, { eventId: evt.eventId });
+        // Approvers got a "rejected" notice from the rule itself; tell them it did not hold.
+        await deps.publisher.publish(`[${settings.environment}] Ignored a rejection of ${evt.groupName} v${evt.version}: it is Approved now`, `${reason}.\nEvent: ${evt.eventId}`);
         return { outcome: "ignored", reason };
     }
     if (!verdict.verified) {

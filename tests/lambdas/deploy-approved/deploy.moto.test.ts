@@ -296,8 +296,11 @@ describe("deploy-approved against moto", function () {
         const v1 = await registerVersion(h.world, "Approved");
         await run(h, packageEvent(h.world, v1, "Approved"));
         updateMock.resetHistory();
+        await readInbox(h.world);
         const forged = await run(h, packageEvent(h.world, v1, "Rejected"));
         assert.equal(forged.outcome, "ignored");
+        const [notice] = await readInbox(h.world);
+        assert.match(notice.subject, /Ignored a rejection of .* v1: it is Approved now/);
         const v2 = await registerVersion(h.world, "Rejected");
         assert.equal((await run(h, packageEvent(h.world, v2, "Rejected"))).outcome, "not-live");
         assert.equal(updateMock.commandCalls(UpdateEndpointCommand).length, 0);
