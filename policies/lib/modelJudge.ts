@@ -19,7 +19,7 @@ export interface ContainerSpec {
     readonly modelDataSource?: unknown;
     readonly mode?: unknown;
     readonly multiModelConfig?: unknown;
-    /** Declared environment variables (inputs only). */
+    /** The container's environment variables (declared, or as SageMaker describes them). */
     readonly environment?: unknown;
 }
 
@@ -69,7 +69,7 @@ export function containersFromDescription(model: DescribeModelCommandOutput): re
     const add = (slot: string, c: ContainerDefinition | undefined) => {
         // SageMaker (and moto) answer PrimaryContainer: {} for multi-container models: no container there.
         if (!c || Object.keys(c).length === 0) return;
-        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, mode: c.Mode, multiModelConfig: c.MultiModelConfig });
+        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, mode: c.Mode, multiModelConfig: c.MultiModelConfig, environment: c.Environment });
     };
     add("PrimaryContainer", model.PrimaryContainer);
     (model.Containers ?? []).forEach((c, i) => add(`Containers[${i}]`, c));
@@ -118,15 +118,18 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
             }
             if (isUnknown(c.environment)) {
                 out.push(`${where}: its environment is not known during preview, and environment variables can choose other code or model artifacts. Fix: make the container environment a known value.`);
-            } else if (c.environment && typeof c.environment === "object") {
-                const env = c.environment as Record<string, unknown>;
-                const chosen = Object.keys(env).filter((k) => ARTIFACT_SELECTING_ENVIRONMENT.includes(k.toUpperCase()));
-                if (chosen.length) {
-                    out.push(`${where} names package ${c.modelPackageName} but sets ${chosen.join(", ")} in its environment, which choose the code or model the container loads instead of the approved artifacts. Fix: remove ${chosen.join(", ")}; register a new package version with the code and model you want approved.`);
-                }
             }
         }
         const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);
+        if (verdict.approved && c.environment && typeof c.environment === "object" && !isUnknown(c.environment)) {
+            // Variables that pick code or model must say what the approved package says (SageMaker may echo them).
+            const env = c.environment as Record<string, unknown>;
+            const approvedEnv = (await ctx.lookup.packageEnvironment(c.modelPackageName)) ?? {};
+            const chosen = Object.keys(env).filter((k) => ARTIFACT_SELECTING_ENVIRONMENT.includes(k.toUpperCase()) && env[k] !== approvedEnv[k]);
+            if (chosen.length) {
+                out.push(`${where} names package ${c.modelPackageName} but sets ${chosen.join(", ")} in its environment to values the package does not declare; they choose the code or model the container loads instead of the approved artifacts. Fix: remove ${chosen.join(", ")}; register a new package version with the code and model you want approved.`);
+            }
+        }
         if (!verdict.approved) {
             const fix = verdict.verified
                 ? verdict.status !== "Approved"

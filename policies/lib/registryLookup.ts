@@ -201,6 +201,19 @@ export class RegistryLookup {
         return pending.then((s) => (s.ok ? s.value : Promise.reject(s.error)));
     }
 
+    /**
+     * The environment the package's own containers declare (merged), from the cached DescribeModelPackage
+     * answer: no extra call after `checkPackage`. Undefined when the package could not be described.
+     */
+    async packageEnvironment(arn: string): Promise<Record<string, string> | undefined> {
+        try {
+            const description = await this.describePackage(arn);
+            return Object.assign({}, ...(description?.InferenceSpecification?.Containers ?? []).map((c) => c.Environment ?? {}));
+        } catch {
+            return undefined;
+        }
+    }
+
     /** The shared approval rule over this lookup's cache. Never throws. */
     checkPackage(arn: string, rule: ApprovalRuleOptions = {}): Promise<ApprovalVerdict> {
         const cached = {

@@ -64,6 +64,14 @@ describe("approved-model-packages-only", () => {
             assert.match(r.message, /Fix: have an approver approve this version/);
         });
 
+        it("blocks an existing package-based model whose environment swaps in other code, not one that echoes the package's", async () => {
+            assert.deepStrictEqual(await endpointConfig({ productionVariants: [variant("approved-model-echoing-env")] }), []);
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model-swapped-code")] });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(reported[0].message, /sets SAGEMAKER_SUBMIT_DIRECTORY in its environment to values the package does not declare/);
+            assert.strictEqual(callsOf(DescribeModelPackageCommand), 1, "the package environment comes from the cached answer");
+        });
+
         it("blocks a Rejected package", async () => {
             const reported = await endpointConfig({ productionVariants: [variant("rejected-model")] });
             assert.ok(blocking(reported)[0].message.includes(`${REJECTED} (status: Rejected)`));

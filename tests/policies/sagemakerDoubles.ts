@@ -27,6 +27,8 @@ export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Co
     "approved-model": { PrimaryContainer: { ModelPackageName: APPROVED } },
     "pending-model": { PrimaryContainer: { ModelPackageName: PENDING } },
     "rejected-model": { PrimaryContainer: { ModelPackageName: REJECTED } },
+    "approved-model-echoing-env": { PrimaryContainer: { ModelPackageName: APPROVED, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } } },
+    "approved-model-swapped-code": { PrimaryContainer: { ModelPackageName: APPROVED, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://elsewhere/evil.tar.gz" } } },
     "raw-model": { PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", ModelDataUrl: "s3://bucket/model.tar.gz" } },
     "multi-container-model": { PrimaryContainer: {}, Containers: [{ ModelPackageName: APPROVED }, { ModelPackageName: PENDING }] },
     "other-group-model": { PrimaryContainer: { ModelPackageName: OTHER_GROUP_APPROVED } },
@@ -68,7 +70,10 @@ export function answerLikeSageMaker(): void {
         if (!status) throw awsError("ValidationException", `Model package ${input.ModelPackageName} not found`);
         const [, , , , , resource] = input.ModelPackageName.split(":");
         const [, group, version] = resource.split("/");
-        return { ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed" };
+        return {
+            ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed",
+            InferenceSpecification: { Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3", Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
+        };
     });
     sageMakerMock.on(DescribeModelCommand).callsFake(async (input: { ModelName: string }) => {
         const model = models[input.ModelName];
