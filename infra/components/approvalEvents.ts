@@ -366,7 +366,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 `${name}-${role}-errors`,
                 {
                     name: resourceName(env, `${role}-errors`),
-                    alarmDescription: `${fnName} failed; failed events are retried, then kept in ${resourceName(env, `${role}-dlq`)}`,
+                    alarmDescription: pulumi.interpolate`${fnName} failed; failed events are retried, then kept in ${this.functionDlqs[role].name}`,
                     namespace: "AWS/Lambda",
                     metricName: "Errors",
                     dimensions: { FunctionName: fnName },
@@ -385,16 +385,13 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             return fn;
         };
 
-        const common = (role: LambdaRole) => ({
-            logGroupName: logGroupName(env, role),
-        });
         const notifyPolicy = pulumi
             .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.reportKeyPrefix ?? "", args.artifactsKmsKeyArn])
             .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, prefix, reportKey]) =>
                 JSON.stringify(
                     notifyApproverPolicy({
                         scope: s,
-                        ...common("notify-approver"),
+                        logGroupName: logGroupName(env, "notify-approver"),
                         ledgerTableArn: tableArn,
                         topicArn,
                         kmsKeyArn: kArn,
@@ -411,7 +408,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 JSON.stringify(
                     deployApprovedPolicy({
                         scope: s,
-                        ...common("deploy-approved"),
+                        logGroupName: logGroupName(env, "deploy-approved"),
                         ledgerTableArn: tableArn,
                         topicArn,
                         kmsKeyArn: kArn,
