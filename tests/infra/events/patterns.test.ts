@@ -177,6 +177,20 @@ describe("infra/events/patterns", () => {
             for (const name of EVENT_FIXTURES) assert.deepEqual(await routed(loadEvent(name)), EXPECTED[name], name);
         });
 
+        it("delivers approved events into a FIFO queue with the endpoint as message group, as the deploy target is declared", async () => {
+            const fifo = (await sqs.send(new CreateQueueCommand({ QueueName: `${uniqueName("deploy-requests")}.fifo`, Attributes: { FifoQueue: "true", ContentBasedDeduplication: "true" } }))).QueueUrl!;
+            const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: fifo, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+            const ruleName = uniqueName("approved-fifo");
+            await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: bus, EventPattern: JSON.stringify(RULES.approved) }));
+            await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: "deploy-requests", Arn: arn, SqsParameters: { MessageGroupId: "sagemaker-approval-gate-dev-endpoint" } }] }));
+            await routed(loadEvent("model-package-approved"));
+            await routed(loadEvent("model-package-pending"));
+            const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: fifo, MaxNumberOfMessages: 10, AttributeNames: ["MessageGroupId"] }));
+            assert.equal(out.Messages?.length, 1);
+            assert.equal(out.Messages![0].Attributes?.MessageGroupId, "sagemaker-approval-gate-dev-endpoint");
+            assert.equal(JSON.parse(out.Messages![0].Body!).detail.ModelApprovalStatus, "Approved");
+        });
+
         it("routes every status variant as the matcher does", async () => {
             for (const v of variants()) assert.deepEqual(await routed(v.event), v.fires, v.label);
         });
