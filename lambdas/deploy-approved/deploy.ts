@@ -162,9 +162,10 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
             `Package: ${evt.packageArn}`,
             `Approved by: ${record.approvedBy ?? "not reported by SageMaker"}${record.approvalDescription ? ` — "${record.approvalDescription}"` : ""}`,
             `Replaces: ${describeReplaced(record)}`,
+            driftNote(current, endpoint),
             `Endpoint config: ${record.endpointConfigName} (blue/green; rolls back automatically on alarms ${settings.rollbackAlarmNames.join(", ") || "none"})`,
             `Event: ${evt.eventId}`,
-        ].join("\n"),
+        ].filter((line) => line !== undefined).join("\n"),
     );
     return { outcome: "deployed", record };
 }
@@ -374,6 +375,18 @@ async function ignoreAlreadyExists(create: () => Promise<unknown>): Promise<void
         if (/already exist/i.test((error as Error).message ?? "")) return;
         throw error;
     }
+}
+
+/**
+ * When the endpoint runs another config than the ledger's CURRENT, something changed it behind the ledger's
+ * back: most often SageMaker's automatic rollback of a blue/green update on an alarm. Say so. Pure.
+ */
+export function driftNote(current: DeploymentRecord | undefined, endpoint: DescribeEndpointCommandOutput | undefined): string | undefined {
+    if (!current?.endpointConfigName || !endpoint?.EndpointConfigName || current.endpointConfigName === endpoint.EndpointConfigName) return undefined;
+    return (
+        `Note: the endpoint was running ${endpoint.EndpointConfigName}, not ${current.endpointConfigName} (v${current.version ?? "?"}) as the ledger says; ` +
+        "most likely an automatic rollback on an alarm. Check the endpoint's events before trusting what was live."
+    );
 }
 
 function describeReplaced(record: DeploymentRecord): string {

@@ -185,7 +185,7 @@ describe("infra/events/patterns", () => {
             await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: "deploy-requests", Arn: arn, SqsParameters: { MessageGroupId: "sagemaker-approval-gate-dev-endpoint" } }] }));
             await routed(loadEvent("model-package-approved"));
             await routed(loadEvent("model-package-pending"));
-            const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: fifo, MaxNumberOfMessages: 10, AttributeNames: ["MessageGroupId"] }));
+            const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: fifo, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["MessageGroupId"] }));
             assert.equal(out.Messages?.length, 1);
             assert.equal(out.Messages![0].Attributes?.MessageGroupId, "sagemaker-approval-gate-dev-endpoint");
             assert.equal(JSON.parse(out.Messages![0].Body!).detail.ModelApprovalStatus, "Approved");

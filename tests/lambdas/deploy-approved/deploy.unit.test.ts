@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { deploymentConfig, handleModelPackageEvent, isTransientRefusal, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { deploymentConfig, driftNote, handleModelPackageEvent, isTransientRefusal, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
 import { settingsFromEnv } from "../../../lambdas/deploy-approved/settings";
 import { EnvironmentError } from "../../../lambdas/shared/env";
 import { RetryableError } from "../../../lambdas/shared/errors";
@@ -148,5 +148,17 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(s.terminationWaitSeconds, 300);
         assert.throws(() => settingsFromEnv({ ...env, MODEL_EXECUTION_ROLE_ARN: "" }), (e: Error) => e instanceof EnvironmentError && /MODEL_EXECUTION_ROLE_ARN/.test(e.message));
         assert.throws(() => settingsFromEnv({ ...env, INITIAL_INSTANCE_COUNT: "two" }), /INITIAL_INSTANCE_COUNT is "two"/);
+    });
+});
+
+describe("deploy-approved drift note", () => {
+    const current = { endpointName: "e", packageArn: "arn", version: 4, endpointConfigName: "cfg-v4", deployedAt: "t", eventId: "e4", kind: "deploy" as const, outcome: "deployed" as const };
+    it("says when the endpoint runs another config than the ledger's CURRENT (e.g. an automatic rollback)", () => {
+        assert.match(driftNote(current, { EndpointConfigName: "cfg-v3" } as never)!, /running cfg-v3, not cfg-v4 \(v4\).*automatic rollback/);
+    });
+    it("says nothing when they agree or nothing is known", () => {
+        assert.equal(driftNote(current, { EndpointConfigName: "cfg-v4" } as never), undefined);
+        assert.equal(driftNote(undefined, { EndpointConfigName: "cfg-v3" } as never), undefined);
+        assert.equal(driftNote(current, undefined), undefined);
     });
 });
