@@ -107,7 +107,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         const inputs = unwrapSecrets(args.inputs);
         const physicalName: string = inputs.name ?? inputs.bucket ?? args.name;
         const computedUnknown = this.unknownComputedOutputs && !args.id;
-        const id = args.id ?? (computedUnknown ? UNKNOWN_VALUE : `${physicalName}-id`);
+        const id = args.id || (computedUnknown ? UNKNOWN_VALUE : `${physicalName}-id`);
         const arn = inputs.arn ?? (computedUnknown ? UNKNOWN_VALUE : inventArn(args.type, physicalName, this.account));
         const state = { ...inputs, arn, id };
         if (args.type === "aws:s3/bucketV2:BucketV2" || args.type === "aws:s3/bucket:Bucket") {
