@@ -286,7 +286,7 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                             return;
                         }
                         if (!s.context.dryRun) return; // in an update the resource policy already judged it, live
-                        checks.push(s.judge.lookup.describeModel(modelName, s.context.region).then((found) => {
+                        checks.push(s.judge.lookup.describeModel(modelName, regionOf(ec, s.context)).then((found) => {
                             if (!found.found && found.notFound) {
                                 s.report.finding(`${resource} ${label} -> model "${modelName}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}). Fix: reference a model built from an Approved package.`, ec.urn);
                             }
@@ -313,7 +313,7 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                     continue;
                 }
                 if (typeof name !== "string" || !name || configNames.has(name.toLowerCase()) || !s.context.dryRun) continue;
-                checks.push(s.judge.lookup.describeEndpointConfig(name, s.context.region).then((found) => {
+                checks.push(s.judge.lookup.describeEndpointConfig(name, regionOf(ep, s.context)).then((found) => {
                     if (!found.found && found.notFound) {
                         s.report.finding(`${resource} -> endpoint configuration "${name}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}).`, ep.urn);
                     }
