@@ -12,8 +12,11 @@ const REPO = path.resolve(__dirname, "..");
 function time(args: string[]): { ms: number; status: number | null } {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd: REPO, env: { ...env, AWS_EC2_METADATA_DISABLED: "true" }, stdio: "ignore" });
-    return { ms: Number(process.hrtime.bigint() - started) / 1e6, status: result.status };
+    const result = spawnSync(process.execPath, args, { cwd: REPO, env: { ...env, AWS_EC2_METADATA_DISABLED: "true" }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // A failed run is reported, not hidden in the median.
+    if (result.status !== 0) console.error(`${args.slice(1).join(" ")} exited ${result.status}:\n${result.stderr}`);
+    return { ms, status: result.status };
 }
 
 function summarize(name: string, runs: { ms: number; status: number | null }[]): string[] {
