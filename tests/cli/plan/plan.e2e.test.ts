@@ -91,12 +91,20 @@ describe("cli/plan (npm run plan)", function () {
         assert.equal(second.stdout, out);
     });
 
-    it("plans prod from Pulumi.prod.yaml with its policy config, exit 0", async () => {
+    it("plans prod from Pulumi.prod.yaml with its policy config as one JSON document (--json), exit 0", async () => {
         const io = capture();
-        const code = await runPlan({ stack: "prod", endpointUrl: "http://127.0.0.1:9" }, io.io);
+        const code = await runPlan({ stack: "prod", endpointUrl: "http://127.0.0.1:9", json: true }, io.io);
         assert.equal(code, PLAN_EXIT.ok, io.text());
-        assert.match(io.text(), /modelPackageGroupName: "abalone-prod"/);
-        assert.match(io.text(), /config: policies\/prod\.json/);
+        const doc = JSON.parse(io.text());
+        assert.equal(doc.stack, "prod");
+        assert.equal(doc.config, "Pulumi.prod.yaml");
+        assert.equal(doc.policyPack.config, "policies/prod.json");
+        assert.equal(doc.mandatoryViolations, 0);
+        const group = doc.resources.find((r: { type: string }) => r.type === "aws:sagemaker/modelPackageGroup:ModelPackageGroup");
+        assert.equal(group.inputs.modelPackageGroupName, '"abalone-prod"');
+        assert.equal(group.parent, "sagemaker-approval-gate-prod-registry");
+        assert.deepEqual([...new Set(doc.findings.map((f: { moment: string }) => f.moment))].every((m) => m === "preview" || m === "up"), true);
+        assert.match(io.errors(), /lookups go to http:\/\/127\.0\.0\.1:9/);
     });
 
     it("exits 2 for an unknown stack or an invalid stack config, naming the problem", async () => {
