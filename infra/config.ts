@@ -133,8 +133,13 @@ const EXAMPLES: Record<keyof StackConfig, string> = {
     tags: "pulumi config set --path 'tags.team' ml-platform",
 };
 
-/** A configuration problem that a person must fix; its message is the whole story. */
-export class ConfigError extends Error {
+/**
+ * A configuration problem that a person must fix; its message is the whole story. A `pulumi.RunError`, so
+ * `pulumi up`/`preview` print the message alone: for any other Error thrown while the program loads, the
+ * Pulumi Node.js host prints "failed with an unhandled exception" and the stack trace
+ * (`@pulumi/pulumi/cmd/run/run.js`, uncaughtHandler).
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(
             `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +

@@ -54,7 +54,8 @@ export function scriptObjectKey(fileName: string, content: string | Buffer): str
 export function readScript(scriptsDir: string, fileName: string): string {
     const file = path.join(scriptsDir, fileName);
     if (!fs.existsSync(file)) {
-        throw new Error(
+        // A RunError: Pulumi prints the message without a stack trace.
+        throw new pulumi.RunError(
             `TrainingPipeline: ${file} does not exist. The pipeline runs ${Object.values(SCRIPT_FILES).join(" and ")} from scriptsDir ` +
                 `(${scriptsDir}); add the file there, or point scriptsDir at the folder that has both (see README: "Your own scripts and images").`,
         );

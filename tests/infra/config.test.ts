@@ -3,6 +3,7 @@
  * the value, what is expected and a `pulumi config set` fix; several problems are reported at once.
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, MAX_ENVIRONMENT_LENGTH, parseStackConfig, RawStackConfig } from "../../infra/config";
 import { runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
@@ -20,6 +21,8 @@ function problemsFor(raw: RawStackConfig, stack = "dev"): readonly string[] {
         parseStackConfig(raw, stack);
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        // Pulumi prints a RunError's message alone; any other Error comes with a stack trace.
+        assert.ok(pulumi.RunError.isInstance(err), "ConfigError must be a pulumi.RunError");
         assert.strictEqual(err.problems.length > 0, true);
         assert.match(err.message, /^Invalid stack configuration \(\d+ problems?\):\n  - /);
         return err.problems;
@@ -144,6 +147,7 @@ describe("infra/config", () => {
             config[`${NS}pipeline`] = "{not json";
             await assert.rejects(runProgramUnderMocks({ stack: "dev", config }), (err: Error) => {
                 assert.strictEqual(err.name, "ConfigError");
+                assert.ok(pulumi.RunError.isInstance(err), "printed by Pulumi without a stack trace");
                 assert.match(err.message, /sagemaker-approval-gate:pipeline: got "\{not json", which is not valid JSON\/YAML; expected structured config\. Fix: pulumi config set --path 'pipeline\.metric\.threshold' 3\.0/);
                 return true;
             });

@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { EXAMPLE_SCRIPTS_DIR, readScript, scriptObjectKey } from "../../../infra/components/trainingPipeline";
 import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
@@ -145,6 +146,7 @@ describe("infra/components/trainingPipeline", () => {
                 assert.match(err.message, /^TrainingPipeline: \/nonexistent\/scripts\/preprocess\.py does not exist\./);
                 assert.match(err.message, /preprocess\.py and evaluate\.py/);
                 assert.match(err.message, /point scriptsDir at the folder/);
+                assert.ok(pulumi.RunError.isInstance(err), "Pulumi prints a RunError without a stack trace");
                 return true;
             });
             assert.strictEqual(readScript(EXAMPLE_SCRIPTS_DIR, "evaluate.py"), fs.readFileSync(path.join(EXAMPLE_SCRIPTS_DIR, "evaluate.py"), "utf8"));
