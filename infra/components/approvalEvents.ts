@@ -41,6 +41,7 @@ import { endpointName as defaultEndpointName, environmentPrefix, resourceName } 
 import { currentScope } from "../lib/scope";
 import { ApprovalsTopic } from "./approvalsTopic";
 import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
+import { NOTIFY_TIMEOUT_SECONDS } from "../../lambdas/notify-approver/settings";
 
 export interface ApprovalEventsArgs {
     /** Environment name (dev, prod, ...), part of every name. */
@@ -422,7 +423,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 ),
             );
         this.functions = {
-            "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: 30, asyncInvocations: true }),
+            "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: NOTIFY_TIMEOUT_SECONDS, asyncInvocations: true }),
             // One deployment at a time per endpoint: the FIFO message group, one concurrent execution, and the
             // ledger's conditional write behind both.
             "deploy-approved": makeFunction("deploy-approved", deployPolicy, {

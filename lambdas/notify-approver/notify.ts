@@ -4,11 +4,12 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MalformedEventError } from "../shared/errors";
 import { parseModelPackageEvent, type ModelPackageEvent } from "../shared/events";
-import { claimNotification, currentDeployment, releaseNotification } from "../shared/ledger";
+import { claimNotification, confirmNotification, currentDeployment, releaseNotification, type NotificationClaim } from "../shared/ledger";
 import type { Logger } from "../shared/log";
 import type { Publisher } from "../shared/publish";
 import type { ReportReader } from "../shared/reports";
 import { approvalMessage, parseReport, type LiveVersion, type MetricsResult } from "./message";
+import { NOTIFICATION_LEASE_SECONDS } from "./settings";
 
 export interface NotifySettings {
     readonly environment: string;
@@ -59,9 +60,8 @@ export async function handlePendingEvent(event: unknown, settings: NotifySetting
         deps.logger.log("info", `ignored: ${reason}`, { eventId: evt.eventId });
         return { outcome: "ignored", reason };
     }
-    const claimed = await claimNotification(
-        deps.dynamodb, settings.ledgerTableName, evt.packageArn, evt.approvalStatus, evt.packageStatus, evt.eventId, deps.now().toISOString(),
-    );
+    const claim: NotificationClaim = { packageArn: evt.packageArn, approvalStatus: evt.approvalStatus, packageStatus: evt.packageStatus, eventId: evt.eventId };
+    const claimed = await claimNotification(deps.dynamodb, settings.ledgerTableName, claim, deps.now(), NOTIFICATION_LEASE_SECONDS);
     if (!claimed) {
         const reason = `approvers were already notified about ${evt.packageArn} in state ${evt.approvalStatus}/${evt.packageStatus}`;
         deps.logger.log("info", `duplicate: ${reason}`, { eventId: evt.eventId });
@@ -77,11 +77,12 @@ export async function handlePendingEvent(event: unknown, settings: NotifySetting
             : undefined;
         const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live });
         await deps.publisher.publish(subject, body);
+        await confirmNotification(deps.dynamodb, settings.ledgerTableName, claim, deps.now());
         deps.logger.log("info", `notified approvers about ${evt.packageArn}`, { eventId: evt.eventId });
         return { outcome: "notified", subject, body };
     } catch (error) {
         // Give the claim back so Lambda's retry can notify: no notification is lost silently.
-        await releaseNotification(deps.dynamodb, settings.ledgerTableName, evt.packageArn, evt.approvalStatus, evt.packageStatus);
+        await releaseNotification(deps.dynamodb, settings.ledgerTableName, claim);
         throw error;
     }
 }

@@ -9,7 +9,7 @@
  * - `pk = ENDPOINT#<endpoint>`, `sk = H#<recordedAt>#<eventId>`: the history, one item per decision
  *   (deployed, rolled back, refused, no rollback target), newest last.
  * - `pk = NOTIFY#<package ARN>`, `sk = STATE#<approval status>#<package status>`: the notify-approver's
- *   idempotency record (one message per version and state).
+ *   idempotency record (one message per version and state): a lease while `sending`, final once `sent`.
  *
  * This module is the typed API to that table for the Lambdas and the approver CLI (`live`, `history`).
  */
@@ -224,30 +224,48 @@ export function rollbackCandidates(history: readonly DeploymentRecord[], rejecte
 export const notificationKey = (packageArn: string) => `NOTIFY#${packageArn}`;
 export const notificationStateKey = (approvalStatus: string, packageStatus: string) => `STATE#${approvalStatus}#${packageStatus}`;
 
+export interface NotificationClaim {
+    readonly packageArn: string;
+    readonly approvalStatus: string;
+    readonly packageStatus: string;
+    readonly eventId: string;
+}
+
+const notificationItemKey = (claim: NotificationClaim): Item => ({
+    pk: { S: notificationKey(claim.packageArn) },
+    sk: { S: notificationStateKey(claim.approvalStatus, claim.packageStatus) },
+});
+
+const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
 /**
  * Claims the right to notify about one version in one state. True the first time, false for every
- * duplicate (conditional put). Release the claim if the notification could not be sent.
+ * duplicate (conditional put). The claim is a lease: it reads `sending` until `confirmNotification`
+ * marks it `sent`. A claim still `sending` after `leaseSeconds` belongs to an invocation that died
+ * without releasing it (a Lambda timeout runs no catch block), so a retry may take it over; otherwise
+ * that notification would be lost silently. Release the claim if the notification could not be sent.
  */
 export async function claimNotification(
     client: DynamoDBClient,
     tableName: string,
-    packageArn: string,
-    approvalStatus: string,
-    packageStatus: string,
-    eventId: string,
-    at: string,
+    claim: NotificationClaim,
+    now: Date,
+    leaseSeconds: number,
 ): Promise<boolean> {
     try {
         await client.send(
             new PutItemCommand({
                 TableName: tableName,
                 Item: {
-                    pk: { S: notificationKey(packageArn) },
-                    sk: { S: notificationStateKey(approvalStatus, packageStatus) },
-                    eventId: { S: eventId },
-                    notifiedAt: { S: at },
+                    ...notificationItemKey(claim),
+                    eventId: { S: claim.eventId },
+                    claimedAt: { S: now.toISOString() },
+                    status: { S: "sending" },
+                    leaseUntil: { N: String(epochSeconds(now) + leaseSeconds) },
                 },
-                ConditionExpression: "attribute_not_exists(pk)",
+                ConditionExpression: "attribute_not_exists(pk) OR (#status = :sending AND leaseUntil < :now)",
+                ExpressionAttributeNames: { "#status": "status" },
+                ExpressionAttributeValues: { ":sending": { S: "sending" }, ":now": { N: String(epochSeconds(now)) } },
             }),
         );
         return true;
@@ -257,17 +275,16 @@ export async function claimNotification(
     }
 }
 
-export async function releaseNotification(
-    client: DynamoDBClient,
-    tableName: string,
-    packageArn: string,
-    approvalStatus: string,
-    packageStatus: string,
-): Promise<void> {
+/** Marks a claimed notification as sent: from now on every duplicate is silent, whatever its age. */
+export async function confirmNotification(client: DynamoDBClient, tableName: string, claim: NotificationClaim, now: Date): Promise<void> {
     await client.send(
-        new DeleteItemCommand({
+        new PutItemCommand({
             TableName: tableName,
-            Key: { pk: { S: notificationKey(packageArn) }, sk: { S: notificationStateKey(approvalStatus, packageStatus) } },
+            Item: { ...notificationItemKey(claim), eventId: { S: claim.eventId }, notifiedAt: { S: now.toISOString() }, status: { S: "sent" } },
         }),
     );
+}
+
+export async function releaseNotification(client: DynamoDBClient, tableName: string, claim: NotificationClaim): Promise<void> {
+    await client.send(new DeleteItemCommand({ TableName: tableName, Key: notificationItemKey(claim) }));
 }

@@ -1,7 +1,8 @@
 /** notify-approver against moto: reports in S3, the ledger in DynamoDB, the topic in SNS (read through SQS). */
 import { strict as assert } from "assert";
 import { handlePendingEvent, type NotifyDeps, type NotifySettings } from "../../../lambdas/notify-approver/notify";
-import { recordDeployment } from "../../../lambdas/shared/ledger";
+import { claimNotification, recordDeployment } from "../../../lambdas/shared/ledger";
+import { NOTIFICATION_LEASE_SECONDS } from "../../../lambdas/notify-approver/settings";
 import { s3ReportReader } from "../../../lambdas/shared/reports";
 import { createWorld, packageEvent, publisherFor, putReport, readInbox, recordingLogger, registerVersion, type World } from "../world";
 
@@ -58,6 +59,17 @@ describe("notify-approver against moto", function () {
         assert.equal((await handlePendingEvent({ ...event, id: "a-second-event-for-the-same-state" }, settings, deps)).outcome, "duplicate");
         assert.equal((await handlePendingEvent(event, settings, deps)).outcome, "duplicate");
         assert.equal((await readInbox(world)).length, 1);
+    });
+
+    it("notifies on the retry of an invocation that timed out after claiming (no catch block ran)", async () => {
+        const pending = await registerVersion(world, "PendingManualApproval");
+        const event = packageEvent(world, pending, "PendingManualApproval");
+        const claim = { packageArn: pending, approvalStatus: "PendingManualApproval", packageStatus: "Completed", eventId: event.id };
+        const longAgo = new Date(Date.now() - (NOTIFICATION_LEASE_SECONDS + 30) * 1000);
+        assert.equal(await claimNotification(world.dynamodb, world.tableName, claim, longAgo, NOTIFICATION_LEASE_SECONDS), true);
+        assert.equal((await handlePendingEvent(event, settings, deps)).outcome, "notified");
+        assert.equal((await readInbox(world)).length, 1);
+        assert.equal((await handlePendingEvent(event, settings, deps)).outcome, "duplicate");
     });
 
     it("still notifies when the report is missing or unreadable, and says so; nothing live yet is said too", async () => {

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createLedgerTable } from "../ledgerTable";
 import {
     claimNotification,
+    confirmNotification,
     currentDeployment,
     fromItem,
     LedgerConflictError,
@@ -84,12 +85,25 @@ describe("lambdas/shared/ledger", () => {
         });
 
         it("claims a notification once per package and state, and can release it", async () => {
-            const claim = () => claimNotification(client, table, ARN(5), "PendingManualApproval", "Completed", "e1", "now");
+            const t0 = new Date("2026-01-01T00:00:00Z");
+            const pending = { packageArn: ARN(5), approvalStatus: "PendingManualApproval", packageStatus: "Completed", eventId: "e1" };
+            const claim = () => claimNotification(client, table, pending, t0, 60);
             assert.equal(await claim(), true);
             assert.equal(await claim(), false);
-            assert.equal(await claimNotification(client, table, ARN(5), "Approved", "Completed", "e2", "now"), true);
-            await releaseNotification(client, table, ARN(5), "PendingManualApproval", "Completed");
+            assert.equal(await claimNotification(client, table, { ...pending, approvalStatus: "Approved", eventId: "e2" }, t0, 60), true);
+            await releaseNotification(client, table, pending);
             assert.equal(await claim(), true);
+        });
+
+        it("lets a retry take over a claim whose invocation died (lease expired), never a sent one", async () => {
+            const t0 = new Date("2026-01-01T00:00:00Z");
+            const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+            const pending = { packageArn: ARN(6), approvalStatus: "PendingManualApproval", packageStatus: "Completed", eventId: "e1" };
+            assert.equal(await claimNotification(client, table, pending, t0, 60), true);
+            assert.equal(await claimNotification(client, table, { ...pending, eventId: "dup" }, at(30), 60), false, "still leased to the first invocation");
+            assert.equal(await claimNotification(client, table, { ...pending, eventId: "retry" }, at(90), 60), true, "the first invocation timed out");
+            await confirmNotification(client, table, pending, at(91));
+            assert.equal(await claimNotification(client, table, { ...pending, eventId: "late" }, at(100_000), 60), false, "sent is final");
         });
     });
 });
