@@ -70,9 +70,14 @@ export const BUSY_ENDPOINT_STATES = ["Creating", "Updating", "SystemUpdating", "
 export const VARIANT_NAME = "AllTraffic";
 export const PACKAGE_ARN_TAG = "sagemaker-approval-gate:model-package-arn";
 
-/** Lookup failures worth retrying (throttling, timeouts); everything else is final. */
+/**
+ * Lookup failures worth retrying: throttling, timeouts, and any other failed call (a 5xx, a reset
+ * connection). Final: the status was read, the package is not there, or the caller may not read it.
+ * A retried event waits in the deploy queue and ends in its DLQ (with an alarm), so an approval is
+ * never turned into a refusal by a passing SageMaker fault.
+ */
 export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
-    return !verdict.approved && !verdict.verified && /throttled|timed out/.test(verdict.reason);
+    return !verdict.approved && !verdict.verified && /throttled|timed out|the lookup failed/.test(verdict.reason);
 }
 
 /** Entry point for one EventBridge event. Throws only RetryableError (and unexpected AWS errors) so Lambda retries. */
@@ -202,6 +207,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     const skipped: string[] = [];
     for (const candidate of rollbackCandidates(history, evt.packageArn)) {
         const check = await judge(candidate.packageArn, settings, deps);
+        // Skipping a candidate SageMaker could not answer for would roll back further than it should.
+        if (isTransientRefusal(check.verdict)) throw new RetryableError(describeVerdict(check.verdict));
         if (!check.verdict.approved) {
             skipped.push(describeVerdict(check.verdict));
             continue;

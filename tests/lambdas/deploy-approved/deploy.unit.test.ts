@@ -61,6 +61,30 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(ddb.calls().length, 0);
     });
 
+    it("retries an approval whose lookup failed on a SageMaker 5xx instead of refusing it", async () => {
+        sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("We encountered an internal error"), { name: "InternalFailure", $fault: "server" }));
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => e instanceof RetryableError && /InternalFailure/.test(e.message));
+        assert.equal(topic.commandCalls(PublishCommand).length, 0, "no refusal is published for a passing fault");
+        assert.equal(ddb.calls().length, 0);
+    });
+
+    it("retries a rollback whose candidate lookup was throttled instead of skipping to an older version", async () => {
+        const v1 = ARN.replace(/\/2$/, "/1");
+        const v0 = ARN.replace(/\/2$/, "/0");
+        const rejectedEvent = { ...event, detail: { ...event.detail, ModelApprovalStatus: "Rejected" } };
+        sm.on(DescribeModelPackageCommand, { ModelPackageName: ARN }).resolves({ ...approvedDescription, ModelApprovalStatus: "Rejected" });
+        sm.on(DescribeModelPackageCommand, { ModelPackageName: v1 }).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+        sm.on(DescribeModelPackageCommand, { ModelPackageName: v0 }).resolves({ ...approvedDescription, ModelPackageArn: v0, ModelPackageVersion: 0 });
+        const liveV2 = { Item: { ...live.Item, packageArn: { S: ARN }, version: { N: "2" }, eventId: { S: "e-2" } } };
+        ddb.on(GetItemCommand).resolves(liveV2);
+        const history = (arn: string, v: number, at: string) => ({ pk: { S: "x" }, sk: { S: `H#${at}` }, packageArn: { S: arn }, version: { N: String(v) }, eventId: { S: at }, outcome: { S: "deployed" }, deployedAt: { S: at } });
+        ddb.on(QueryCommand).resolves({ Items: [history(ARN, 2, "t2"), history(v1, 1, "t1"), history(v0, 0, "t0")] });
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "cfg-v2" });
+        await assert.rejects(handleModelPackageEvent(rejectedEvent, settings, deps()), (e: Error) => e instanceof RetryableError && /throttled/.test(e.message));
+        assert.equal(sm.commandCalls(CreateModelCommand).length, 0, "did not roll back past v1");
+        assert.equal(sm.commandCalls(UpdateEndpointCommand).length, 0);
+    });
+
     it("refuses (final, not retried) when the caller may not describe the package", async () => {
         sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
         const result = await handleModelPackageEvent(event, settings, deps());
@@ -133,7 +157,9 @@ describe("deploy-approved with mocked clients", () => {
         const refused = (reason: string, verified = false) => ({ approved: false as const, packageArn: ARN, groupName: undefined, status: "unknown", verified, reason });
         assert.equal(isTransientRefusal(refused("approval could not be verified: SageMaker throttled the lookup past its retries")), true);
         assert.equal(isTransientRefusal(refused("approval could not be verified: the lookup timed out (TimeoutError: x)")), true);
+        assert.equal(isTransientRefusal(refused("approval could not be verified: the lookup failed (InternalFailure: x)")), true);
         assert.equal(isTransientRefusal(refused("approval could not be verified: the package was not found")), false);
+        assert.equal(isTransientRefusal(refused("approval could not be verified: the caller may not describe it (AccessDeniedException: x)")), false);
         assert.equal(isTransientRefusal(refused("its ModelApprovalStatus is Rejected, not Approved", true)), false);
     });
 
