@@ -213,10 +213,21 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
     const root = `arn:${scope.partition}:iam::${scope.accountId}:root`;
     return doc(
         { Sid: "AccountAdministersAndDelegatesToIam", Effect: "Allow", Principal: { AWS: [root] }, Action: KEY_ADMIN_ACTIONS, Resource: ["*"] },
+        // The statement AWS documents for EventBridge targets that are encrypted topics and queues, without
+        // aws:SourceAccount/aws:SourceArn: those keys are not documented for EventBridge's KMS requests, and if
+        // they are absent every delivery fails, the DLQ's included (same key), and approvals vanish silently.
+        // What may send is narrowed where it is documented: the topic and queue policies name this account's rules.
         {
-            Sid: "EventBridgeAndAlarmsDeliverEncrypted",
+            Sid: "EventBridgeDeliversEncrypted",
             Effect: "Allow",
-            Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+            Principal: { Service: ["events.amazonaws.com"] },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: ["*"],
+        },
+        {
+            Sid: "AlarmsDeliverEncrypted",
+            Effect: "Allow",
+            Principal: { Service: ["cloudwatch.amazonaws.com"] },
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: ["*"],
             Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },

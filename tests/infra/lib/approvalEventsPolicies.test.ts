@@ -111,7 +111,11 @@ describe("infra/lib/approvalEventsPolicies", () => {
         const key = approvalsKeyPolicy(scope, "/aws/lambda/sagemaker-approval-gate-dev-");
         const services = allows(key).flatMap((s) => (typeof s.Principal === "object" ? s.Principal.Service ?? [] : []));
         assert.deepEqual(services.sort(), ["cloudwatch.amazonaws.com", "events.amazonaws.com", "lambda.amazonaws.com", "logs.us-east-1.amazonaws.com"]);
-        for (const s of allows(key).filter((s) => typeof s.Principal === "object" && s.Principal.Service)) assert.ok(s.Condition, s.Sid);
+        const services_ = allows(key).filter((s) => typeof s.Principal === "object" && s.Principal.Service);
+        // EventBridge gets AWS's documented statement (no source conditions, which its KMS requests are not documented to carry);
+        // the topic and queue policies narrow it to this account's rules. Every other service grant is conditioned.
+        for (const s of services_) assert.equal(!!s.Condition, s.Sid !== "EventBridgeDeliversEncrypted", s.Sid);
+        assert.deepEqual(allows(key).find((s) => s.Sid === "EventBridgeDeliversEncrypted")!.Principal, { Service: ["events.amazonaws.com"] });
         const logs = allows(key).find((s) => s.Sid === "LogsEncryptThisEnvironmentsLogGroups")!;
         assert.equal(logs.Condition!.ArnLike["kms:EncryptionContext:aws:logs:arn"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/sagemaker-approval-gate-dev-*");
     });
