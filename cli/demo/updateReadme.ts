@@ -1,7 +1,8 @@
 /**
  * Regenerates the generated blocks of the README's operators' tools section, in place:
  *   <!-- generated:<name> --> … <!-- /generated:<name> -->
- * - `plan-dev`, `plan-prod`: `npm run plan -- --stack <stack>` without AWS credentials;
+ * - `plan-dev`, `plan-prod`: `npm run plan -- --stack <stack>` without AWS credentials, an excerpt
+ *   visible and the whole output in a collapsed `<details>` (see `planBlock`);
  * - `approver-<step>`: the approver's day against a fresh moto (see approverDay.ts).
  * Only text between those markers changes.
  *
@@ -23,7 +24,30 @@ function plan(stack: string): string {
         env: { ...env, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" },
     });
     if (result.status !== 0 && result.status !== 1) throw new Error(`plan for ${stack} failed (${result.status}): ${result.stderr}`);
-    return ["```console", `$ npm run plan -- --stack ${stack}`, result.stdout.replace(/\n$/, ""), "```"].join("\n");
+    return planBlock(stack, result.stdout);
+}
+
+/**
+ * The README block of one plan: a short excerpt (the header, the resource count and the policy pack's
+ * verdicts) stays visible; the whole output, hundreds of lines, sits in a collapsed `<details>`. Pure.
+ */
+export function planBlock(stack: string, stdout: string): string {
+    const command = `npm run plan -- --stack ${stack}`;
+    const lines = stdout.replace(/\n$/, "").split("\n");
+    const count = lines.findIndex((line) => /^\d+ resources? to create/.test(line));
+    const pack = lines.findIndex((line) => line.startsWith("Policy pack "));
+    if (count < 0 || pack < 0) throw new Error(`the plan for ${stack} has no resource count or policy pack section:\n${stdout}`);
+    const excerpt = [lines[0], "…", lines[count], "…", ...lines.slice(pack)];
+    const fence = (body: readonly string[]) => ["```console", `$ ${command}`, ...body, "```"].join("\n");
+    return [
+        fence(excerpt),
+        "",
+        `<details><summary>The whole output of <code>${command}</code> (${lines.length} lines: every resource with its inputs)</summary>`,
+        "",
+        fence(lines),
+        "",
+        "</details>",
+    ].join("\n");
 }
 
 /** Replaces the text between one pair of markers. Pure; throws when the markers are missing. */
@@ -47,7 +71,9 @@ async function main(): Promise<void> {
     console.log(`updated ${Object.keys(blocks).filter((n) => text.includes(`<!-- generated:${n} -->`)).join(", ")}`);
 }
 
-main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-});
+if (require.main === module) {
+    main().catch((err) => {
+        console.error(err);
+        process.exit(1);
+    });
+}
