@@ -81,10 +81,23 @@ export function endpointAlarmNames(environment: string): { errors5xx: string; la
     return { errors5xx: resourceName(environment, "endpoint-5xx"), latency: resourceName(environment, "endpoint-latency") };
 }
 
-/** Every rollback alarm: the stack's own plus the configured ones, each once, in a stable order. */
+/** UpdateEndpoint's AutoRollbackConfiguration.Alarms takes 1 to 10 alarms. */
+export const MAX_ROLLBACK_ALARMS = 10;
+
+/**
+ * Every rollback alarm: the stack's own plus the configured ones, each once, in a stable order. Throws
+ * when there are more than SageMaker accepts: otherwise every UpdateEndpoint would fail at run time.
+ */
 export function rollbackAlarmNames(environment: string, configured: readonly string[]): string[] {
     const own = endpointAlarmNames(environment);
-    return [...new Set([own.errors5xx, own.latency, ...configured])];
+    const names = [...new Set([own.errors5xx, own.latency, ...configured])];
+    if (names.length > MAX_ROLLBACK_ALARMS) {
+        throw new Error(
+            `endpoint.rollbackAlarmNames has ${configured.length} alarms; with the stack's own 2 that is ${names.length}, ` +
+                `but SageMaker's AutoRollbackConfiguration takes at most ${MAX_ROLLBACK_ALARMS}. Keep at most ${MAX_ROLLBACK_ALARMS - 2} (e.g. a composite alarm).`,
+        );
+    }
+    return names;
 }
 
 export function functionName(environment: string, role: LambdaRole): string {
@@ -167,6 +180,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         const scope = currentScope({ parent: this });
         const endpointName = args.endpointName ?? defaultEndpointName(env);
         this.endpointName = endpointName;
+        const alarmNames = rollbackAlarmNames(env, args.endpoint.rollbackAlarmNames);
         const groupName = pulumi.output(args.modelPackageGroupName);
         const parent = { parent: this };
 
@@ -242,15 +256,23 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             parent,
         );
         this.modelExecutionRoleArn = this.modelExecutionRole.arn;
+        const rollbackAlarmArns = scope.apply((s) => alarmNames.map((a) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${a}`));
         new aws.iam.RolePolicy(
             `${name}-model-role-policy`,
             {
                 role: this.modelExecutionRole.name,
                 policy: pulumi
-                    .all([scope, args.artifactsBucketName, args.artifactsKmsKeyArn])
-                    .apply(([s, bucket, artifactsKey]) =>
+                    .all([scope, args.artifactsBucketName, args.artifactsKmsKeyArn, rollbackAlarmArns])
+                    .apply(([s, bucket, artifactsKey, alarmArns]) =>
                         JSON.stringify(
-                            modelExecutionRolePolicy({ scope: s, endpointName, artifactsBucketName: bucket, artifactsKmsKeyArn: artifactsKey, imageUris: args.modelImageUris }),
+                            modelExecutionRolePolicy({
+                                scope: s,
+                                endpointName,
+                                artifactsBucketName: bucket,
+                                artifactsKmsKeyArn: artifactsKey,
+                                imageUris: args.modelImageUris,
+                                rollbackAlarmArns: alarmArns,
+                            }),
                         ),
                     ),
             },
@@ -299,9 +321,6 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 tags,
             },
             parent,
-        );
-        const rollbackAlarmArns = scope.apply((s) =>
-            rollbackAlarmNames(env, args.endpoint.rollbackAlarmNames).map((a) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${a}`),
         );
 
         const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number; asyncInvocations: boolean }) => {

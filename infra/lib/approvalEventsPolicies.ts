@@ -158,6 +158,8 @@ export interface ModelRolePolicyInput {
     readonly artifactsKmsKeyArn?: string;
     /** Inference images of the registered versions. */
     readonly imageUris: readonly string[];
+    /** Alarms a blue/green update of the endpoint rolls back on. Defaults to none. */
+    readonly rollbackAlarmArns?: readonly string[];
 }
 
 /** The model execution role: what a SageMaker model needs to serve (pull its image, read its artifacts, log). */
@@ -185,6 +187,10 @@ export function modelExecutionRolePolicy(input: ModelRolePolicyInput): PolicyDoc
             Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: logGroupArns(scope, `/aws/sagemaker/Endpoints/${input.endpointName}`),
         },
+        // SageMaker's deployment guardrails docs ask the execution role to read the auto-rollback alarms.
+        input.rollbackAlarmArns?.length
+            ? { Sid: "ReadRollbackAlarms", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: [...input.rollbackAlarmArns] }
+            : undefined,
         {
             Sid: "EndpointMetrics",
             Effect: "Allow",

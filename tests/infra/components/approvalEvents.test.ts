@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
-import { DEPLOY_QUEUE, endpointAlarmNames, functionCode, functionEnvironment, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
+import { DEPLOY_QUEUE, endpointAlarmNames, functionCode, functionEnvironment, MAX_ROLLBACK_ALARMS, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
@@ -224,3 +224,15 @@ for (const stack of ["dev", "prod"]) {
         });
     });
 }
+
+describe("ApprovalEvents rollback alarms (pure)", () => {
+    it("lists the stack's two alarms first, then the configured ones, each once", () => {
+        assert.deepEqual(rollbackAlarmNames("dev", ["team-slo", "team-slo"]), [endpointAlarmNames("dev").errors5xx, endpointAlarmNames("dev").latency, "team-slo"]);
+    });
+
+    it("refuses more alarms than UpdateEndpoint's AutoRollbackConfiguration takes, naming the setting", () => {
+        const configured = Array.from({ length: MAX_ROLLBACK_ALARMS - 1 }, (_, i) => `a${i}`);
+        assert.equal(rollbackAlarmNames("dev", configured.slice(1)).length, MAX_ROLLBACK_ALARMS);
+        assert.throws(() => rollbackAlarmNames("dev", configured), /endpoint\.rollbackAlarmNames has 9 alarms; .* at most 10\. Keep at most 8/);
+    });
+});

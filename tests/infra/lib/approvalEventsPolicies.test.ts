@@ -46,6 +46,7 @@ const model = modelExecutionRolePolicy({
     artifactsBucketName: "artifacts",
     artifactsKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/artifacts",
     imageUris: ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"],
+    rollbackAlarmArns: ["arn:aws:cloudwatch:us-east-1:111111111111:alarm:sagemaker-approval-gate-dev-endpoint-5xx"],
 });
 
 const allows = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow");
@@ -102,6 +103,7 @@ describe("infra/lib/approvalEventsPolicies", () => {
     it("gives the model role its artifacts, its image repositories and its endpoint's logs", () => {
         assert.deepEqual(resourcesOf(model, "ecr:BatchGetImage"), ["arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost"]);
         assert.deepEqual(resourcesOf(model, "s3:GetObject"), ["arn:aws:s3:::artifacts/*"]);
+        assert.deepEqual(resourcesOf(model, "cloudwatch:DescribeAlarms"), ["arn:aws:cloudwatch:us-east-1:111111111111:alarm:sagemaker-approval-gate-dev-endpoint-5xx"]);
         // The only "*" resources are the two IAM defines on "*" only; both are narrowed where IAM allows.
         const star = allows(model).filter((s) => s.Resource?.includes("*")).map((s) => s.Sid);
         assert.deepEqual(star, ["EcrLogin", "EndpointMetrics"]);
