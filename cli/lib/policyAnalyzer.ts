@@ -164,28 +164,21 @@ export class PolicyAnalyzer {
         const stderrChunks: string[] = [];
         child.stderr!.setEncoding("utf8");
         child.stderr!.on("data", (chunk: string) => stderrChunks.push(chunk));
+        child.stdout!.setEncoding("utf8");
+        // A pack must never outlive the process that started it, whatever path that process leaves by.
+        const killOnExit = () => child.kill("SIGKILL");
+        process.once("exit", killOnExit);
+        child.once("exit", () => process.removeListener("exit", killOnExit));
 
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            const timeoutMs = options.startupTimeoutMs ?? 120_000;
-            const timer = setTimeout(() => {
-                child.kill();
-                reject(new Error(`policy pack in ${packDir} printed no port within ${timeoutMs} ms; stderr:\n${stderrChunks.join("")}`));
-            }, timeoutMs);
-            child.stdout!.setEncoding("utf8");
-            child.stdout!.on("data", (chunk: string) => {
-                stdout += chunk;
-                const line = stdout.split("\n").map((l) => l.trim()).find((l) => /^\d+$/.test(l));
-                if (line) {
-                    clearTimeout(timer);
-                    resolve(Number(line));
-                }
-            });
-            child.once("exit", (code, signal) => {
-                clearTimeout(timer);
-                reject(new Error(`policy pack in ${packDir} exited (code ${code}, signal ${signal}) before serving; stderr:\n${stderrChunks.join("")}\nstdout:\n${stdout}`));
-            });
-        });
+        let port: number;
+        try {
+            port = await waitForPort(child, options.startupTimeoutMs ?? 120_000, () => stderrChunks.join(""), packDir);
+        } catch (err) {
+            await stopChild(child);
+            process.removeListener("exit", killOnExit);
+            throw err;
+        }
+        child.stdout!.resume(); // keep draining: a full pipe would stall the pack
 
         const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": 400 * 1024 * 1024,
@@ -341,12 +334,63 @@ export class PolicyAnalyzer {
         if (this.closed) return;
         this.closed = true;
         this.client.close();
-        if (this.child.exitCode === null && this.child.signalCode === null) {
-            const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-            this.child.kill("SIGTERM");
-            const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-            await exited;
-            clearTimeout(timer);
-        }
+        await stopChild(this.child);
     }
+
+    /** The pack process's id (tests check that it is gone after `close`). */
+    get pid(): number | undefined {
+        return this.child.pid;
+    }
+}
+
+/**
+ * The port the pack prints on its first stdout line. Only a complete line counts: a chunk may end in the middle
+ * of the number ("123" then "45\n"). Rejects, with the pack's stderr, when the pack exits, fails to spawn, or
+ * prints nothing usable within `timeoutMs`. Does not kill the child: the caller does.
+ */
+export function waitForPort(
+    child: Pick<ChildProcess, "once" | "removeListener"> & { stdout: NodeJS.ReadableStream | null },
+    timeoutMs: number,
+    stderr: () => string,
+    packDir: string,
+): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+        let stdout = "";
+        const settle = (error: Error | undefined, port?: number) => {
+            clearTimeout(timer);
+            child.stdout?.removeListener("data", onData);
+            child.removeListener("exit", onExit);
+            child.removeListener("error", onError);
+            if (error) reject(error);
+            else resolve(port!);
+        };
+        const timer = setTimeout(() => settle(new Error(
+            `policy pack in ${packDir} printed no port within ${timeoutMs} ms (raise startupTimeoutMs if the machine is slow); stderr:\n${stderr() || "(empty)"}\nstdout:\n${stdout || "(empty)"}`)), timeoutMs);
+        const onData = (chunk: string | Buffer) => {
+            stdout += chunk.toString();
+            const complete = stdout.slice(0, stdout.lastIndexOf("\n") + 1);
+            const line = complete.split("\n").map((l) => l.trim()).find((l) => /^\d+$/.test(l));
+            if (line) {
+                const port = Number(line);
+                if (port > 0 && port < 65536) settle(undefined, port);
+                else settle(new Error(`policy pack in ${packDir} printed ${JSON.stringify(line)}, which is not a TCP port; stderr:\n${stderr() || "(empty)"}`));
+            }
+        };
+        const onExit = (code: number | null, signal: string | null) =>
+            settle(new Error(`policy pack in ${packDir} exited (code ${code}, signal ${signal}) before serving; stderr:\n${stderr() || "(empty)"}\nstdout:\n${stdout || "(empty)"}`));
+        const onError = (error: Error) => settle(new Error(`policy pack in ${packDir} could not be started (${error.message}); stderr:\n${stderr() || "(empty)"}`));
+        child.stdout?.on("data", onData);
+        child.once("exit", onExit);
+        child.once("error", onError);
+    });
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
 }
