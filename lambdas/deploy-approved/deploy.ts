@@ -20,7 +20,8 @@ import {
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { checkModelPackageApproval, describeVerdict, type ApprovalVerdict, type DescribeModelPackageSender } from "../../policies/lib/approvalRule";
 import { MalformedEventError, RetryableError } from "../shared/errors";
-import { approverOf, parseModelPackageEvent, type ModelPackageEvent } from "../shared/events";
+import { approverOf, type ModelPackageEvent } from "../shared/events";
+import { parseOrReport } from "../shared/malformed";
 import {
     currentDeployment,
     LedgerConflictError,
@@ -82,15 +83,8 @@ export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
 
 /** Entry point for one EventBridge event. Throws only RetryableError (and unexpected AWS errors) so Lambda retries. */
 export async function handleModelPackageEvent(event: unknown, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
-    let parsed: ModelPackageEvent;
-    try {
-        parsed = parseModelPackageEvent(event);
-    } catch (error) {
-        if (!(error instanceof MalformedEventError)) throw error;
-        deps.logger.log("error", error.message, { field: error.field, eventId: (event as { id?: unknown } | null)?.id });
-        await deps.publisher.publish(`[${settings.environment}] Ignored a malformed approval event`, `${error.message}\n\nEvent:\n${JSON.stringify(event, null, 2)}`);
-        return { outcome: "ignored", reason: error.message };
-    }
+    const parsed = await parseOrReport(event, settings.environment, deps);
+    if (parsed instanceof MalformedEventError) return { outcome: "ignored", reason: parsed.message };
     if (parsed.groupName.toLowerCase() !== settings.groupName.toLowerCase()) {
         const reason = `the event is about group "${parsed.groupName}", but this environment (${settings.environment}) deploys only from "${settings.groupName}"`;
         return refuse(parsed, reason, settings, deps);
@@ -251,17 +245,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     deps.logger.log("error", reason, { eventId: evt.eventId });
     // Straight to stdout: the runtime would prefix a console.log line, and CloudWatch reads EMF only from pure JSON lines.
     process.stdout.write(`${metricLine("NoRollbackTarget", settings.environment)}\n`);
-    await recordOutcome(deps.dynamodb, settings.ledgerTableName, {
-        endpointName: settings.endpointName,
-        packageArn: evt.packageArn,
-        groupName: evt.groupName,
-        version: evt.version,
-        deployedAt: deps.now().toISOString(),
-        eventId: evt.eventId,
-        kind: "rollback",
-        outcome: "no-rollback-target",
-        reason,
-    });
+    await recordOutcome(deps.dynamodb, settings.ledgerTableName, unchangedRecord(evt, "no-rollback-target", reason, settings, deps));
     await deps.publisher.publish(`[${settings.environment}] ACTION NEEDED: rejected v${evt.version} is live and there is no version to roll back to`, reason);
     return { outcome: "no-rollback-target", reason };
 }
@@ -402,21 +386,32 @@ function describeReplaced(record: DeploymentRecord): string {
     return `${version}${record.replaced.packageArn ?? ""} (config ${record.replaced.endpointConfigName ?? "unknown"})`.trim();
 }
 
+/** The ledger's history item for a decision that left the endpoint as it was (refusal, no rollback target). */
+function unchangedRecord(
+    evt: ModelPackageEvent,
+    outcome: "refused" | "no-rollback-target",
+    reason: string,
+    settings: DeploySettings,
+    deps: DeployDeps,
+): DeploymentRecord {
+    return {
+        endpointName: settings.endpointName,
+        packageArn: evt.packageArn,
+        groupName: evt.groupName,
+        version: evt.version,
+        deployedAt: deps.now().toISOString(),
+        eventId: evt.eventId,
+        kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
+        outcome,
+        reason,
+    };
+}
+
 async function refuse(evt: ModelPackageEvent, reason: string, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
     deps.logger.log("warn", `refused: ${reason}`, { eventId: evt.eventId, packageArn: evt.packageArn });
     // Independent: the audit record and the notice go out side by side.
     await Promise.all([
-        recordOutcome(deps.dynamodb, settings.ledgerTableName, {
-            endpointName: settings.endpointName,
-            packageArn: evt.packageArn,
-            groupName: evt.groupName,
-            version: evt.version,
-            deployedAt: deps.now().toISOString(),
-            eventId: evt.eventId,
-            kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
-            outcome: "refused",
-            reason,
-        }),
+        recordOutcome(deps.dynamodb, settings.ledgerTableName, unchangedRecord(evt, "refused", reason, settings, deps)),
         deps.publisher.publish(
             `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}`,
             `Nothing was deployed to ${settings.endpointName}.\nWhy: ${reason}\nPackage: ${evt.packageArn}\nEvent: ${evt.eventId}`,

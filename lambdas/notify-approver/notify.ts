@@ -3,9 +3,9 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MalformedEventError } from "../shared/errors";
-import { parseModelPackageEvent, type ModelPackageEvent } from "../shared/events";
 import { claimNotification, confirmNotification, currentDeployment, releaseNotification, type NotificationClaim } from "../shared/ledger";
 import type { Logger } from "../shared/log";
+import { parseOrReport } from "../shared/malformed";
 import type { Publisher } from "../shared/publish";
 import type { ReportReader } from "../shared/reports";
 import { approvalMessage, parseReport, type LiveVersion, type MetricsResult } from "./message";
@@ -41,15 +41,8 @@ async function readMetrics(reports: ReportReader, s3Uri: string | undefined): Pr
 }
 
 export async function handlePendingEvent(event: unknown, settings: NotifySettings, deps: NotifyDeps): Promise<NotifyResult> {
-    let evt: ModelPackageEvent;
-    try {
-        evt = parseModelPackageEvent(event);
-    } catch (error) {
-        if (!(error instanceof MalformedEventError)) throw error;
-        deps.logger.log("error", error.message, { field: error.field, eventId: (event as { id?: unknown } | null)?.id });
-        await deps.publisher.publish(`[${settings.environment}] Ignored a malformed model package event`, `${error.message}\n\nEvent:\n${JSON.stringify(event, null, 2)}`);
-        return { outcome: "ignored", reason: error.message };
-    }
+    const evt = await parseOrReport(event, settings.environment, deps);
+    if (evt instanceof MalformedEventError) return { outcome: "ignored", reason: evt.message };
     if (evt.groupName.toLowerCase() !== settings.groupName.toLowerCase()) {
         const reason = `group "${evt.groupName}" is not this environment's group "${settings.groupName}"`;
         deps.logger.log("warn", `ignored: ${reason}`, { eventId: evt.eventId });
