@@ -76,9 +76,12 @@ export interface ApprovalEventsArgs {
     readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** Roles (name suffixes) of the stack's own endpoint alarms. */
+const ENDPOINT_ALARM_ROLES = { errors5xx: "endpoint-5xx", latency: "endpoint-latency" } as const;
+
 /** Alarms on the endpoint that roll a blue/green update back (the stack's own). */
 export function endpointAlarmNames(environment: string): { errors5xx: string; latency: string } {
-    return { errors5xx: resourceName(environment, "endpoint-5xx"), latency: resourceName(environment, "endpoint-latency") };
+    return { errors5xx: resourceName(environment, ENDPOINT_ALARM_ROLES.errors5xx), latency: resourceName(environment, ENDPOINT_ALARM_ROLES.latency) };
 }
 
 /** UpdateEndpoint's AutoRollbackConfiguration.Alarms takes 1 to 10 alarms. */
@@ -280,48 +283,45 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         );
 
         // The stack's own rollback alarms on the endpoint (it is created by the deploy function, at run time).
-        const ownAlarms = endpointAlarmNames(env);
         const alarmActions = [this.topicArn];
         const endpointDimensions = { EndpointName: endpointName, VariantName: "AllTraffic" };
-        new aws.cloudwatch.MetricAlarm(
-            `${name}-endpoint-5xx`,
-            {
-                name: ownAlarms.errors5xx,
-                alarmDescription: `${endpointName} answers with 5XX errors: a blue/green update in progress rolls back`,
-                namespace: "AWS/SageMaker",
-                metricName: "Invocation5XXErrors",
-                dimensions: endpointDimensions,
-                statistic: "Sum",
-                period: 60,
-                evaluationPeriods: 2,
-                threshold: 1,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions,
-                tags,
-            },
-            parent,
-        );
-        new aws.cloudwatch.MetricAlarm(
-            `${name}-endpoint-latency`,
-            {
-                name: ownAlarms.latency,
-                alarmDescription: `${endpointName} model latency above ${args.modelLatencyThresholdMs ?? 1000} ms: a blue/green update in progress rolls back`,
-                namespace: "AWS/SageMaker",
-                metricName: "ModelLatency",
-                dimensions: endpointDimensions,
-                statistic: "Average",
-                period: 60,
-                evaluationPeriods: 3,
-                // ModelLatency is reported in microseconds.
-                threshold: (args.modelLatencyThresholdMs ?? 1000) * 1000,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions,
-                tags,
-            },
-            parent,
-        );
+        /** An alarm `<prefix>-<role>` to the topic; missing data is not a breach; by default, once in one period is enough. */
+        const alarm = (role: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "treatMissingData" | "tags">) =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${role}`,
+                {
+                    name: resourceName(env, role),
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions,
+                    tags,
+                    ...props,
+                },
+                parent,
+            );
+        alarm(ENDPOINT_ALARM_ROLES.errors5xx, {
+            alarmDescription: `${endpointName} answers with 5XX errors: a blue/green update in progress rolls back`,
+            namespace: "AWS/SageMaker",
+            metricName: "Invocation5XXErrors",
+            dimensions: endpointDimensions,
+            statistic: "Sum",
+            period: 60,
+            evaluationPeriods: 2,
+        });
+        alarm(ENDPOINT_ALARM_ROLES.latency, {
+            alarmDescription: `${endpointName} model latency above ${args.modelLatencyThresholdMs ?? 1000} ms: a blue/green update in progress rolls back`,
+            namespace: "AWS/SageMaker",
+            metricName: "ModelLatency",
+            dimensions: endpointDimensions,
+            statistic: "Average",
+            period: 60,
+            evaluationPeriods: 3,
+            // ModelLatency is reported in microseconds.
+            threshold: (args.modelLatencyThresholdMs ?? 1000) * 1000,
+            comparisonOperator: "GreaterThanThreshold",
+        });
 
         const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number; asyncInvocations: boolean }) => {
             const fnName = functionName(env, role);
@@ -382,26 +382,15 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                     parent,
                 );
             }
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${role}-errors`,
-                {
-                    name: resourceName(env, `${role}-errors`),
-                    alarmDescription: pulumi.interpolate`${fnName} failed; failed events are retried, then kept in ${this.functionDlqs[role].name}`,
-                    namespace: "AWS/Lambda",
-                    metricName: "Errors",
-                    dimensions: { FunctionName: fnName },
-                    statistic: "Sum",
-                    period: 300,
-                    evaluationPeriods: 1,
-                    threshold: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    treatMissingData: "notBreaching",
-                    alarmActions,
-                    okActions: alarmActions,
-                    tags,
-                },
-                parent,
-            );
+            alarm(`${role}-errors`, {
+                alarmDescription: pulumi.interpolate`${fnName} failed; failed events are retried, then kept in ${this.functionDlqs[role].name}`,
+                namespace: "AWS/Lambda",
+                metricName: "Errors",
+                dimensions: { FunctionName: fnName },
+                statistic: "Sum",
+                period: 300,
+                okActions: alarmActions,
+            });
             return fn;
         };
 
@@ -537,64 +526,32 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         );
 
         for (const [role, dlq] of [["events-dlq", this.targetsDlq], ...Object.entries(this.functionDlqs).map(([r, q]) => [`${r}-dlq`, q] as const)] as const) {
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${role}-depth`,
-                {
-                    name: resourceName(env, `${role}-depth`),
-                    alarmDescription: `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`,
-                    namespace: "AWS/SQS",
-                    metricName: "ApproximateNumberOfMessagesVisible",
-                    dimensions: { QueueName: dlq.name },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    threshold: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    treatMissingData: "notBreaching",
-                    alarmActions,
-                    tags,
-                },
-                parent,
-            );
-        }
-        new aws.cloudwatch.MetricAlarm(
-            `${name}-deploy-requests-age`,
-            {
-                name: resourceName(env, "deploy-requests-age"),
-                alarmDescription: `An approval or rejection has waited over an hour for ${endpointName} (endpoint busy or failing). See the deploy function's logs.`,
+            alarm(`${role}-depth`, {
+                alarmDescription: `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`,
                 namespace: "AWS/SQS",
-                metricName: "ApproximateAgeOfOldestMessage",
-                dimensions: { QueueName: this.deployRequests.name },
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: dlq.name },
                 statistic: "Maximum",
-                period: 300,
-                evaluationPeriods: 1,
-                threshold: 3600,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions,
-                tags,
-            },
-            parent,
-        );
-        new aws.cloudwatch.MetricAlarm(
-            `${name}-no-rollback-target`,
-            {
-                name: resourceName(env, "no-rollback-target"),
-                alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,
-                namespace: METRIC_NAMESPACE,
-                metricName: "NoRollbackTarget",
-                dimensions: { Environment: env },
-                statistic: "Sum",
                 period: 60,
-                evaluationPeriods: 1,
-                threshold: 1,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions,
-                tags,
-            },
-            parent,
-        );
+            });
+        }
+        alarm("deploy-requests-age", {
+            alarmDescription: `An approval or rejection has waited over an hour for ${endpointName} (endpoint busy or failing). See the deploy function's logs.`,
+            namespace: "AWS/SQS",
+            metricName: "ApproximateAgeOfOldestMessage",
+            dimensions: { QueueName: this.deployRequests.name },
+            statistic: "Maximum",
+            period: 300,
+            threshold: 3600,
+        });
+        alarm("no-rollback-target", {
+            alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,
+            namespace: METRIC_NAMESPACE,
+            metricName: "NoRollbackTarget",
+            dimensions: { Environment: env },
+            statistic: "Sum",
+            period: 60,
+        });
 
         this.registerOutputs({
             topicArn: this.topicArn,
