@@ -81,10 +81,27 @@ function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => R
     };
 }
 
-function regionOf(args: { provider?: { props: unknown } }, context: StackContext): string | undefined {
-    const providerRegion = args.provider ? plainProps<{ region?: unknown }>(args.provider.props)?.region : undefined;
-    if (typeof providerRegion === "string" && providerRegion && !isUnknown(providerRegion)) return providerRegion;
-    return context.region;
+/** Where a resource's lookups must go: its region, or why it is not known. */
+export type LookupRegion = { readonly known: true; readonly region: string | undefined } | { readonly known: false; readonly why: string };
+
+/**
+ * The region SageMaker will create the resource in, so that names are described where they will be used:
+ * the resource's own `region` input (@pulumi/aws 7 has one on every resource), else its provider's `region`,
+ * else what a provider without a region uses (AWS_REGION / AWS_DEFAULT_REGION); with no provider information, the
+ * stack's `aws:region` (what the default provider is given).
+ * An unknown region is not guessed: the caller fails closed (or defers, in preview).
+ */
+export function lookupRegion(props: { region?: unknown }, provider: { props: unknown } | undefined, context: StackContext): LookupRegion {
+    if (isUnknown(props.region)) return { known: false, why: "its region input is not known" };
+    if (typeof props.region === "string" && props.region) return { known: true, region: props.region };
+    if (provider) {
+        const region = plainProps<{ region?: unknown }>(provider.props)?.region;
+        if (isUnknown(region)) return { known: false, why: "the region of its provider is not known" };
+        if (typeof region === "string" && region) return { known: true, region };
+        // A provider without a region (explicit or default) takes it from the environment, not from stack config.
+        return { known: true, region: context.environmentRegion || context.region || undefined };
+    }
+    return { known: true, region: context.region || context.environmentRegion || undefined };
 }
 
 function variantLabel(v: VariantInputs | undefined, list: string, i: number): string {
@@ -110,11 +127,17 @@ async function judgeLiveModel(s: Setup, label: string, modelName: string, region
  * (console, CLI, another stack), which no other policy would see. So the configuration it names is described
  * live, and every model behind every variant is judged.
  */
-async function validateEndpoint(raw: EndpointInputs, urn: string, region: string | undefined, s: Setup): Promise<void> {
+async function validateEndpoint(raw: EndpointInputs, urn: string, where: LookupRegion, s: Setup): Promise<void> {
     const resource = `Endpoint ${urn}`;
     const name = raw.endpointConfigName;
     const deferred = (what: string) =>
         s.report.note(`${resource}: ${what} during preview. The endpoint configuration is judged itself (approved-model-packages-only, and the stack join), and this endpoint is judged again, live, before it is created or updated in \`pulumi up\`.`);
+    if (!where.known) {
+        if (s.context.dryRun) deferred(`${where.why}, so the endpoint configuration cannot be described in the right region`);
+        else s.report.finding(`${resource}: ${where.why} outside preview, so its endpoint configuration cannot be described where it will be used and approval cannot be verified. Fix: give the endpoint (or its provider) a known region.`);
+        return;
+    }
+    const region = where.region;
     if (isUnknown(name)) {
         if (s.context.dryRun) deferred("endpointConfigName is not known");
         else s.report.finding(`${resource}: endpointConfigName is unknown outside preview, so approval cannot be verified.`);
@@ -146,11 +169,17 @@ async function validateEndpoint(raw: EndpointInputs, urn: string, region: string
 }
 
 /** The resource-level check of one endpoint configuration. */
-async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, region: string | undefined, s: Setup): Promise<void> {
+async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, where: LookupRegion, s: Setup): Promise<void> {
     const { report, context } = s;
     const resource = `EndpointConfiguration ${urn}`;
     const deferred = (what: string) =>
         report.note(`${resource}: ${what} during preview. It is judged by approved-model-packages-only-stack (joined to this stack's Models) and again, live, before this endpoint configuration is created in \`pulumi up\`.`);
+    if (!where.known) {
+        if (context.dryRun) deferred(`${where.why}, so its models cannot be described in the right region`);
+        else report.finding(`${resource}: ${where.why} outside preview, so its models cannot be described where they will be used and approval cannot be verified. Fix: give the endpoint configuration (or its provider) a known region.`);
+        return;
+    }
+    const region = where.region;
     if (!present(raw.productionVariants) && !present(raw.shadowProductionVariants)) {
         report.finding(`${resource} has no productionVariants, so there is no model to verify.`);
         return;
@@ -201,12 +230,14 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
             validateResourceOfType(EndpointConfiguration, async (props, args: ResourceValidationArgs, reportViolation) => {
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `EndpointConfiguration ${args.urn}`);
                 if (!s) return;
-                await validateEndpointConfiguration(plainProps<EndpointConfigurationInputs>(props), args.urn, regionOf(args, s.context), s);
+                const raw = plainProps<EndpointConfigurationInputs>(props);
+                await validateEndpointConfiguration(raw, args.urn, lookupRegion(raw, args.provider, s.context), s);
             }),
             validateResourceOfType(Endpoint, async (props, args: ResourceValidationArgs, reportViolation) => {
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Endpoint ${args.urn}`);
                 if (!s) return;
-                await validateEndpoint(plainProps<EndpointInputs>(props), args.urn, regionOf(args, s.context), s);
+                const raw = plainProps<EndpointInputs>(props);
+                await validateEndpoint(raw, args.urn, lookupRegion(raw, args.provider, s.context), s);
             }),
             (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
                 if (!UNVERIFIABLE_MODEL_DEPLOYING_TYPES.includes(args.type)) return;
@@ -286,7 +317,12 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                             return;
                         }
                         if (!s.context.dryRun) return; // in an update the resource policy already judged it, live
-                        checks.push(s.judge.lookup.describeModel(modelName, regionOf(ec, s.context)).then((found) => {
+                        const where = lookupRegion(raw, ec.provider, s.context);
+                        if (!where.known) {
+                            s.report.finding(`${resource} ${label} -> model "${modelName}" is not declared in this stack and ${where.why}, so it cannot be looked up where it will be used and approval cannot be verified. Fix: give the endpoint configuration (or its provider) a known region.`, ec.urn);
+                            return;
+                        }
+                        checks.push(s.judge.lookup.describeModel(modelName, where.region).then((found) => {
                             if (!found.found && found.notFound) {
                                 s.report.finding(`${resource} ${label} -> model "${modelName}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}). Fix: reference a model built from an Approved package.`, ec.urn);
                             }
@@ -313,7 +349,12 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                     continue;
                 }
                 if (typeof name !== "string" || !name || configNames.has(name.toLowerCase()) || !s.context.dryRun) continue;
-                checks.push(s.judge.lookup.describeEndpointConfig(name, regionOf(ep, s.context)).then((found) => {
+                const where = lookupRegion(plainProps<EndpointInputs>(ep.props), ep.provider, s.context);
+                if (!where.known) {
+                    s.report.finding(`${resource} -> endpoint configuration "${name}" is not declared in this stack and ${where.why}, so it cannot be looked up where it will be used and approval cannot be verified. Fix: give the endpoint (or its provider) a known region.`, ep.urn);
+                    continue;
+                }
+                checks.push(s.judge.lookup.describeEndpointConfig(name, where.region).then((found) => {
                     if (!found.found && found.notFound) {
                         s.report.finding(`${resource} -> endpoint configuration "${name}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}).`, ep.urn);
                     }

@@ -22,6 +22,8 @@ export interface StackContext {
     readonly config: Readonly<Record<string, string>>;
     /** The stack's `aws:region`, if configured. */
     readonly region?: string;
+    /** The region an AWS provider without a `region` uses: AWS_REGION, else AWS_DEFAULT_REGION. */
+    readonly environmentRegion?: string;
 }
 
 function parseConfig(raw: string | undefined): Record<string, string> {
@@ -44,6 +46,7 @@ export function currentStackContext(env: NodeJS.ProcessEnv = process.env): Stack
         dryRun: env.PULUMI_NODEJS_DRY_RUN === "true",
         config,
         region: config["aws:region"] || undefined,
+        environmentRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     };
 }
 

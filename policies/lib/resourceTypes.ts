@@ -52,12 +52,16 @@ export interface VariantInputs {
 
 export interface EndpointConfigurationInputs {
     readonly name?: string;
+    /** @pulumi/aws 7: the region the resource is managed in, overriding its provider's. */
+    readonly region?: string;
     readonly productionVariants?: VariantInputs[];
     readonly shadowProductionVariants?: VariantInputs[];
 }
 
 export interface EndpointInputs {
     readonly name?: string;
+    /** @pulumi/aws 7: the region the resource is managed in, overriding its provider's. */
+    readonly region?: string;
     readonly endpointConfigName?: string;
 }
 

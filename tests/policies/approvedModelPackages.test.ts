@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { DescribeModelCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import {
     approvedModelPackagesOnlyPolicy,
     approvedModelPackagesOnlyStackPolicy,
 } from "../../policies/approvedModelPackages";
 import type { StackContext } from "../../policies/lib/environment";
-import type { RegistryLookup } from "../../policies/lib/registryLookup";
+import { RegistryLookup, type SageMakerSender } from "../../policies/lib/registryLookup";
 import { ENDPOINT, ENDPOINT_CONFIGURATION, Endpoint, EndpointConfiguration, MODEL, Model } from "../../policies/lib/resourceTypes";
 import { UNKNOWN } from "../../policies/lib/unknowns";
 import {
@@ -268,6 +268,65 @@ describe("approved-model-packages-only", () => {
             const reported = await model({ primaryContainer: { modelPackageName: APPROVED } });
             assert.match(blocking(reported)[0].message, /approval could not be verified: the lookup failed \(InternalFailure: boom\)/);
         });
+    });
+});
+
+describe("approved-model-packages-only: the region lookups go to", () => {
+    // A registry where the same model name is approved in us-east-1 and pending in eu-west-1.
+    const asked: string[] = [];
+    const answers = (region: string | undefined): SageMakerSender => ({
+        async send(command: unknown) {
+            asked.push(region ?? "(none)");
+            if (command instanceof DescribeModelCommand) {
+                return { ModelName: command.input.ModelName, PrimaryContainer: { ModelPackageName: region === "eu-west-1" ? PENDING : APPROVED } };
+            }
+            if (command instanceof DescribeEndpointConfigCommand) {
+                return { EndpointConfigName: command.input.EndpointConfigName, ProductionVariants: [{ VariantName: "primary", ModelName: "twin-model" }] };
+            }
+            const arn = (command as DescribeModelPackageCommand).input.ModelPackageName!;
+            return { ModelPackageArn: arn, ModelPackageGroupName: "abalone-prod", ModelApprovalStatus: arn === APPROVED ? "Approved" : "PendingManualApproval", ModelPackageStatus: "Completed" };
+        },
+    });
+    let context: StackContext;
+    const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => new RegistryLookup({ clientFor: answers }) });
+    const provider = (region: unknown) => ({ type: "pulumi:providers:aws", name: "eu", urn: "urn:pulumi:prod::p::pulumi:providers:aws::eu", props: region === undefined ? {} : { region } });
+    const run = (cls: { __pulumiType: string }, props: Record<string, unknown>, p?: ReturnType<typeof provider>) =>
+        runResourcePolicy(policy(), createResourceValidationArgs(cls, props, { provider: p }));
+
+    beforeEach(() => {
+        asked.length = 0;
+        context = stackContext({ stack: "prod", region: "us-east-1", environmentRegion: "us-west-2" });
+    });
+
+    it("the resource's own region input (@pulumi/aws 7), not the stack's, so a twin name elsewhere cannot vouch for it", async () => {
+        const reported = await run(EndpointConfiguration, { region: "eu-west-1", productionVariants: [variant("twin-model")] });
+        assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
+        assert.match(reported[0].message, /status: PendingManualApproval/);
+        assert.strictEqual(asked[0], "eu-west-1");
+        const endpoint = await run(Endpoint, { region: "eu-west-1", endpointConfigName: "cfg" });
+        assert.strictEqual(blocking(endpoint).length, 1, JSON.stringify(endpoint));
+    });
+
+    it("the provider's region when the resource has none; the environment's when the provider has none; the stack's without provider", async () => {
+        assert.strictEqual(blocking(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("eu-west-1"))).length, 1);
+        assert.strictEqual(asked[0], "eu-west-1");
+        asked.length = 0;
+        await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider(undefined));
+        assert.strictEqual(asked[0], "us-west-2");
+        asked.length = 0;
+        assert.deepStrictEqual(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }), []);
+        assert.strictEqual(asked[0], "us-east-1");
+    });
+
+    it("nowhere when the region is unknown: blocks in an update, defers with a note in preview", async () => {
+        const up = await run(EndpointConfiguration, { region: UNKNOWN, productionVariants: [variant("twin-model")] });
+        assert.match(blocking(up)[0]?.message ?? "", /its region input is not known outside preview/);
+        assert.match(blocking(await run(Endpoint, { endpointConfigName: "cfg" }, provider(UNKNOWN)))[0]?.message ?? "", /the region of its provider is not known outside preview/);
+        context = stackContext({ stack: "prod", dryRun: true });
+        const preview = await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider(UNKNOWN));
+        assert.strictEqual(blocking(preview).length, 0);
+        assert.match(advisory(preview)[0].message, /the region of its provider is not known/);
+        assert.deepStrictEqual(asked, []);
     });
 });
 

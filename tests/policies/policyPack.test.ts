@@ -167,6 +167,26 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
             assert.match(r.diagnostics[0].message, /Endpoint .*::sneaky -> endpoint configuration ".*" variant "challenger" \(ProductionVariants\[1\]\) -> model ".*-pending" PrimaryContainer -> package .*status: PendingManualApproval/);
         });
 
+        it("describes a model in the region the endpoint config will be created in (its region input, its provider's region)", async () => {
+            const here = await prodUp.analyze(endpointConfig("home", { productionVariants: [variant(registry.models.approved)] }));
+            assert.deepStrictEqual(here.diagnostics, []);
+            const own = await prodUp.analyze(endpointConfig("elsewhere", { region: "eu-west-1", productionVariants: [variant(registry.models.approved)] }));
+            assert.match(mandatory(own)[0]?.message ?? "", /approval could not be verified: model ".*" was not found/, messages(own.diagnostics));
+            const viaProvider = await prodUp.analyze({
+                ...endpointConfig("via-provider", { productionVariants: [variant(registry.models.approved)] }),
+                provider: { type: "pulumi:providers:aws", name: "eu", urn: "urn:pulumi:prod::sagemaker-approval-gate::pulumi:providers:aws::eu", properties: { region: "eu-west-1" } },
+            });
+            assert.match(mandatory(viaProvider)[0]?.message ?? "", /was not found/, messages(viaProvider.diagnostics));
+        });
+
+        it("sees through secret-wrapped values (the server unwraps them before the policy reads them)", async () => {
+            const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+            const raw = await prodUp.analyze({ type: MODEL, name: "secret-raw", properties: { primaryContainer: secret({ image: "custom:latest" }) } });
+            assert.match(mandatory(raw)[0]?.message ?? "", /primaryContainer is built from image "custom:latest"/, messages(raw.diagnostics));
+            const pending = await prodUp.analyze(endpointConfig("secret-pending", { productionVariants: [variant(secret(registry.models.pending))] }));
+            assert.match(mandatory(pending)[0]?.message ?? "", /status: PendingManualApproval/, messages(pending.diagnostics));
+        });
+
         it("refuses SageMaker resources of the aws-native provider, which it cannot trace", async () => {
             const r = await prodUp.analyze({ type: "aws-native:sagemaker:EndpointConfig", name: "native", properties: { productionVariants: [{ modelName: registry.models.approved }] } });
             assert.match(mandatory(r)[0].message, /cannot trace to an Approved model package version/);

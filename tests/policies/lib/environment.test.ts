@@ -66,8 +66,10 @@ describe("policies/lib/environment", () => {
             PULUMI_NODEJS_PROJECT: "sagemaker-approval-gate",
             PULUMI_NODEJS_DRY_RUN: "true",
             PULUMI_CONFIG: JSON.stringify({ "aws:region": "eu-west-1", "sagemaker-approval-gate:production": "true" }),
+            AWS_DEFAULT_REGION: "ap-south-1",
         });
-        assert.deepStrictEqual(c, { stack: "prod", project: "sagemaker-approval-gate", dryRun: true, config: { "aws:region": "eu-west-1", "sagemaker-approval-gate:production": "true" }, region: "eu-west-1" });
+        assert.deepStrictEqual(c, { stack: "prod", project: "sagemaker-approval-gate", dryRun: true, config: { "aws:region": "eu-west-1", "sagemaker-approval-gate:production": "true" }, region: "eu-west-1", environmentRegion: "ap-south-1" });
+        assert.strictEqual(currentStackContext({ AWS_REGION: "us-west-2", AWS_DEFAULT_REGION: "ap-south-1" }).environmentRegion, "us-west-2");
         assert.strictEqual(currentStackContext({ PULUMI_NODEJS_STACK: "prod", PULUMI_NODEJS_DRY_RUN: "false", PULUMI_CONFIG: "not json" }).dryRun, false);
     });
 
