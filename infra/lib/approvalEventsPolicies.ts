@@ -210,6 +210,11 @@ export const KEY_ADMIN_ACTIONS = [
     "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 ];
 
+/** A service may encrypt into (and read back from) the topic and queues the key protects. */
+function serviceDeliversEncrypted(sid: string, service: string, condition?: PolicyStatement["Condition"]): PolicyStatement {
+    return { Sid: sid, Effect: "Allow", Principal: { Service: [service] }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: ["*"], ...(condition ? { Condition: condition } : {}) };
+}
+
 /**
  * Key policy of the approvals CMK (topic, DLQs, log groups). The account administers it and delegates
  * use to IAM (the functions' roles); EventBridge and CloudWatch may use it to deliver into the encrypted
@@ -217,35 +222,16 @@ export const KEY_ADMIN_ACTIONS = [
  */
 export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): PolicyDocument {
     const root = `arn:${scope.partition}:iam::${scope.accountId}:root`;
+    const thisAccount = { StringEquals: { "aws:SourceAccount": scope.accountId } };
     return doc(
         { Sid: "AccountAdministersAndDelegatesToIam", Effect: "Allow", Principal: { AWS: [root] }, Action: KEY_ADMIN_ACTIONS, Resource: ["*"] },
         // The statement AWS documents for EventBridge targets that are encrypted topics and queues, without
         // aws:SourceAccount/aws:SourceArn: those keys are not documented for EventBridge's KMS requests, and if
         // they are absent every delivery fails, the DLQ's included (same key), and approvals vanish silently.
         // What may send is narrowed where it is documented: the topic and queue policies name this account's rules.
-        {
-            Sid: "EventBridgeDeliversEncrypted",
-            Effect: "Allow",
-            Principal: { Service: ["events.amazonaws.com"] },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: ["*"],
-        },
-        {
-            Sid: "AlarmsDeliverEncrypted",
-            Effect: "Allow",
-            Principal: { Service: ["cloudwatch.amazonaws.com"] },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: ["*"],
-            Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-        },
-        {
-            Sid: "LambdaDeliversFailedInvocations",
-            Effect: "Allow",
-            Principal: { Service: ["lambda.amazonaws.com"] },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: ["*"],
-            Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-        },
+        serviceDeliversEncrypted("EventBridgeDeliversEncrypted", "events.amazonaws.com"),
+        serviceDeliversEncrypted("AlarmsDeliverEncrypted", "cloudwatch.amazonaws.com", thisAccount),
+        serviceDeliversEncrypted("LambdaDeliversFailedInvocations", "lambda.amazonaws.com", thisAccount),
         {
             Sid: "LogsEncryptThisEnvironmentsLogGroups",
             Effect: "Allow",
