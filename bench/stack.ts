@@ -8,23 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { runProgramUnderMocks, stackConfigFromYaml } from "../cli/lib/programUnderMocks";
-import { pipelineDefinitionJson, type PipelineDefinitionInput } from "../infra/pipeline/definition";
+import { pipelineDefinitionJson } from "../infra/pipeline/definition";
+import { sampleInput } from "../infra/pipeline/sampleInput";
 
-const input: PipelineDefinitionInput = {
-    pipelineName: "sagemaker-approval-gate-dev-training",
-    roleArn: "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-training-execution",
-    artifactsBucket: "sagemaker-approval-gate-dev-training-111111111111",
-    kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/bench",
-    modelPackageGroupName: "abalone-dev",
-    inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
-    processingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-    trainingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-    processingInstanceType: "ml.m5.xlarge",
-    trainingInstanceType: "ml.m5.xlarge",
-    inferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
-    metric: { name: "mse", jsonPath: "regression_metrics.mse.value", comparison: "LessThanOrEqualTo", threshold: 6 },
-    scripts: { preprocess: "s3://b/scripts/0/preprocess.py", evaluate: "s3://b/scripts/1/evaluate.py" },
-};
+const input = sampleInput({ kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/bench" });
 
 function percentile(sorted: number[], p: number): number {
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

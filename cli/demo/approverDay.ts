@@ -15,18 +15,11 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-    CreateEndpointCommand,
-    CreateEndpointConfigCommand,
-    CreateModelCommand,
-    CreateModelPackageCommand,
-    CreateModelPackageGroupCommand,
-    SageMakerClient,
-    UpdateModelPackageCommand,
-} from "@aws-sdk/client-sagemaker";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { endpointName, resourceName } from "../../infra/lib/naming";
 import { recordDeployment } from "../../lambdas/shared/ledger";
+import { registerVersions, serveApprovedVersion } from "./registrySeed";
 
 const REPO = path.resolve(__dirname, "../..");
 const BIN = path.join(REPO, "cli/bin/approvals.js");
@@ -52,35 +45,27 @@ async function seed(endpoint: string): Promise<void> {
     const dynamodb = new DynamoDBClient(config);
     const bucket = `sagemaker-approval-gate-dev-training-${ACCOUNT}`;
     const pipeline = resourceName(ENV, "training");
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
     const executions = ["k2v9x1q7d3ab", "p8c4m2z6w1ef", "t5r7y3n9h2cd"];
-    const mses = [4.71, 4.18, 3.86];
-    const arns: string[] = [];
-    for (const [i, mse] of mses.entries()) {
-        const key = `${pipeline}/${executions[i]}/evaluation/evaluation.json`;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify({ regression_metrics: { mse: { value: mse, standard_deviation: 2.1 } } }) }));
-        const out = await sagemaker.send(new CreateModelPackageCommand({
-            ModelPackageGroupName: GROUP,
-            ModelPackageDescription: "XGBoost abalone age regressor",
-            ModelApprovalStatus: "PendingManualApproval",
-            MetadataProperties: { GeneratedBy: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${pipeline}/execution/${executions[i]}` },
-            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${bucket}/${key}` } } },
-            InferenceSpecification: {
-                Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", ModelDataUrl: `s3://${bucket}/${pipeline}/${executions[i]}/model/model.tar.gz` }],
-                SupportedContentTypes: ["text/csv"],
-                SupportedResponseMIMETypes: ["text/csv"],
-                SupportedRealtimeInferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
-            },
-        }));
-        arns.push(out.ModelPackageArn!);
-    }
+    const registered = await registerVersions(
+        { sagemaker, s3 },
+        { group: GROUP, bucket, description: "XGBoost abalone age regressor", standardDeviation: 2.1, realtimeInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"] },
+        [4.71, 4.18, 3.86].map((mse, i) => ({
+            mse,
+            reportKey: `${pipeline}/${executions[i]}/evaluation/evaluation.json`,
+            executionArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${pipeline}/execution/${executions[i]}`,
+            modelDataUrl: `s3://${bucket}/${pipeline}/${executions[i]}/model/model.tar.gz`,
+        })),
+    );
+    const arns = registered.map((v) => v.arn);
     // Version 1 was approved last week and is live, as the deploy Lambda left it.
-    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arns[0], ModelApprovalStatus: "Approved", ApprovalDescription: "first model for dev; mse 4.71 within the gate" }));
     const model = `${resourceName(ENV, "v1")}-3f9a2c1d`;
-    await sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${resourceName(ENV, "model-execution")}`, PrimaryContainer: { ModelPackageName: arns[0] } }));
-    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: model, ProductionVariants: [{ VariantName: "AllTraffic", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }] }));
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName(ENV), EndpointConfigName: model }));
+    await serveApprovedVersion(sagemaker, {
+        endpointName: endpointName(ENV),
+        arn: arns[0],
+        modelName: model,
+        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${resourceName(ENV, "model-execution")}`,
+        approvalDescription: "first model for dev; mse 4.71 within the gate",
+    });
     const table = resourceName(ENV, "deployments");
     await dynamodb.send(new CreateTableCommand({
         TableName: table,

@@ -234,10 +234,11 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
         },
         {
-            Sid: "ArtifactsBucketList",
+            // The jobs list their S3Prefix inputs: the artifacts and the input data buckets.
+            Sid: "ListBuckets",
             Effect: "Allow",
             Action: ["s3:GetBucketLocation", "s3:ListBucket"],
-            Resource: [artifacts.bucket],
+            Resource: [...new Set([artifacts.bucket, dataBucket.bucket])],
         },
         {
             Sid: "ArtifactsBucketObjects",
@@ -250,12 +251,6 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
             Effect: "Allow",
             Action: ["s3:GetObject"],
             Resource: [dataObjects],
-        },
-        {
-            Sid: "ListInputData",
-            Effect: "Allow",
-            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
-            Resource: [dataBucket.bucket],
         },
         {
             Sid: "JobLogs",

@@ -120,34 +120,53 @@ function outputConfig(input: PipelineDefinitionInput, outputs: ReturnType<typeof
     return input.kmsKeyArn ? { Outputs: outputs, KmsKeyId: input.kmsKeyArn } : { Outputs: outputs };
 }
 
+/**
+ * Arguments of a processing step that runs one of the pipeline's scripts (script processing, as the SDK's
+ * ScriptProcessor emits it): the script is an extra "code" input, run with python3.
+ */
+function scriptProcessingArguments(
+    input: PipelineDefinitionInput,
+    p: Parameters,
+    job: {
+        readonly imageUri: string;
+        readonly scriptUri: string;
+        readonly scriptFile: string;
+        readonly instanceCount: number | PipelineReference;
+        readonly inputs: ReturnType<typeof s3Input>[];
+        readonly outputs: ReturnType<typeof s3Output>[];
+    },
+): ProcessingStep["Arguments"] {
+    return {
+        ProcessingResources: {
+            ClusterConfig: { InstanceType: parameterRef(p.processingInstanceType), InstanceCount: job.instanceCount, VolumeSizeInGB: 30 },
+        },
+        AppSpecification: {
+            ImageUri: job.imageUri,
+            ContainerEntrypoint: ["python3", `${CODE_DIR}/${job.scriptFile}`],
+        },
+        RoleArn: input.roleArn,
+        ProcessingInputs: [...job.inputs, s3Input("code", job.scriptUri, CODE_DIR)],
+        ProcessingOutputConfig: outputConfig(input, job.outputs),
+    };
+}
+
 export function preprocessStep(input: PipelineDefinitionInput, p: Parameters): ProcessingStep {
     const name = STEP_NAMES.preprocess;
     return {
         Name: name,
         Type: "Processing",
-        Arguments: {
-            ProcessingResources: {
-                ClusterConfig: {
-                    InstanceType: parameterRef(p.processingInstanceType),
-                    InstanceCount: parameterRef(p.processingInstanceCount),
-                    VolumeSizeInGB: 30,
-                },
-            },
-            AppSpecification: {
-                ImageUri: input.processingImageUri,
-                ContainerEntrypoint: ["python3", `${CODE_DIR}/preprocess.py`],
-            },
-            RoleArn: input.roleArn,
-            ProcessingInputs: [
-                s3Input("input-1", parameterRef(p.inputData), "/opt/ml/processing/input"),
-                s3Input("code", input.scripts.preprocess, CODE_DIR),
-            ],
-            ProcessingOutputConfig: outputConfig(input, [
+        Arguments: scriptProcessingArguments(input, p, {
+            imageUri: input.processingImageUri,
+            scriptUri: input.scripts.preprocess,
+            scriptFile: "preprocess.py",
+            instanceCount: parameterRef(p.processingInstanceCount),
+            inputs: [s3Input("input-1", parameterRef(p.inputData), "/opt/ml/processing/input")],
+            outputs: [
                 s3Output(input, name, "train", "/opt/ml/processing/train"),
                 s3Output(input, name, "validation", "/opt/ml/processing/validation"),
                 s3Output(input, name, "test", "/opt/ml/processing/test"),
-            ]),
-        },
+            ],
+        }),
     };
 }
 
@@ -187,23 +206,18 @@ export function evaluateStep(input: PipelineDefinitionInput, p: Parameters): Pro
     return {
         Name: name,
         Type: "Processing",
-        Arguments: {
-            ProcessingResources: {
-                ClusterConfig: { InstanceType: parameterRef(p.processingInstanceType), InstanceCount: 1, VolumeSizeInGB: 30 },
-            },
-            // The evaluation loads the XGBoost model, so it runs in the training image.
-            AppSpecification: {
-                ImageUri: input.trainingImageUri,
-                ContainerEntrypoint: ["python3", `${CODE_DIR}/evaluate.py`],
-            },
-            RoleArn: input.roleArn,
-            ProcessingInputs: [
+        // The evaluation loads the XGBoost model, so it runs in the training image.
+        Arguments: scriptProcessingArguments(input, p, {
+            imageUri: input.trainingImageUri,
+            scriptUri: input.scripts.evaluate,
+            scriptFile: "evaluate.py",
+            instanceCount: 1,
+            inputs: [
                 s3Input("input-1", modelArtifacts(STEP_NAMES.train), "/opt/ml/processing/model"),
                 s3Input("input-2", processingOutputUri(STEP_NAMES.preprocess, "test"), "/opt/ml/processing/test"),
-                s3Input("code", input.scripts.evaluate, CODE_DIR),
             ],
-            ProcessingOutputConfig: outputConfig(input, [s3Output(input, name, EVALUATION_REPORT.OutputName, "/opt/ml/processing/evaluation")]),
-        },
+            outputs: [s3Output(input, name, EVALUATION_REPORT.OutputName, "/opt/ml/processing/evaluation")],
+        }),
         PropertyFiles: [{ ...EVALUATION_REPORT }],
     };
 }

@@ -3,39 +3,24 @@
  * spawned as a user would: exit codes, --help, --json on stdout, errors without stack traces.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EXIT } from "../../../cli/approvals/errors";
 import { motoEndpoint, motoEnv, uniqueName } from "../../helpers/moto";
+import { environmentWithoutAws, spawnNode, type SpawnResult } from "../spawnNode";
 import { runCli } from "../../../cli/approvals/program";
 import { captureIo, makeProject, seedRegistry } from "./helpers";
 
 const BIN = path.resolve(__dirname, "../../../cli/bin/approvals.js");
 
-interface Result {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
 /** The parent's environment without any AWS setting, plus `extra`. */
 function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && k !== "APPROVALS_ENV"));
+    const env = environmentWithoutAws(["APPROVALS_ENV"]);
     return { ...env, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extra };
 }
 
-function approvals(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Result> {
-    return new Promise((resolve, reject) => {
-        // stdin is not a terminal here, exactly as in CI.
-        const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? path.dirname(BIN), env: cleanEnv(options.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+function approvals(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<SpawnResult> {
+    return spawnNode(BIN, args, { cwd: options.cwd ?? path.dirname(BIN), env: cleanEnv(options.env ?? {}) });
 }
 
 describe("cli/bin/approvals.js (spawned)", function () {

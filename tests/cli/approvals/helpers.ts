@@ -5,21 +5,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-    CreateEndpointCommand,
-    CreateEndpointConfigCommand,
-    CreateModelCommand,
-    CreateModelPackageCommand,
-    CreateModelPackageGroupCommand,
-    SageMakerClient,
-    UpdateModelPackageCommand,
-} from "@aws-sdk/client-sagemaker";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { STSClient } from "@aws-sdk/client-sts";
 import { stringify } from "yaml";
 import type { AwsClients } from "../../../cli/approvals/clients";
 import type { Io } from "../../../cli/approvals/context";
+import { registerVersions, serveApprovedVersion, type RegisteredVersion } from "../../../cli/demo/registrySeed";
 import { motoClientConfig } from "../../helpers/moto";
 
 export interface CapturedIo extends Io {
@@ -83,51 +76,27 @@ export function makeProject(env: string, group: string, overrides: Record<string
     return dir;
 }
 
-export interface SeededVersion {
-    readonly arn: string;
-    readonly version: number;
-    readonly mse: number;
-}
+export type SeededVersion = RegisteredVersion;
 
 /** Creates the group, one package per mse (PendingManualApproval, with an evaluation report in S3). */
 export async function seedRegistry(endpoint: string, group: string, bucket: string, mses: readonly number[]): Promise<SeededVersion[]> {
     const config = motoClientConfig(endpoint);
-    const sagemaker = new SageMakerClient(config);
-    const s3 = new S3Client({ ...config, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-    const seeded: SeededVersion[] = [];
-    for (const [i, mse] of mses.entries()) {
-        const key = `evaluation/${i + 1}/evaluation.json`;
-        await s3.send(new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: JSON.stringify({ regression_metrics: { mse: { value: mse, standard_deviation: 0.4 } } }),
-        }));
-        const out = await sagemaker.send(new CreateModelPackageCommand({
-            ModelPackageGroupName: group,
-            ModelApprovalStatus: "PendingManualApproval",
-            MetadataProperties: { GeneratedBy: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${group}-pipeline/execution/run${i + 1}` },
-            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${bucket}/${key}` } } },
-            InferenceSpecification: {
-                Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", ModelDataUrl: `s3://${bucket}/model/${i + 1}/model.tar.gz` }],
-                SupportedContentTypes: ["text/csv"],
-                SupportedResponseMIMETypes: ["text/csv"],
-            },
-        }));
-        seeded.push({ arn: out.ModelPackageArn!, version: i + 1, mse });
-    }
-    return seeded;
+    const clients = { sagemaker: new SageMakerClient(config), s3: new S3Client({ ...config, forcePathStyle: true }) };
+    return registerVersions(clients, { group, bucket, standardDeviation: 0.4 }, mses.map((mse, i) => ({
+        mse,
+        reportKey: `evaluation/${i + 1}/evaluation.json`,
+        executionArn: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${group}-pipeline/execution/run${i + 1}`,
+        modelDataUrl: `s3://${bucket}/model/${i + 1}/model.tar.gz`,
+    })));
 }
 
 /** Approves `arn` and serves it on the env's endpoint, as the deploy Lambda would. */
 export async function deployLive(endpoint: string, endpointName: string, arn: string, modelName: string): Promise<void> {
-    const sagemaker = new SageMakerClient(motoClientConfig(endpoint));
-    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: "Approved", ApprovalDescription: "seeded" }));
-    await sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: "arn:aws:iam::123456789012:role/deploy", PrimaryContainer: { ModelPackageName: arn } }));
-    await sagemaker.send(new CreateEndpointConfigCommand({
-        EndpointConfigName: modelName,
-        ProductionVariants: [{ VariantName: "AllTraffic", ModelName: modelName, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
-    }));
-    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: modelName }));
+    await serveApprovedVersion(new SageMakerClient(motoClientConfig(endpoint)), {
+        endpointName,
+        arn,
+        modelName,
+        executionRoleArn: "arn:aws:iam::123456789012:role/deploy",
+        approvalDescription: "seeded",
+    });
 }

@@ -4,7 +4,6 @@
  * that lives in moto, pending or approved.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,34 +11,17 @@ import { CreateModelCommand, SageMakerClient, UpdateModelPackageCommand } from "
 import { parse, stringify } from "yaml";
 import { PLAN_EXIT, runPlan, runPlanCli } from "../../../cli/plan/main";
 import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
+import { environmentWithoutAws, spawnNode, type SpawnResult } from "../spawnNode";
 import { seedRegistry } from "../approvals/helpers";
 
 const REPO = path.resolve(__dirname, "../../..");
 const BIN = path.join(REPO, "cli/bin/plan.js");
 const FIXTURE = path.join(__dirname, "fixtures/servedModel.ts");
 
-interface Result {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function plan(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
+function plan(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<SpawnResult> {
     // No AWS settings from the parent: the plan must work (and fail closed) without any.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], {
-            cwd: REPO,
-            env: { ...env, AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extraEnv },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const env = { ...environmentWithoutAws(), AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extraEnv };
+    return spawnNode(BIN, args, { cwd: REPO, env });
 }
 
 function capture() {

@@ -11,7 +11,10 @@ import { EXAMPLE_SCRIPTS_DIR, readScript, scriptObjectKey } from "../../../infra
 import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { definitionProblems } from "../../../infra/pipeline/validate";
+import { loadEnvironment } from "../../../cli/approvals/environment";
 import { exampleStackConfig } from "../exampleStacks";
+
+const REPO = path.resolve(__dirname, "../../..");
 
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
 const NAME = "sagemaker-approval-gate-dev-training";
@@ -169,19 +172,15 @@ describe("infra/components/trainingPipeline", () => {
         it("gets exactly the builder's definition for this environment's bucket, role, key, group and uploaded scripts", () => {
             const pipeline = child(t("sagemaker", "Pipeline"), "pipeline");
             const key = (role: string) => child(t("s3", "BucketObjectv2"), `script-${role}`).inputs.key;
+            // The component passes the stack's validated pipeline settings through unchanged.
+            const settings = loadEnvironment("dev", REPO).config.pipeline;
             const expected = buildPipelineDefinition({
                 pipelineName: NAME,
                 roleArn: child(t("iam", "Role"), "execution-role").state.arn,
                 artifactsBucket: BUCKET,
                 kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
                 modelPackageGroupName: "abalone-dev",
-                inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
-                processingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-                trainingImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-                processingInstanceType: "ml.m5.xlarge",
-                trainingInstanceType: "ml.m5.xlarge",
-                inferenceInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"],
-                metric: { name: "mse", jsonPath: "regression_metrics.mse.value", comparison: "LessThanOrEqualTo", threshold: 6 },
+                ...settings,
                 scripts: { preprocess: `s3://${BUCKET}/${key("preprocess")}`, evaluate: `s3://${BUCKET}/${key("evaluate")}` },
             });
             const actual = JSON.parse(pipeline.inputs.pipelineDefinition);

@@ -14,7 +14,7 @@ import {
 } from "../../../infra/pipeline/definition";
 import { collectGets, definitionProblems, flattenSteps, stepDependencies } from "../../../infra/pipeline/validate";
 import type { ConditionStep, PipelineDefinition, PipelineStep, ProcessingStep, TrainingStep } from "../../../infra/pipeline/types";
-import { sampleInput } from "./sampleInput";
+import { sampleInput } from "../../../infra/pipeline/sampleInput";
 
 const FIXTURES = path.resolve(__dirname, "../../fixtures/pipeline-definitions");
 const sdkBatchTransform = JSON.parse(fs.readFileSync(path.join(FIXTURES, "abalone-preprocess-train-eval-condition-register-transform-fail.json"), "utf8"));

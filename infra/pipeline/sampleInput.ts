@@ -1,5 +1,8 @@
-/** A pipeline definition input like the dev stack's, with plain strings (account 111111111111). */
-import type { PipelineDefinitionInput } from "../../../infra/pipeline/definition";
+/**
+ * A pipeline definition input like the dev stack's, with plain strings (account 111111111111): what the
+ * definition tests, the scripts' local run and the bench build from. Not used by the program.
+ */
+import type { PipelineDefinitionInput } from "./definition";
 
 export function sampleInput(overrides: Partial<PipelineDefinitionInput> = {}): PipelineDefinitionInput {
     return {
