@@ -24,6 +24,7 @@ import { currentStackContext, decideEnvironment, type EnvironmentDecision, type 
 import { approvalGateConfigSchema, readApprovalGateConfig, type ApprovalGateConfig } from "./lib/gateConfig";
 import { containersFromDescription, containersFromInputs, judgeModel, type JudgeContext } from "./lib/modelJudge";
 import { sharedRegistryLookup, type RegistryLookup } from "./lib/registryLookup";
+import { OTHER_PROVIDER_TYPES, judgeOtherProvider } from "./lib/otherProviders";
 import { makeReporter, type Reporter } from "./lib/reporting";
 import {
     ENDPOINT,
@@ -32,7 +33,6 @@ import {
     EndpointConfiguration,
     MODEL,
     Model,
-    UNVERIFIABLE_MODEL_DEPLOYING_TYPES,
     type EndpointConfigurationInputs,
     type EndpointInputs,
     type ModelInputs,
@@ -240,9 +240,15 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 await validateEndpoint(raw, args.urn, lookupRegion(raw, args.provider, s.context), s);
             }),
             (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-                if (!UNVERIFIABLE_MODEL_DEPLOYING_TYPES.includes(args.type)) return;
+                if (!OTHER_PROVIDER_TYPES.includes(args.type)) return;
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `${args.type} ${args.urn}`);
-                s?.report.finding(`${args.type} ${args.urn} deploys models this pack cannot trace to an Approved model package version, so it is not allowed in production. Fix: declare it with the aws provider (aws.sagemaker.Model from an Approved package, EndpointConfiguration, Endpoint), which this pack verifies.`);
+                if (!s) return;
+                const judgement = judgeOtherProvider(args.type, args.urn, plainProps<Record<string, unknown>>(args.props) ?? {});
+                if (judgement.kind === "problem") s.report.finding(judgement.message);
+                else if (judgement.kind === "unknown") {
+                    if (s.context.dryRun) s.report.note(`${judgement.what} is not known during preview; it is checked again before the resource is created or updated in \`pulumi up\`.`);
+                    else s.report.finding(`${judgement.what} is unknown outside preview, so this pack cannot tell whether it deploys or approves a model. Fix: make it a known value.`);
+                }
             },
             validateResourceOfType(Model, async (props, args: ResourceValidationArgs, reportViolation) => {
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Model ${args.urn}`);

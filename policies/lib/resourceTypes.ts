@@ -14,17 +14,6 @@ export const MODEL = "aws:sagemaker/model:Model";
 export const PIPELINE = "aws:sagemaker/pipeline:Pipeline";
 export const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 
-/**
- * SageMaker resources of other providers that deploy models this pack cannot trace to a package version
- * (AWS Cloud Control shapes). In production they are refused rather than waved through.
- */
-export const UNVERIFIABLE_MODEL_DEPLOYING_TYPES: readonly string[] = [
-    "aws-native:sagemaker:Model",
-    "aws-native:sagemaker:EndpointConfig",
-    "aws-native:sagemaker:Endpoint",
-    "aws-native:sagemaker:InferenceComponent",
-];
-
 /** A container as declared in a Model's inputs (`primaryContainer` or an entry of `containers`). */
 export interface ContainerInputs {
     readonly image?: string;

@@ -200,6 +200,40 @@ describe("approved-model-packages-only", () => {
             assert.strictEqual(blocking(await other("aws-native:sagemaker:Model")).length, 0);
         });
 
+        const resource = (type: string, props: Record<string, unknown>) => runResourcePolicy(policy(), createResourceValidationArgs({ __pulumiType: type }, props));
+
+        it("refuses SageMaker models and endpoints created through AWS Cloud Control with the aws provider", async () => {
+            for (const typeName of ["AWS::SageMaker::EndpointConfig", "aws::sagemaker::model", "AWS::SageMaker::InferenceComponent"]) {
+                const reported = await resource("aws:cloudcontrol/resource:Resource", { typeName, desiredState: JSON.stringify({ ProductionVariants: [{ ModelName: "x" }] }) });
+                assert.match(blocking(reported)[0]?.message ?? "", /through AWS Cloud Control, which this pack cannot trace/, typeName);
+            }
+            assert.deepStrictEqual(await resource("aws:cloudcontrol/resource:Resource", { typeName: "AWS::ECS::Cluster", desiredState: "{}" }), []);
+        });
+
+        it("refuses a program that registers or approves a model package itself (aws-native, Cloud Control)", async () => {
+            const native = await resource("aws-native:sagemaker:ModelPackage", { modelPackageGroupName: "abalone-prod", modelApprovalStatus: "Approved" });
+            assert.match(blocking(native)[0]?.message ?? "", /sets the model package's ModelApprovalStatus to "Approved": the program would approve a model itself/);
+            assert.deepStrictEqual(await resource("aws-native:sagemaker:ModelPackage", { modelPackageGroupName: "abalone-prod", modelApprovalStatus: "PendingManualApproval" }), []);
+            const cc = await resource("aws:cloudcontrol/resource:Resource", { typeName: "AWS::SageMaker::ModelPackage", desiredState: JSON.stringify({ ModelPackageGroupName: "g", ModelApprovalStatus: "Approved" }) });
+            assert.strictEqual(blocking(cc).length, 1);
+        });
+
+        it("refuses a CloudFormation stack whose template declares SageMaker models, endpoints or packages", async () => {
+            const yaml = "Resources:\n  Cfg:\n    Type: AWS::SageMaker::EndpointConfig\n";
+            assert.match(blocking(await resource("aws:cloudformation/stack:Stack", { templateBody: yaml }))[0]?.message ?? "", /declares AWS::SageMaker::EndpointConfig/);
+            assert.deepStrictEqual(await resource("aws:cloudformation/stack:Stack", { templateBody: JSON.stringify({ Resources: { B: { Type: "AWS::S3::Bucket" } } }) }), []);
+        });
+
+        it("blocks unknown typeName, desiredState or templateBody in an update; notes them in preview", async () => {
+            const up = await resource("aws:cloudcontrol/resource:Resource", { typeName: UNKNOWN, desiredState: "{}" });
+            assert.match(blocking(up)[0]?.message ?? "", /its typeName is unknown outside preview/);
+            assert.strictEqual(blocking(await resource("aws:cloudformation/stack:Stack", { templateBody: UNKNOWN })).length, 1);
+            context = stackContext({ dryRun: true });
+            const preview = await resource("aws-native:sagemaker:ModelPackage", { modelApprovalStatus: UNKNOWN });
+            assert.strictEqual(blocking(preview).length, 0);
+            assert.match(advisory(preview)[0]?.message ?? "", /its ModelApprovalStatus is not known during preview/);
+        });
+
         it("ignores unrelated resources", async () => {
             assert.deepStrictEqual(await other("aws:s3/bucketV2:BucketV2"), []);
         });
