@@ -3,8 +3,8 @@
  * Tests call them directly; the components call them inside `pulumi.all(...).apply(...)`.
  *
  * Rules kept here: no wildcard actions in any Allow; every Allow names this environment's ARNs
- * (the exceptions are `ecr:GetAuthorizationToken` and `sagemaker:ListModelPackages`, which IAM
- * defines on `*` only).
+ * (the exceptions are `ecr:GetAuthorizationToken`, `sagemaker:ListModelPackages` and
+ * `cloudwatch:PutMetricData`, which IAM defines on `*` only; the last is bound to SageMaker's job namespaces).
  */
 import {
     AwsScope,
@@ -44,6 +44,9 @@ export const REGISTRY_READ_ACTIONS = [
     "sagemaker:DescribeModelPackageGroup",
     "sagemaker:ListModelPackages",
 ];
+
+/** The CloudWatch namespaces SageMaker training and processing jobs publish their metrics to. */
+export const SAGEMAKER_JOB_METRIC_NAMESPACES = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"] as const;
 
 /** The read actions IAM can scope to a group and its versions in an identity policy. */
 export const REGISTRY_DESCRIBE_ACTIONS = ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"];
@@ -200,7 +203,8 @@ export interface PipelineRolePolicyInput {
 
 /**
  * The pipeline execution role's own permissions: its bucket, its input data, the processing and
- * training jobs a pipeline starts, their logs, pulling its images and passing itself to SageMaker.
+ * training jobs a pipeline starts, their logs and metrics, pulling its images and passing itself to
+ * SageMaker (the permissions AWS lists for a CreateTrainingJob/CreateProcessingJob execution role).
  * Registry permissions come from `registrarPolicy`, attached next to this one.
  */
 export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): PolicyDocument {
@@ -263,6 +267,15 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
             Effect: "Allow",
             Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
             Resource: repositories,
+        },
+        {
+            // The jobs publish their metrics (e.g. XGBoost's validation:rmse) to CloudWatch. IAM defines
+            // PutMetricData on "*" only, so the namespace condition is what scopes it.
+            Sid: "JobMetrics",
+            Effect: "Allow",
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: ["*"],
+            Condition: { StringEquals: { "cloudwatch:namespace": [...SAGEMAKER_JOB_METRIC_NAMESPACES] } },
         },
         {
             // IAM defines GetAuthorizationToken on "*" only; it grants no image access by itself.

@@ -210,9 +210,18 @@ describe("infra/lib/iamDocuments", () => {
                 new RegExp(`^${roleArn}$`),
                 /^arn:aws:kms:us-east-1:111111111111:key\/1234$/,
             ]);
-            // GetAuthorizationToken exists only on "*" in IAM; it is the single exception.
-            assert.deepStrictEqual(foreign, ["*"]);
+            // GetAuthorizationToken and PutMetricData exist only on "*" in IAM; they are the exceptions.
+            assert.deepStrictEqual(foreign, ["*", "*"]);
+            const unscoped = doc.Statement.filter((s) => s.Effect === "Allow" && (s.Resource ?? []).includes("*")).map((s) => s.Sid);
+            assert.deepStrictEqual(unscoped, ["JobMetrics", "EcrAuthorizationToken"]);
             assert.deepStrictEqual(statement(doc, "EcrAuthorizationToken").Action, ["ecr:GetAuthorizationToken"]);
+        });
+        it("publishes job metrics only to SageMaker's job namespaces", () => {
+            const metrics = statement(doc, "JobMetrics");
+            assert.deepStrictEqual(metrics.Action, ["cloudwatch:PutMetricData"]);
+            assert.deepStrictEqual(metrics.Condition, {
+                StringEquals: { "cloudwatch:namespace": ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"] },
+            });
         });
         it("passes only itself, and only to SageMaker", () => {
             const pass = statement(doc, "PassOnlyItselfToSageMaker");
