@@ -27,7 +27,7 @@ import { snsPublisher } from "../lambdas/shared/publish";
 const RUNS = 7;
 const DUMMY_ENV: Record<string, string> = {
     ENVIRONMENT: "bench", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", LEDGER_TABLE_NAME: "t", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t",
-    RESOURCE_PREFIX: "sagemaker-approval-gate-bench", MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/r", INSTANCE_TYPE: "ml.m5.large",
+    REGISTRY_ACCOUNT_ID: "123456789012", RESOURCE_PREFIX: "sagemaker-approval-gate-bench", MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/r", INSTANCE_TYPE: "ml.m5.large",
     AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x",
 };
 

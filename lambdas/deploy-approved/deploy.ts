@@ -41,7 +41,7 @@ export interface DeploySettings {
     /** The one group this environment deploys from. */
     readonly groupName: string;
     /** The account whose registry it deploys from (the function's own). */
-    readonly registryAccountId?: string;
+    readonly registryAccountId: string;
     readonly endpointName: string;
     /** `sagemaker-approval-gate-<env>`: models and endpoint configs are created under it. */
     readonly resourcePrefix: string;
@@ -115,7 +115,7 @@ async function judge(
     };
     const verdict = await checkModelPackageApproval(capturing, arn, {
         allowedGroups: [settings.groupName],
-        allowedAccounts: settings.registryAccountId ? [settings.registryAccountId] : [],
+        allowedAccounts: [settings.registryAccountId],
     });
     return { verdict, description };
 }

@@ -1,12 +1,13 @@
 /** The deploy function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
-import { intEnv, listEnv, optionalEnv, requireEnv } from "../shared/env";
+import { intEnv, listEnv, requireEnv } from "../shared/env";
 import type { DeploySettings } from "./deploy";
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
     return {
         environment: requireEnv(env, "ENVIRONMENT"),
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
-        registryAccountId: optionalEnv(env, "REGISTRY_ACCOUNT_ID", "") || undefined,
+        // Required: without it the approval rule would accept a package from any account (fail open).
+        registryAccountId: requireEnv(env, "REGISTRY_ACCOUNT_ID"),
         endpointName: requireEnv(env, "ENDPOINT_NAME"),
         resourcePrefix: requireEnv(env, "RESOURCE_PREFIX"),
         ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),

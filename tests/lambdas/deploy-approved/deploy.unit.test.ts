@@ -165,7 +165,7 @@ describe("deploy-approved with mocked clients", () => {
 
     it("reads its settings from the environment once, naming a missing variable", () => {
         const env = {
-            ENVIRONMENT: "dev", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", RESOURCE_PREFIX: "p", LEDGER_TABLE_NAME: "t",
+            ENVIRONMENT: "dev", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", RESOURCE_PREFIX: "p", LEDGER_TABLE_NAME: "t", REGISTRY_ACCOUNT_ID: "123456789012",
             MODEL_EXECUTION_ROLE_ARN: "r", INSTANCE_TYPE: "ml.m5.large", ROLLBACK_ALARM_NAMES: "a, b,", INITIAL_INSTANCE_COUNT: "2",
         };
         const s = settingsFromEnv(env);
@@ -173,6 +173,8 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(s.initialInstanceCount, 2);
         assert.equal(s.terminationWaitSeconds, 300);
         assert.throws(() => settingsFromEnv({ ...env, MODEL_EXECUTION_ROLE_ARN: "" }), (e: Error) => e instanceof EnvironmentError && /MODEL_EXECUTION_ROLE_ARN/.test(e.message));
+        // Without the account the rule would accept any account's package: a missing account is an error, not "any".
+        assert.throws(() => settingsFromEnv({ ...env, REGISTRY_ACCOUNT_ID: "" }), (e: Error) => e instanceof EnvironmentError && /REGISTRY_ACCOUNT_ID/.test(e.message));
         assert.throws(() => settingsFromEnv({ ...env, INITIAL_INSTANCE_COUNT: "two" }), /INITIAL_INSTANCE_COUNT is "two"/);
     });
 });
