@@ -35,6 +35,7 @@ export const ARTIFACT_SELECTING_ENVIRONMENT: readonly string[] = [
     "HF_MODEL_REVISION",
     "OPTION_MODEL_ID",
     "OPTION_S3URL",
+    "OPTION_ENTRYPOINT",
 ];
 
 export interface ModelSpec {
@@ -121,13 +122,26 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
             }
         }
         const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);
-        if (verdict.approved && c.environment && typeof c.environment === "object" && !isUnknown(c.environment)) {
-            // Variables that pick code or model must say what the approved package says (SageMaker may echo them).
-            const env = c.environment as Record<string, unknown>;
-            const approvedEnv = (await ctx.lookup.packageEnvironment(c.modelPackageName)) ?? {};
-            const chosen = Object.keys(env).filter((k) => ARTIFACT_SELECTING_ENVIRONMENT.includes(k.toUpperCase()) && env[k] !== approvedEnv[k]);
-            if (chosen.length) {
-                out.push(`${where} names package ${c.modelPackageName} but sets ${chosen.join(", ")} in its environment to values the package does not declare; they choose the code or model the container loads instead of the approved artifacts. Fix: remove ${chosen.join(", ")}; register a new package version with the code and model you want approved.`);
+        if (verdict.approved) {
+            const packageContainers = (await ctx.lookup.packageContainers(c.modelPackageName)) ?? [];
+            if (model.source === "live") {
+                // SageMaker may echo the package's own image and artifacts; anything else replaces what was approved.
+                const sameAsPackage = (value: unknown, field: "Image" | "ModelDataUrl" | "ModelDataSource") =>
+                    packageContainers.some((p) => JSON.stringify(p[field]) === JSON.stringify(value));
+                const overrides = ([["image", c.image, "Image"], ["modelDataUrl", c.modelDataUrl, "ModelDataUrl"], ["modelDataSource", c.modelDataSource, "ModelDataSource"]] as const)
+                    .filter(([, v, field]) => present(v) && !sameAsPackage(v, field)).map(([k]) => k);
+                if (overrides.length) {
+                    out.push(`${where} names package ${c.modelPackageName} but its ${overrides.join(", ")} differ from the package's, so it would serve something other than the approved artifacts. Fix: recreate the model from the package alone (modelPackageName, no ${overrides.join(", ")}).`);
+                }
+            }
+            if (c.environment && typeof c.environment === "object" && !isUnknown(c.environment)) {
+                // Variables that pick code or model must say what the approved package says (SageMaker may echo them).
+                const env = c.environment as Record<string, unknown>;
+                const approvedEnv: Record<string, string> = Object.assign({}, ...packageContainers.map((p) => p.Environment ?? {}));
+                const chosen = Object.keys(env).filter((k) => ARTIFACT_SELECTING_ENVIRONMENT.includes(k.toUpperCase()) && env[k] !== approvedEnv[k]);
+                if (chosen.length) {
+                    out.push(`${where} names package ${c.modelPackageName} but sets ${chosen.join(", ")} in its environment to values the package does not declare; they choose the code or model the container loads instead of the approved artifacts. Fix: remove ${chosen.join(", ")}; register a new package version with the code and model you want approved.`);
+                }
             }
         }
         if (!verdict.approved) {

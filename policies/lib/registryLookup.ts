@@ -18,6 +18,7 @@ import {
     type DescribeEndpointConfigCommandOutput,
     type DescribeModelCommandOutput,
     type DescribeModelPackageCommandOutput,
+    type ModelPackageContainerDefinition,
 } from "@aws-sdk/client-sagemaker";
 import {
     checkModelPackageApproval,
@@ -202,13 +203,13 @@ export class RegistryLookup {
     }
 
     /**
-     * The environment the package's own containers declare (merged), from the cached DescribeModelPackage
-     * answer: no extra call after `checkPackage`. Undefined when the package could not be described.
+     * The containers the package itself declares, from the cached DescribeModelPackage answer: no extra call
+     * after `checkPackage`. Undefined when the package could not be described.
      */
-    async packageEnvironment(arn: string): Promise<Record<string, string> | undefined> {
+    async packageContainers(arn: string): Promise<readonly ModelPackageContainerDefinition[] | undefined> {
         try {
             const description = await this.describePackage(arn);
-            return Object.assign({}, ...(description?.InferenceSpecification?.Containers ?? []).map((c) => c.Environment ?? {}));
+            return description?.InferenceSpecification?.Containers ?? [];
         } catch {
             return undefined;
         }

@@ -72,6 +72,13 @@ describe("approved-model-packages-only", () => {
             assert.strictEqual(callsOf(DescribeModelPackageCommand), 1, "the package environment comes from the cached answer");
         });
 
+        it("blocks an existing package-based model whose image or model data differ from the package's, not one that echoes them", async () => {
+            assert.deepStrictEqual(await endpointConfig({ productionVariants: [variant("approved-model-echoing-image")] }), []);
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model-swapped-image")] });
+            assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
+            assert.match(reported[0].message, /model "approved-model-swapped-image" PrimaryContainer names package .*abalone-prod\/3 but its image, modelDataUrl differ from the package's/);
+        });
+
         it("blocks a Rejected package", async () => {
             const reported = await endpointConfig({ productionVariants: [variant("rejected-model")] });
             assert.ok(blocking(reported)[0].message.includes(`${REJECTED} (status: Rejected)`));

@@ -31,7 +31,7 @@ export interface SeededRegistry {
     readonly otherGroup: string;
     readonly packages: { approved: string; pending: string; rejected: string; approvedThenRejected: string; otherGroupApproved: string; otherAccount: string };
     /** Model names, by what they are built from. */
-    readonly models: { approved: string; pending: string; rejected: string; approvedThenRejected: string; raw: string; multiContainer: string; otherGroup: string; otherAccount: string };
+    readonly models: { approved: string; swappedArtifacts: string; pending: string; rejected: string; approvedThenRejected: string; raw: string; multiContainer: string; otherGroup: string; otherAccount: string };
     /** Endpoint configurations made outside any Pulumi program. */
     readonly endpointConfigs: { approved: string; secondVariantPending: string };
 }
@@ -73,6 +73,8 @@ export async function seedRegistry(endpoint: string): Promise<SeededRegistry> {
     };
     const models = {
         approved: await model("approved", { PrimaryContainer: { ModelPackageName: packages.approved } }),
+        // Built from the Approved package, but with its own image and model data: not what was approved.
+        swappedArtifacts: await model("swapped", { PrimaryContainer: { ModelPackageName: packages.approved, Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/custom:latest", ModelDataUrl: "s3://anywhere/model.tar.gz" } }),
         pending: await model("pending", { PrimaryContainer: { ModelPackageName: packages.pending } }),
         rejected: await model("rejected", { PrimaryContainer: { ModelPackageName: packages.rejected } }),
         approvedThenRejected: await model("flipped", { PrimaryContainer: { ModelPackageName: packages.approvedThenRejected } }),

@@ -108,6 +108,12 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
             assert.match(r.diagnostics[0].message, /Containers\[1\] -> package .* \(status: PendingManualApproval\)/);
         });
 
+        it("blocks an existing model that names an Approved package but brings its own image and model data", async () => {
+            const r = await prodUp.analyze(endpointConfig("swapped", { productionVariants: [variant(registry.models.swappedArtifacts)] }));
+            assert.strictEqual(mandatory(r).length, 1, messages(r.diagnostics));
+            assert.match(r.diagnostics[0].message, /names package .* but its image, modelDataUrl differ from the package's/);
+        });
+
         it("blocks an existing model built from a raw image", async () => {
             const r = await prodUp.analyze(endpointConfig("raw", { productionVariants: [variant(registry.models.raw)] }));
             assert.match(mandatory(r)[0].message, /is built from image .* with no model package: it bypasses the model registry/);

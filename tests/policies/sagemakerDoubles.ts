@@ -15,6 +15,9 @@ export const REJECTED = pkg("abalone-prod", 2);
 export const OTHER_GROUP_APPROVED = pkg("churn-prod", 1);
 export const OTHER_ACCOUNT_APPROVED = pkg("abalone-prod", 7, "999999999999");
 
+/** The image every package of this registry declares. */
+export const PACKAGE_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3";
+
 const statuses: Record<string, string> = {
     [APPROVED]: "Approved",
     [PENDING]: "PendingManualApproval",
@@ -29,6 +32,8 @@ export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Co
     "rejected-model": { PrimaryContainer: { ModelPackageName: REJECTED } },
     "approved-model-echoing-env": { PrimaryContainer: { ModelPackageName: APPROVED, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } } },
     "approved-model-swapped-code": { PrimaryContainer: { ModelPackageName: APPROVED, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://elsewhere/evil.tar.gz" } } },
+    "approved-model-echoing-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: PACKAGE_IMAGE } },
+    "approved-model-swapped-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/evil:latest", ModelDataUrl: "s3://elsewhere/model.tar.gz" } },
     "raw-model": { PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", ModelDataUrl: "s3://bucket/model.tar.gz" } },
     "multi-container-model": { PrimaryContainer: {}, Containers: [{ ModelPackageName: APPROVED }, { ModelPackageName: PENDING }] },
     "other-group-model": { PrimaryContainer: { ModelPackageName: OTHER_GROUP_APPROVED } },
@@ -72,7 +77,7 @@ export function answerLikeSageMaker(): void {
         const [, group, version] = resource.split("/");
         return {
             ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed",
-            InferenceSpecification: { Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3", Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
+            InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
         };
     });
     sageMakerMock.on(DescribeModelCommand).callsFake(async (input: { ModelName: string }) => {
