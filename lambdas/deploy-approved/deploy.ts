@@ -337,12 +337,25 @@ async function rollOut(
     return record;
 }
 
-/** Blue/green, all at once, baked behind the rollback alarms for terminationWaitSeconds. Pure. */
+/** Time the new fleet gets to come up, on top of the waits, before SageMaker calls the deployment failed. */
+export const PROVISIONING_ALLOWANCE_SECONDS = 3600;
+
+/**
+ * Blue/green, all at once, baked behind the rollback alarms for terminationWaitSeconds. Pure.
+ *
+ * The bake is both the baking period (`WaitIntervalInSeconds`, when SageMaker's guardrails docs say the
+ * alarms are watched after the traffic shift) and the wait before the old fleet is terminated
+ * (`TerminationWaitInSeconds`, which the docs' all-at-once example uses). With a baking period of 0 the
+ * alarms could have no window at all, and the automatic rollback would never fire. The execution
+ * timeout must exceed both waits (API reference), so it is set explicitly (600 to 28800 s).
+ */
 export function deploymentConfig(settings: Pick<DeploySettings, "rollbackAlarmNames" | "terminationWaitSeconds">) {
+    const bake = settings.terminationWaitSeconds;
     return {
         BlueGreenUpdatePolicy: {
-            TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE" as const, WaitIntervalInSeconds: 0 },
-            TerminationWaitInSeconds: settings.terminationWaitSeconds,
+            TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE" as const, WaitIntervalInSeconds: bake },
+            TerminationWaitInSeconds: bake,
+            MaximumExecutionTimeoutInSeconds: Math.min(28_800, Math.max(600, 2 * bake + PROVISIONING_ALLOWANCE_SECONDS)),
         },
         AutoRollbackConfiguration: settings.rollbackAlarmNames.length
             ? { Alarms: settings.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) }

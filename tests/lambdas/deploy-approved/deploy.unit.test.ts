@@ -147,9 +147,20 @@ describe("deploy-approved with mocked clients", () => {
 
     it("builds the blue/green deployment config and leaves out an empty alarm list", () => {
         assert.deepEqual(deploymentConfig({ rollbackAlarmNames: ["a", "b"], terminationWaitSeconds: 60 }), {
-            BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE", WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: 60 },
+            // The bake is a baking period the alarms watch, not only a wait before the old fleet goes away.
+            BlueGreenUpdatePolicy: {
+                TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE", WaitIntervalInSeconds: 60 },
+                TerminationWaitInSeconds: 60,
+                MaximumExecutionTimeoutInSeconds: 3720,
+            },
             AutoRollbackConfiguration: { Alarms: [{ AlarmName: "a" }, { AlarmName: "b" }] },
         });
+        // Within the API's ranges at both ends of endpoint.terminationWaitSeconds (0-3600).
+        for (const bake of [0, 3600]) {
+            const policy = deploymentConfig({ rollbackAlarmNames: ["a"], terminationWaitSeconds: bake }).BlueGreenUpdatePolicy;
+            assert.ok(policy.MaximumExecutionTimeoutInSeconds >= 600 && policy.MaximumExecutionTimeoutInSeconds <= 28_800);
+            assert.ok(policy.MaximumExecutionTimeoutInSeconds > policy.TerminationWaitInSeconds + policy.TrafficRoutingConfiguration.WaitIntervalInSeconds);
+        }
         assert.equal(deploymentConfig({ rollbackAlarmNames: [], terminationWaitSeconds: 60 }).AutoRollbackConfiguration, undefined);
     });
 
