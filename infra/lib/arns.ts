@@ -1,7 +1,8 @@
 /**
  * ARNs of this environment's resources, built from plain strings. Pure, so the IAM documents that use
  * them can be tested without Pulumi. SageMaker lower-cases the group name inside model package ARNs
- * (`…:model-package/abalone-dev/3`), so every package ARN goes through `modelPackageArnPattern`.
+ * (`…:model-package/abalone-dev/3`), so every package ARN goes through `modelPackageArnPattern`; IAM
+ * statements use `modelPackageArnPatterns`, which also names a capitalised group as written.
  */
 
 /** Where an environment lives: the partition, region and account its resources are created in. */
@@ -23,6 +24,17 @@ export function modelPackageGroupArn(scope: AwsScope, groupName: string): string
 /** Every version in the group: `arn:…:model-package/<group lower-cased>/*`. */
 export function modelPackageArnPattern(scope: AwsScope, groupName: string): string {
     return sagemakerArn(scope, `model-package/${groupName.toLowerCase()}/*`);
+}
+
+/**
+ * The package patterns IAM statements name: the lower-cased one SageMaker's ARNs carry, and, for a group
+ * whose name has capitals, the spelling as written too. IAM matches resource ARNs case-sensitively and
+ * authorizes the ARN as the request spells it (AccessDenied messages show `model-package/MyGroup/1` for a
+ * caller who wrote it so), so a statement that names only one spelling could miss a request (an Allow) or,
+ * worse, let one through (a Deny). Both spellings name the same group.
+ */
+export function modelPackageArnPatterns(scope: AwsScope, groupName: string): string[] {
+    return [...new Set([modelPackageArnPattern(scope, groupName), sagemakerArn(scope, `model-package/${groupName}/*`)])];
 }
 
 /** `arn:…:pipeline/<name lower-cased>` (SageMaker lower-cases pipeline names in ARNs too). */

@@ -10,7 +10,7 @@ import {
     AwsScope,
     bucketArns,
     ecrRepositoryArn,
-    modelPackageArnPattern,
+    modelPackageArnPatterns,
     modelPackageGroupArn,
     parseS3Uri,
     principalArnForCondition,
@@ -56,7 +56,7 @@ function doc(...statements: PolicyStatement[]): PolicyDocument {
 }
 
 function groupResources(scope: AwsScope, groupName: string): string[] {
-    return [modelPackageGroupArn(scope, groupName), modelPackageArnPattern(scope, groupName)];
+    return [modelPackageGroupArn(scope, groupName), ...modelPackageArnPatterns(scope, groupName)];
 }
 
 export interface GroupPolicyInput {
@@ -86,7 +86,7 @@ export function modelPackageGroupResourcePolicy(input: GroupPolicyInput & { read
  * The Denies hold even if someone later attaches a broad policy (e.g. AmazonSageMakerFullAccess) to the role.
  */
 export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
-    const packages = modelPackageArnPattern(input.scope, input.groupName);
+    const packages = modelPackageArnPatterns(input.scope, input.groupName);
     return doc(
         {
             Sid: "RegisterOnlyAsPendingManualApproval",
@@ -113,7 +113,7 @@ export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
             Sid: "DenyStatusChanges",
             Effect: "Deny",
             Action: ["sagemaker:UpdateModelPackage"],
-            Resource: [packages],
+            Resource: packages,
         },
     );
 }
@@ -131,7 +131,7 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
             Sid: "ApproveOrRejectThisGroupsVersions",
             Effect: "Allow",
             Action: ["sagemaker:UpdateModelPackage"],
-            Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+            Resource: modelPackageArnPatterns(input.scope, input.groupName),
             Condition: {
                 StringEquals: { "sagemaker:ModelApprovalStatus": [...APPROVER_STATUSES] },
                 ArnEquals: { "aws:PrincipalArn": principals },
@@ -169,7 +169,7 @@ export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approv
         Sid: "OnlyApproversDecide",
         Effect: "Deny",
         Action: ["sagemaker:UpdateModelPackage"],
-        Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+        Resource: modelPackageArnPatterns(input.scope, input.groupName),
         Condition: {
             StringEquals: { "sagemaker:ModelApprovalStatus": [...APPROVER_STATUSES] },
             ArnNotEquals: { "aws:PrincipalArn": principals },

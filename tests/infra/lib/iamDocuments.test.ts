@@ -121,8 +121,21 @@ describe("infra/lib/iamDocuments", () => {
             const resources = new Set(doc.Statement.flatMap((s) => s.Resource ?? []));
             assert.deepStrictEqual([...resources].sort(), [
                 "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
                 "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
             ]);
+        });
+        it("names the group's versions in both spellings in the Allow and the Denies when the name has capitals", () => {
+            const both = [
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
+            ];
+            for (const sid of ["RegisterOnlyAsPendingManualApproval", "DenySelfApprovalAtRegistration"]) {
+                assert.deepStrictEqual(statement(doc, sid).Resource, ["arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev", ...both]);
+            }
+            assert.deepStrictEqual(statement(doc, "DenyStatusChanges").Resource, both);
+            const lower = registrarPolicy({ scope, groupName: "abalone-dev" });
+            assert.deepStrictEqual(statement(lower, "DenyStatusChanges").Resource, [both[0]], "a lower-case name has one spelling");
         });
     });
 
@@ -131,13 +144,17 @@ describe("infra/lib/iamDocuments", () => {
         it("allows UpdateModelPackage to Approved or Rejected only, on this group's versions only", () => {
             const allow = statement(doc, "ApproveOrRejectThisGroupsVersions");
             assert.deepStrictEqual(allow.Action, ["sagemaker:UpdateModelPackage"]);
-            assert.deepStrictEqual(allow.Resource, ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"]);
+            assert.deepStrictEqual(allow.Resource, [
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
+            ]);
             assert.deepStrictEqual(allow.Condition!.StringEquals, { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] });
         });
         it("reads the group's versions; lists (which IAM cannot scope) only as an approver", () => {
             assert.deepStrictEqual(statement(doc, "ReadThisRegistry").Resource, [
                 "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
                 "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
             ]);
             const list = statement(doc, "ListVersions");
             assert.deepStrictEqual([list.Action, list.Resource], [["sagemaker:ListModelPackages"], ["*"]]);
@@ -166,7 +183,10 @@ describe("infra/lib/iamDocuments", () => {
                     Sid: "OnlyApproversDecide",
                     Effect: "Deny",
                     Action: ["sagemaker:UpdateModelPackage"],
-                    Resource: ["arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*"],
+                    Resource: [
+                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
+                    ],
                     Condition: {
                         StringEquals: { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] },
                         ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:iam::111111111111:role/release-manager"] },
@@ -189,6 +209,7 @@ describe("infra/lib/iamDocuments", () => {
                     Resource: [
                         "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev",
                         "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
                     ],
                 },
             ]);
