@@ -32,8 +32,13 @@ export interface ApprovedVerdict {
     readonly reason: string;
 }
 
+/** Why a package was refused, so callers can name the right fix. */
+export type RefusalCause = "not-a-versioned-arn" | "unverified" | "account-not-allowed" | "group-not-allowed" | "not-approved" | "not-completed";
+
 export interface RefusedVerdict {
     readonly approved: false;
+    /** Why it was refused (always set by this module; optional so hand-made verdicts stay valid). */
+    readonly cause?: RefusalCause;
     readonly packageArn: string;
     readonly groupName: string | undefined;
     /** The package's real ModelApprovalStatus, or "unknown" when it could not be read. */
@@ -69,8 +74,9 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
     return { partition: m[1], region: m[2], account: m[3], groupInArn: m[4], version: Number(m[5]) };
 }
 
-function refuse(packageArn: string, groupName: string | undefined, status: string, verified: boolean, reason: string): RefusedVerdict {
-    return { approved: false, packageArn, groupName, status, verified, reason };
+function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string): RefusedVerdict {
+    const verified = cause !== "not-a-versioned-arn" && cause !== "unverified";
+    return { approved: false, cause, packageArn, groupName, status, verified, reason };
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -88,31 +94,31 @@ export function judgeModelPackage(
 ): ApprovalVerdict {
     const parsed = parseModelPackageArn(packageArn);
     if (!parsed) {
-        return refuse(packageArn, undefined, "unknown", false,
+        return refuse("not-a-versioned-arn", packageArn, undefined, "unknown",
             `"${packageArn}" is not a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); only versions registered in a model package group carry an approval status`);
     }
     if (!description) {
-        return refuse(packageArn, undefined, "unknown", false, "approval could not be verified: DescribeModelPackage returned nothing");
+        return refuse("unverified", packageArn, undefined, "unknown", "approval could not be verified: DescribeModelPackage returned nothing");
     }
     const groupName = description.ModelPackageGroupName ?? parsed.groupInArn;
     const status = description.ModelApprovalStatus ?? "unknown";
     if (!description.ModelPackageArn || !sameName(description.ModelPackageArn, packageArn)) {
-        return refuse(packageArn, groupName, status, false,
+        return refuse("unverified", packageArn, groupName, status,
             `approval could not be verified: DescribeModelPackage answered for ${JSON.stringify(description.ModelPackageArn)}, not for the requested ARN`);
     }
     if (options.allowedAccounts?.length && !options.allowedAccounts.includes(parsed.account)) {
-        return refuse(packageArn, groupName, status, true,
+        return refuse("account-not-allowed", packageArn, groupName, status,
             `account ${parsed.account} is not an allowed registry account (allowed: ${options.allowedAccounts.join(", ")})`);
     }
     if (options.allowedGroups?.length && !options.allowedGroups.some((g) => sameName(g, groupName))) {
-        return refuse(packageArn, groupName, status, true,
+        return refuse("group-not-allowed", packageArn, groupName, status,
             `model package group "${groupName}" is not an allowed group (allowed: ${options.allowedGroups.join(", ")})`);
     }
     if (status !== "Approved") {
-        return refuse(packageArn, groupName, status, true, `its ModelApprovalStatus is ${status}, not Approved`);
+        return refuse("not-approved", packageArn, groupName, status, `its ModelApprovalStatus is ${status}, not Approved`);
     }
     if (description.ModelPackageStatus !== "Completed") {
-        return refuse(packageArn, groupName, status, true,
+        return refuse("not-completed", packageArn, groupName, status,
             `it is Approved but its ModelPackageStatus is ${description.ModelPackageStatus ?? "unknown"}, not Completed`);
     }
     return {
@@ -142,7 +148,7 @@ export function judgeLookupFailure(packageArn: string, error: unknown): RefusedV
     } else {
         why = `the lookup failed (${name}: ${message})`;
     }
-    return refuse(packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", false, `approval could not be verified: ${why}`);
+    return refuse("unverified", packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", `approval could not be verified: ${why}`);
 }
 
 /** Default time budget for one lookup, retries included. */

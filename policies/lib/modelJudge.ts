@@ -4,7 +4,7 @@
  * endpoint-config policy (live DescribeModel answers) and the stack join (declared Models behind unknown names).
  */
 import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";
-import { describeVerdict, type ApprovalRuleOptions } from "./approvalRule";
+import { describeVerdict, type ApprovalRuleOptions, type RefusedVerdict } from "./approvalRule";
 import type { RegistryLookup } from "./registryLookup";
 import type { ContainerInputs, ModelInputs } from "./resourceTypes";
 import { isUnknown } from "./unknowns";
@@ -84,6 +84,23 @@ export interface JudgeContext {
 
 const FIX_PACKAGE = "Fix: build the model from an Approved model package version: primaryContainer: { modelPackageName: \"arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>\" } (list and approve versions with the approver CLI).";
 
+/** The fix for a refused package, by why it was refused. */
+export function fixFor(verdict: RefusedVerdict): string {
+    switch (verdict.cause ?? (verdict.verified ? "not-approved" : "unverified")) {
+        case "not-a-versioned-arn":
+            return "Fix: set modelPackageName to the full ARN of an Approved version, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version> (`approvals pending` lists versions).";
+        case "not-approved":
+            return `Fix: have an approver approve this version (\`approvals approve ${verdict.packageArn} --comment "<why>"\`), or reference a version that is Approved.`;
+        case "not-completed":
+            return "Fix: wait until the version's ModelPackageStatus is Completed, or reference another Approved version.";
+        case "account-not-allowed":
+        case "group-not-allowed":
+            return "Fix: reference an Approved version from an allowed group and account (policy config allowedModelPackageGroups / allowedAccounts).";
+        case "unverified":
+            return "Fix: make sure the ARN names an existing package version in a region and account the deployer can reach, and that the deployer may call sagemaker:DescribeModelPackage on it, then retry.";
+    }
+}
+
 /** Problems with one model; empty when every container comes from an Approved package. `prefix` names the referrer. */
 export async function judgeModel(ctx: JudgeContext, prefix: string, model: ModelSpec): Promise<string[]> {
     if (model.containers === undefined) {
@@ -145,11 +162,7 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
             }
         }
         if (!verdict.approved) {
-            const fix = verdict.verified
-                ? verdict.status !== "Approved"
-                    ? `Fix: have an approver approve this version (approver CLI: approve ${verdict.packageArn}), or reference a version that is Approved.`
-                    : "Fix: reference an Approved version from an allowed group and account (see the policy config allowedModelPackageGroups / allowedAccounts)."
-                : "Fix: make sure the ARN names an existing package version and the deployer can call sagemaker:DescribeModelPackage on it, then retry.";
+            const fix = fixFor(verdict);
             out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}`);
         }
         return out;

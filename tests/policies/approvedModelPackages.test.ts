@@ -61,7 +61,7 @@ describe("approved-model-packages-only", () => {
             assert.match(r.message, /variant "challenger" \(shadowProductionVariants\[0\]\)/);
             assert.match(r.message, /model "pending-model" PrimaryContainer/);
             assert.ok(r.message.includes(`${PENDING} (status: PendingManualApproval)`), r.message);
-            assert.match(r.message, /Fix: have an approver approve this version/);
+            assert.ok(r.message.includes(`Fix: have an approver approve this version (\`approvals approve ${PENDING} --comment "<why>"\`)`), r.message);
         });
 
         it("blocks an existing package-based model whose environment swaps in other code, not one that echoes the package's", async () => {
@@ -98,6 +98,8 @@ describe("approved-model-packages-only", () => {
         it("blocks packages outside the allowed groups or accounts", async () => {
             let reported = await endpointConfig({ productionVariants: [variant("other-group-model")] }, { allowedModelPackageGroups: ["abalone-prod"] });
             assert.match(blocking(reported)[0].message, /model package group "churn-prod" is not an allowed group/);
+            assert.match(reported[0].message, /Fix: reference an Approved version from an allowed group and account/);
+            assert.doesNotMatch(reported[0].message, /approvals approve/, "an approval would not make another group's version deployable");
             lookup = newLookup();
             reported = await endpointConfig({ productionVariants: [variant("other-account-model")] }, { allowedAccounts: ["222222222222"] });
             assert.match(blocking(reported)[0].message, /account 999999999999 is not an allowed registry account/);
@@ -134,6 +136,14 @@ describe("approved-model-packages-only", () => {
             sageMakerMock.on(DescribeModelCommand).rejects(awsError("ThrottlingException", "Rate exceeded"));
             const reported = await endpointConfig({ productionVariants: [variant("approved-model")] });
             assert.match(blocking(reported)[0].message, /approval could not be verified: SageMaker throttled DescribeModel/);
+        });
+
+        it("in preview too, a failed lookup blocks: only \"not found\" is deferred to the stack join", async () => {
+            context = stackContext({ stack: "prod", dryRun: true });
+            sageMakerMock.on(DescribeModelCommand).rejects(awsError("ThrottlingException", "Rate exceeded"));
+            const reported = await endpointConfig({ productionVariants: [variant("approved-model")] });
+            assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
+            assert.match(reported[0].message, /approval could not be verified: SageMaker throttled DescribeModel\("approved-model"\) past its retries/);
         });
 
         it("fails closed when the deployer may not describe the package", async () => {
@@ -185,6 +195,14 @@ describe("approved-model-packages-only", () => {
         it("blocks a configuration whose model no longer exists, even in preview", async () => {
             context = stackContext({ dryRun: true });
             assert.match(blocking(await endpoint({ endpointConfigName: "dangling-config" }))[0].message, /model "deleted-model" does not exist/);
+        });
+
+        it("blocks, even in preview, when the configuration cannot be described (access denied)", async () => {
+            context = stackContext({ dryRun: true });
+            sageMakerMock.on(DescribeEndpointConfigCommand).rejects(awsError("AccessDeniedException", "not authorized to perform sagemaker:DescribeEndpointConfig"));
+            const reported = await endpoint({ endpointConfigName: "approved-config" });
+            assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
+            assert.match(reported[0].message, /approval could not be verified: the deployer may not describe endpoint configuration "approved-config" .*grant sagemaker:DescribeEndpointConfig/);
         });
 
         it("blocks an unknown configuration name in an update; notes it in preview", async () => {
@@ -286,6 +304,7 @@ describe("approved-model-packages-only", () => {
         it("blocks an unversioned package name", async () => {
             const reported = await model({ primaryContainer: { modelPackageName: "abalone-prod" } });
             assert.match(blocking(reported)[0].message, /is not a versioned model package ARN/);
+            assert.match(reported[0].message, /Fix: set modelPackageName to the full ARN of an Approved version/);
         });
 
         it("blocks a package from another account when accounts are restricted", async () => {

@@ -54,6 +54,19 @@ describe("policies/lib/approvalRule", () => {
             assert.match(v.reason, /answered for .*\/4/);
         });
 
+        it("names the cause of every refusal", () => {
+            const causes = [
+                judgeModelPackage("abalone-prod", approved()),
+                judgeModelPackage(ARN, undefined),
+                judgeModelPackage(ARN, approved(), { allowedAccounts: ["111111111111"] }),
+                judgeModelPackage(ARN, approved(), { allowedGroups: ["churn"] }),
+                judgeModelPackage(ARN, { ...approved(), ModelApprovalStatus: "Rejected" }),
+                judgeModelPackage(ARN, { ...approved(), ModelPackageStatus: "Failed" }),
+                judgeLookupFailure(ARN, err("ThrottlingException", "Rate exceeded")),
+            ].map((v) => (v.approved ? "approved" : v.cause));
+            assert.deepStrictEqual(causes, ["not-a-versioned-arn", "unverified", "account-not-allowed", "group-not-allowed", "not-approved", "not-completed", "unverified"]);
+        });
+
         it("refuses groups and accounts outside the allow-lists", () => {
             assert.match(judgeModelPackage(ARN, approved(), { allowedGroups: ["churn"] }).reason, /group "Abalone-Prod" is not an allowed group/);
             assert.match(judgeModelPackage(ARN, approved(), { allowedAccounts: ["111111111111"] }).reason, /account 222222222222 is not an allowed/);
