@@ -12,7 +12,7 @@
  */
 import type { ProductionVariantInstanceType, TransformInstanceType } from "@aws-sdk/client-sagemaker";
 import type { MetricGate } from "../config";
-import { executionS3Uri, join, jsonGet, modelArtifacts, parameterRef, PIPELINE_NAME, EXECUTION_ID, processingOutputUri } from "./references";
+import { executionS3Uri, join, jsonGet, modelArtifacts, parameterRef, processingOutputUri } from "./references";
 import type {
     ConditionStep,
     FailStep,
@@ -293,7 +293,10 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
         Version: "2020-12-01",
         Metadata: {},
         Parameters: [p.processingInstanceType, p.processingInstanceCount, p.trainingInstanceType, p.inputData, p.metricThreshold],
-        PipelineExperimentConfig: { ExperimentName: PIPELINE_NAME, TrialName: EXECUTION_ID },
+        // null, as the SDK emits for `pipeline_experiment_config=None`: otherwise SageMaker creates an
+        // experiment and a run group per execution, which the execution role would need Experiments
+        // permissions for, and which nothing in the approval gate reads.
+        PipelineExperimentConfig: null,
         Steps: [preprocessStep(input, p), trainStep(input, p), evaluateStep(input, p), checkMetricStep(input, p)],
     };
 }

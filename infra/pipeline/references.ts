@@ -13,7 +13,6 @@ export function parameterRef(parameter: PipelineParameter): GetReference {
 }
 
 export const EXECUTION_ID: GetReference = get("Execution.PipelineExecutionId");
-export const PIPELINE_NAME: GetReference = get("Execution.PipelineName");
 
 export function join(on: string, values: readonly PipelineValue[]): JoinFunction {
     return { "Std:Join": { On: on, Values: values } };

@@ -109,6 +109,7 @@ export interface PipelineDefinition {
     readonly Version: "2020-12-01";
     readonly Metadata: Record<string, never>;
     readonly Parameters: readonly PipelineParameter[];
-    readonly PipelineExperimentConfig: { readonly ExperimentName: PipelineValue; readonly TrialName: PipelineValue };
+    /** null turns off the SageMaker Experiments integration (the SDK's `pipeline_experiment_config=None`). */
+    readonly PipelineExperimentConfig: { readonly ExperimentName: PipelineValue; readonly TrialName: PipelineValue } | null;
     readonly Steps: readonly PipelineStep[];
 }

@@ -15,6 +15,7 @@ import {
 import { collectGets, definitionProblems, flattenSteps, stepDependencies } from "../../../infra/pipeline/validate";
 import type { ConditionStep, PipelineDefinition, PipelineStep, ProcessingStep, TrainingStep } from "../../../infra/pipeline/types";
 import { sampleInput } from "../../../infra/pipeline/sampleInput";
+import { pipelineExecutionRolePolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
 
 const FIXTURES = path.resolve(__dirname, "../../fixtures/pipeline-definitions");
 const sdkBatchTransform = JSON.parse(fs.readFileSync(path.join(FIXTURES, "abalone-preprocess-train-eval-condition-register-transform-fail.json"), "utf8"));
@@ -23,6 +24,21 @@ const sdkSelective = JSON.parse(fs.readFileSync(path.join(FIXTURES, "abalone-sel
 /** Plain JSON of our definition, as SageMaker receives it. */
 function built(input = sampleInput()): any {
     return JSON.parse(pipelineDefinitionJson(input));
+}
+
+/** Every action the pipeline execution role is allowed: its own policy and the registrar guardrail. */
+function allowedActionsOfPipelineRole(): string[] {
+    const input = sampleInput();
+    const scope = { partition: "aws", region: "us-east-1", accountId: "111111111111" };
+    const own = pipelineExecutionRolePolicy({
+        scope,
+        roleArn: input.roleArn,
+        artifactsBucketName: input.artifactsBucket,
+        inputDataS3Uri: input.inputDataS3Uri,
+        imageUris: [input.processingImageUri, input.trainingImageUri],
+    });
+    const registrar = registrarPolicy({ scope, groupName: input.modelPackageGroupName });
+    return [...own.Statement, ...registrar.Statement].filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
 }
 
 function stepNamed(definition: PipelineDefinition, name: string): PipelineStep {
@@ -233,12 +249,17 @@ describe("infra/pipeline/definition", () => {
         const ours = built();
         const keys = (o: any) => Object.keys(o);
 
-        it("has the SDK's top-level keys, version, metadata and experiment config", () => {
+        it("has the SDK's top-level keys, version and metadata, and no experiment integration", () => {
             assert.deepStrictEqual(keys(ours), keys(sdkBatchTransform));
             assert.deepStrictEqual(keys(ours), keys(sdkSelective));
             assert.strictEqual(ours.Version, sdkBatchTransform.Version);
             assert.deepStrictEqual(ours.Metadata, sdkBatchTransform.Metadata);
-            assert.deepStrictEqual(ours.PipelineExperimentConfig, sdkBatchTransform.PipelineExperimentConfig);
+            // The notebooks kept the SDK's default (an experiment per pipeline, a run group per execution);
+            // we emit what the SDK emits for pipeline_experiment_config=None, so the execution role needs no
+            // Experiments permissions.
+            assert.ok("PipelineExperimentConfig" in ours);
+            assert.strictEqual(ours.PipelineExperimentConfig, null);
+            assert.ok(!allowedActionsOfPipelineRole().some((a) => /Experiment|Trial/.test(a)));
         });
 
         it("declares parameters in the SDK's shape and types", () => {
