@@ -157,36 +157,38 @@ export class RegistryLookup {
 
     /** DescribeModel, at most once per (region, name) in this process. */
     async describeModel(name: string, region?: string): Promise<ModelLookup> {
-        const key = `${region ?? ""}\u0000${name}`;
-        let pending = this.models.get(key);
-        if (!pending) {
-            this.calls.DescribeModel += 1;
-            pending = this.send<DescribeModelCommandOutput>(region, new DescribeModelCommand({ ModelName: name }));
-            this.models.set(key, pending);
-        }
-        const settled = await pending;
-        if (settled.ok) {
-            if (!settled.value) return { found: false, notFound: false, reason: `DescribeModel("${name}") returned nothing` };
-            return { found: true, model: settled.value };
-        }
-        return { found: false, ...describeModelFailure(name, settled.error) };
+        const found = await this.describeOnce(this.models, "DescribeModel", name, region, () => new DescribeModelCommand({ ModelName: name }), "model");
+        return found.found ? { found: true, model: found.value } : found;
     }
 
     /** DescribeEndpointConfig, at most once per (region, name) in this process. */
     async describeEndpointConfig(name: string, region?: string): Promise<EndpointConfigLookup> {
+        const found = await this.describeOnce(this.endpointConfigs, "DescribeEndpointConfig", name, region, () => new DescribeEndpointConfigCommand({ EndpointConfigName: name }), "endpoint configuration");
+        return found.found ? { found: true, endpointConfig: found.value } : found;
+    }
+
+    /** One Describe call per (region, name), answers and failures cached alike, failures put in words. */
+    private async describeOnce<T>(
+        cache: Map<string, Promise<Settled<T>>>,
+        operation: "DescribeModel" | "DescribeEndpointConfig",
+        name: string,
+        region: string | undefined,
+        command: () => unknown,
+        what: "model" | "endpoint configuration",
+    ): Promise<{ found: true; value: T } | { found: false; notFound: boolean; reason: string }> {
         const key = `${region ?? ""}\u0000${name}`;
-        let pending = this.endpointConfigs.get(key);
+        let pending = cache.get(key);
         if (!pending) {
-            this.calls.DescribeEndpointConfig += 1;
-            pending = this.send<DescribeEndpointConfigCommandOutput>(region, new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
-            this.endpointConfigs.set(key, pending);
+            this.calls[operation] += 1;
+            pending = this.send<T>(region, command());
+            cache.set(key, pending);
         }
         const settled = await pending;
         if (settled.ok) {
-            if (!settled.value) return { found: false, notFound: false, reason: `DescribeEndpointConfig("${name}") returned nothing` };
-            return { found: true, endpointConfig: settled.value };
+            if (!settled.value) return { found: false, notFound: false, reason: `${operation}("${name}") returned nothing` };
+            return { found: true, value: settled.value };
         }
-        return { found: false, ...describeModelFailure(name, settled.error, "endpoint configuration") };
+        return { found: false, ...describeModelFailure(name, settled.error, what) };
     }
 
     /** DescribeModelPackage, at most once per ARN in this process. Rejects like the SDK does, for the rule. */

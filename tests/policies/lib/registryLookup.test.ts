@@ -79,6 +79,18 @@ describe("policies/lib/registryLookup", () => {
         assert.strictEqual(stats.requests, 1);
     });
 
+    it("treats an empty answer as not verified (never as found), for models and endpoint configurations alike", async () => {
+        let requests = 0;
+        const lookup = new RegistryLookup({ clientFor: () => ({ send: async () => { requests += 1; return undefined; } }) });
+        const model = await lookup.describeModel("m");
+        const config = await lookup.describeEndpointConfig("c");
+        await lookup.describeEndpointConfig("c");
+        assert.ok(!model.found && !model.notFound && /DescribeModel\("m"\) returned nothing/.test(model.reason), JSON.stringify(model));
+        assert.ok(!config.found && !config.notFound && /DescribeEndpointConfig\("c"\) returned nothing/.test(config.reason), JSON.stringify(config));
+        assert.strictEqual(requests, 2);
+        assert.deepStrictEqual(lookup.calls, { DescribeEndpointConfig: 1, DescribeModel: 1, DescribeModelPackage: 0 });
+    });
+
     it("gives up after timeoutMs with a timeout that says so (fail closed)", async () => {
         const hang: SageMakerSender = {
             send: (_c, o) => new Promise((_, reject) => o?.abortSignal?.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" })))),
