@@ -20,7 +20,12 @@ export const METRIC_COMPARISONS = [
 ] as const;
 export type MetricComparison = (typeof METRIC_COMPARISONS)[number];
 
-const awsAccountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account ID, e.g. 123456789012");
+// YAML (and `pulumi config set --path`) turn an unquoted account ID into a number; take it back as the
+// string it is. One that had leading zeros loses digits and is rejected below.
+const awsAccountId = z.preprocess(
+    (value) => (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? String(value) : value),
+    z.string().regex(/^\d{12}$/, "a 12-digit AWS account ID, e.g. 123456789012"),
+);
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an S3 URI, e.g. s3://my-bucket/abalone/abalone.csv");
 const ecrImage = z
     .string()

@@ -68,6 +68,13 @@ describe("infra/config", () => {
             assert.deepStrictEqual(config.consumerAccountIds, []);
             assert.deepStrictEqual(config.tags, {});
         });
+
+        it("takes an account ID that YAML made a number back as its 12-digit string, and still rejects one that lost its leading zero", () => {
+            assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev").consumerAccountIds, ["333333333333"]);
+            const [problem] = problemsFor(devWith("consumerAccountIds", [12345678901]));
+            assert.match(problem, /^sagemaker-approval-gate:consumerAccountIds\[0\]: got 12345678901; /);
+            assert.match(problem, /a 12-digit AWS account ID/);
+        });
     });
 
     it("the longest accepted environment gives a bucket name S3 accepts", () => {
