@@ -131,7 +131,8 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
         currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
         describeEndpoint(deps, settings.endpointName),
     ]);
-    if (current && current.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) {
+    // "Already live" needs an endpoint: if someone deleted it, the approved version is deployed again.
+    if (current && endpoint && current.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) {
         const reason = `${evt.packageArn} is already live on ${settings.endpointName} (event ${current.eventId}); duplicate event ${evt.eventId} ignored`;
         deps.logger.log("info", reason, { eventId: evt.eventId });
         return { outcome: "already-live", reason };

@@ -2,6 +2,7 @@
 import { strict as assert } from "assert";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+    CreateEndpointCommand,
     CreateEndpointConfigCommand,
     CreateModelCommand,
     DescribeEndpointCommand,
@@ -131,6 +132,17 @@ describe("deploy-approved with mocked clients", () => {
         sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "Failed", FailureReason: "capacity" });
         await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => /delete-endpoint/.test(e.message));
         assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
+    });
+
+    it("deploys a version the ledger says is live again when its endpoint was deleted", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves({ Item: { ...live.Item, packageArn: { S: ARN }, version: { N: "2" } } });
+        sm.on(DescribeEndpointCommand).rejects(Object.assign(new Error("Could not find endpoint \"x\"."), { name: "ValidationException" }));
+        sm.on(CreateEndpointCommand).resolves({});
+        ddb.on(TransactWriteItemsCommand).resolves({});
+        const result = await handleModelPackageEvent(event, settings, deps());
+        assert.equal(result.outcome, "deployed");
+        assert.equal(sm.commandCalls(CreateEndpointCommand).length, 1);
     });
 
     it("makes the sequential call count on the deploy path explicit", async () => {
