@@ -26,21 +26,14 @@ import {
     callsOf,
     newLookup,
     sageMakerMock,
-    useSageMakerDouble,
+    useSageMakerFixture,
 } from "./sagemakerDoubles";
 
 const variant = (modelName: unknown, variantName = "primary") => ({ variantName, modelName, initialInstanceCount: 1, instanceType: "ml.m5.large" });
 
 describe("approved-model-packages-only", () => {
-    let lookup: RegistryLookup;
-    let context: StackContext;
-    const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => lookup });
-    useSageMakerDouble();
-
-    beforeEach(() => {
-        lookup = newLookup();
-        context = stackContext({ stack: "prod", dryRun: false });
-    });
+    const state = useSageMakerFixture({ dryRun: false });
+    const policy = () => approvedModelPackagesOnlyPolicy(state.deps);
 
     const endpointConfig = (props: Record<string, unknown>, config?: Record<string, unknown>) =>
         runResourcePolicy(policy(), createResourceValidationArgs(EndpointConfiguration, props, { name: "endpoint-config", config }));
@@ -100,7 +93,7 @@ describe("approved-model-packages-only", () => {
             assert.match(blocking(reported)[0].message, /model package group "churn-prod" is not an allowed group/);
             assert.match(reported[0].message, /Fix: reference an Approved version from an allowed group and account/);
             assert.doesNotMatch(reported[0].message, /approvals approve/, "an approval would not make another group's version deployable");
-            lookup = newLookup();
+            state.lookup = newLookup();
             reported = await endpointConfig({ productionVariants: [variant("other-account-model")] }, { allowedAccounts: ["222222222222"] });
             assert.match(blocking(reported)[0].message, /account 999999999999 is not an allowed registry account/);
         });
@@ -111,18 +104,18 @@ describe("approved-model-packages-only", () => {
         });
 
         it("in preview, defers a model that does not exist yet with an advisory note (the stack join judges it)", async () => {
-            context = stackContext({ stack: "prod", dryRun: true });
+            state.context = stackContext({ stack: "prod", dryRun: true });
             const reported = await endpointConfig({ productionVariants: [variant("no-such-model")] });
             assert.strictEqual(blocking(reported).length, 0);
             assert.match(advisory(reported)[0].message, /does not exist yet .* judged by approved-model-packages-only-stack/);
         });
 
         it("in preview, defers an unknown model name with a note; outside preview it blocks", async () => {
-            context = stackContext({ stack: "prod", dryRun: true });
+            state.context = stackContext({ stack: "prod", dryRun: true });
             let reported = await endpointConfig({ productionVariants: [variant(UNKNOWN)] });
             assert.strictEqual(blocking(reported).length, 0);
             assert.match(advisory(reported)[0].message, /model name that is not known/);
-            context = stackContext({ stack: "prod", dryRun: false });
+            state.context = stackContext({ stack: "prod", dryRun: false });
             reported = await endpointConfig({ productionVariants: [variant(UNKNOWN)] });
             assert.match(blocking(reported)[0].message, /the model name is unknown outside preview/);
         });
@@ -139,7 +132,7 @@ describe("approved-model-packages-only", () => {
         });
 
         it("in preview too, a failed lookup blocks: only \"not found\" is deferred to the stack join", async () => {
-            context = stackContext({ stack: "prod", dryRun: true });
+            state.context = stackContext({ stack: "prod", dryRun: true });
             sageMakerMock.on(DescribeModelCommand).rejects(awsError("ThrottlingException", "Rate exceeded"));
             const reported = await endpointConfig({ productionVariants: [variant("approved-model")] });
             assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
@@ -153,7 +146,7 @@ describe("approved-model-packages-only", () => {
         });
 
         it("reports the same finding as advisory in a dev stack", async () => {
-            context = stackContext({ stack: "dev", config: { "sagemaker-approval-gate:production": "false" } });
+            state.context = stackContext({ stack: "dev", config: { "sagemaker-approval-gate:production": "false" } });
             const reported = await endpointConfig({ productionVariants: [variant("pending-model")] });
             assert.strictEqual(blocking(reported).length, 0);
             assert.strictEqual(advisory(reported).length, 1);
@@ -161,7 +154,7 @@ describe("approved-model-packages-only", () => {
         });
 
         it("blocks in a stack whose name it cannot classify (production by default)", async () => {
-            context = stackContext({ stack: "eu-central", config: {} });
+            state.context = stackContext({ stack: "eu-central", config: {} });
             const reported = await endpointConfig({ productionVariants: [variant("pending-model")] });
             assert.strictEqual(blocking(reported).length, 1);
         });
@@ -193,12 +186,12 @@ describe("approved-model-packages-only", () => {
         });
 
         it("blocks a configuration whose model no longer exists, even in preview", async () => {
-            context = stackContext({ dryRun: true });
+            state.context = stackContext({ dryRun: true });
             assert.match(blocking(await endpoint({ endpointConfigName: "dangling-config" }))[0].message, /model "deleted-model" does not exist/);
         });
 
         it("blocks, even in preview, when the configuration cannot be described (access denied)", async () => {
-            context = stackContext({ dryRun: true });
+            state.context = stackContext({ dryRun: true });
             sageMakerMock.on(DescribeEndpointConfigCommand).rejects(awsError("AccessDeniedException", "not authorized to perform sagemaker:DescribeEndpointConfig"));
             const reported = await endpoint({ endpointConfigName: "approved-config" });
             assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
@@ -207,7 +200,7 @@ describe("approved-model-packages-only", () => {
 
         it("blocks an unknown configuration name in an update; notes it in preview", async () => {
             assert.match(blocking(await endpoint({ endpointConfigName: "nope" }))[0].message, /endpoint configuration "nope": approval could not be verified: endpoint configuration "nope" was not found/);
-            context = stackContext({ dryRun: true });
+            state.context = stackContext({ dryRun: true });
             const preview = await endpoint({ endpointConfigName: UNKNOWN });
             assert.strictEqual(blocking(preview).length, 0);
             assert.match(advisory(preview)[0].message, /endpointConfigName is not known during preview/);
@@ -221,7 +214,7 @@ describe("approved-model-packages-only", () => {
             for (const type of ["aws-native:sagemaker:Model", "aws-native:sagemaker:EndpointConfig", "aws-native:sagemaker:Endpoint", "aws-native:sagemaker:InferenceComponent"]) {
                 assert.match(blocking(await other(type))[0]?.message ?? "", /cannot trace to an Approved model package version/, type);
             }
-            context = stackContext({ stack: "dev" });
+            state.context = stackContext({ stack: "dev" });
             assert.strictEqual(blocking(await other("aws-native:sagemaker:Model")).length, 0);
         });
 
@@ -253,7 +246,7 @@ describe("approved-model-packages-only", () => {
             const up = await resource("aws:cloudcontrol/resource:Resource", { typeName: UNKNOWN, desiredState: "{}" });
             assert.match(blocking(up)[0]?.message ?? "", /its typeName is unknown outside preview/);
             assert.strictEqual(blocking(await resource("aws:cloudformation/stack:Stack", { templateBody: UNKNOWN })).length, 1);
-            context = stackContext({ dryRun: true });
+            state.context = stackContext({ dryRun: true });
             const preview = await resource("aws-native:sagemaker:ModelPackage", { modelApprovalStatus: UNKNOWN });
             assert.strictEqual(blocking(preview).length, 0);
             assert.match(advisory(preview)[0]?.message ?? "", /its ModelApprovalStatus is not known during preview/);
@@ -272,7 +265,7 @@ describe("approved-model-packages-only", () => {
         it("blocks a raw-image model in production, advisory in dev", async () => {
             const raw = { primaryContainer: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", modelDataUrl: "s3://b/m.tar.gz" } };
             assert.match(blocking(await model(raw))[0].message, /Model urn:.*::model primaryContainer is built from image .*modelDataUrl "s3:\/\/b\/m.tar.gz" with no model package/);
-            context = stackContext({ stack: "dev" });
+            state.context = stackContext({ stack: "dev" });
             const dev = await model(raw);
             assert.strictEqual(blocking(dev).length, 0);
             assert.strictEqual(advisory(dev).length, 1);
@@ -313,7 +306,7 @@ describe("approved-model-packages-only", () => {
         });
 
         it("blocks an unknown package name in preview (a version created in this update cannot be approved yet)", async () => {
-            context = stackContext({ dryRun: true });
+            state.context = stackContext({ dryRun: true });
             const reported = await model({ primaryContainer: { modelPackageName: UNKNOWN } });
             assert.match(blocking(reported)[0].message, /modelPackageName is not known during preview/);
         });
@@ -391,15 +384,8 @@ describe("approved-model-packages-only: the region lookups go to", () => {
 });
 
 describe("approved-model-packages-only-stack (preview join)", () => {
-    let lookup: RegistryLookup;
-    let context: StackContext;
-    const policy = () => approvedModelPackagesOnlyStackPolicy({ context: () => context, lookup: () => lookup });
-    useSageMakerDouble();
-
-    beforeEach(() => {
-        lookup = newLookup();
-        context = stackContext({ stack: "prod", dryRun: true });
-    });
+    const state = useSageMakerFixture({ dryRun: true });
+    const policy = () => approvedModelPackagesOnlyStackPolicy(state.deps);
 
     const stack = (modelProps: Record<string, unknown>, ecProps: Record<string, unknown>, deps: string[] = ["model"]) =>
         runStackPolicy(policy(), createStackValidationArgs([
@@ -463,7 +449,7 @@ describe("approved-model-packages-only-stack (preview join)", () => {
     });
 
     it("is advisory in a dev stack", async () => {
-        context = stackContext({ stack: "dev", dryRun: true });
+        state.context = stackContext({ stack: "dev", dryRun: true });
         const reported = await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: PENDING } }, { productionVariants: [variant(UNKNOWN)] });
         assert.strictEqual(blocking(reported).length, 0);
         assert.strictEqual(advisory(reported).length, 1);

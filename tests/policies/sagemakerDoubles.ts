@@ -5,6 +5,7 @@
 import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ProductionVariant } from "@aws-sdk/client-sagemaker";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { RegistryLookup } from "../../policies/lib/registryLookup";
+import { stackContext } from "./helpers";
 
 export const ACCOUNT = "222222222222";
 export const pkg = (group: string, version: number, account = ACCOUNT) => `arn:aws:sagemaker:us-east-1:${account}:model-package/${group}/${version}`;
@@ -90,6 +91,25 @@ export function answerLikeSageMaker(): void {
         if (!config) throw awsError("ValidationException", `Could not find endpoint configuration "${input.EndpointConfigName}".`);
         return { EndpointConfigName: input.EndpointConfigName, ...config };
     });
+}
+
+/**
+ * The fixture of the approval policies' unit tests: the SageMaker double, a fresh lookup (empty cache) and a
+ * production stack context before each test. Tests change `state.context` / `state.lookup`; policies read
+ * them through `state.deps`.
+ */
+export function useSageMakerFixture(defaults: { dryRun: boolean }) {
+    useSageMakerDouble();
+    const state = {
+        lookup: newLookup(),
+        context: stackContext({ stack: "prod", dryRun: defaults.dryRun }),
+        deps: { context: () => state.context, lookup: () => state.lookup },
+    };
+    beforeEach(() => {
+        state.lookup = newLookup();
+        state.context = stackContext({ stack: "prod", dryRun: defaults.dryRun });
+    });
+    return state;
 }
 
 export function newLookup(): RegistryLookup {
