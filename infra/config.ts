@@ -110,7 +110,13 @@ const stackConfigSchema = z
             terminationWaitSeconds: 300,
         }),
         consumerAccountIds: z.array(awsAccountId).default([]),
-        tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+        // `cost-center: 1234` in YAML is a number; a tag value is its text.
+        tags: z
+            .record(
+                z.string().min(1).max(128),
+                z.preprocess((value) => (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ? String(value) : value, z.string().max(256)),
+            )
+            .default({}),
     })
     .strict();
 

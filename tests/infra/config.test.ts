@@ -69,6 +69,12 @@ describe("infra/config", () => {
             assert.deepStrictEqual(config.tags, {});
         });
 
+        it("takes tag values that YAML made numbers or booleans as their text, and still rejects objects", () => {
+            assert.deepStrictEqual(parseStackConfig(devWith("tags", { "cost-center": 1234, shared: true }), "dev").tags, { "cost-center": "1234", shared: "true" });
+            const [problem] = problemsFor(devWith("tags", { owner: { name: "x" } }));
+            assert.match(problem, /^sagemaker-approval-gate:tags\.owner: got \{"name":"x"\}; expected a string\./);
+        });
+
         it("takes an account ID that YAML made a number back as its 12-digit string, and still rejects one that lost its leading zero", () => {
             assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev").consumerAccountIds, ["333333333333"]);
             const [problem] = problemsFor(devWith("consumerAccountIds", [12345678901]));
