@@ -26,12 +26,14 @@ describe("policies/<env>.json (--policy-pack-config examples)", () => {
         });
     }
 
-    it("prod.json pins production; dev.json cannot downgrade a stack named prod", () => {
+    it("prod.json pins production; dev.json (also the org-wide default group's config) downgrades no stack it cannot classify", () => {
         const prod = readApprovalGateConfig(stripLevel(load("prod")["approved-model-packages-only"]));
         const dev = readApprovalGateConfig(stripLevel(load("dev")["approved-model-packages-only"]));
         assert.strictEqual(decideEnvironment(stackContext({ stack: "dev" }), prod).production, true);
         assert.strictEqual(decideEnvironment(stackContext({ stack: "dev" }), dev).production, false);
         assert.strictEqual(decideEnvironment(stackContext({ stack: "prod" }), dev).production, true);
+        // A new production stack nobody classified yet must not become advisory because it sits in the default group.
+        assert.strictEqual(decideEnvironment(stackContext({ stack: "eu-live", config: {} }), dev).production, true);
     });
 });
 
