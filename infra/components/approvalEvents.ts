@@ -189,7 +189,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
 
         this.topic = new ApprovalsTopic(
             `${name}-notifications`,
-            { topicName: resourceName(env, "approvals"), approverEmails: args.approverEmails, logGroupPrefix: `/aws/lambda/${environmentPrefix(env)}-`, tags },
+            { topicName: resourceName(env, "approvals"), approverEmails: args.approverEmails, logGroupPrefix: `/aws/lambda/${environmentPrefix(env)}-`, publisherNamePrefix: `${environmentPrefix(env)}-`, tags },
             parent,
         );
         this.topicArn = this.topic.topicArn;

@@ -15,6 +15,8 @@ export interface ApprovalsTopicArgs {
     readonly approverEmails?: readonly string[];
     /** Log group name prefix the CMK may encrypt for CloudWatch Logs, e.g. /aws/lambda/sagemaker-approval-gate-dev-. */
     readonly logGroupPrefix: string;
+    /** Name prefix of the EventBridge rules and CloudWatch alarms that may publish, e.g. sagemaker-approval-gate-dev-. */
+    readonly publisherNamePrefix: string;
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -54,7 +56,7 @@ export class ApprovalsTopic extends pulumi.ComponentResource {
         this.topicArn = this.topic.arn;
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
-            { arn: this.topic.arn, policy: pulumi.all([scope, this.topic.arn]).apply(([s, arn]) => JSON.stringify(approvalsTopicPolicy(s, arn))) },
+            { arn: this.topic.arn, policy: pulumi.all([scope, this.topic.arn]).apply(([s, arn]) => JSON.stringify(approvalsTopicPolicy(s, arn, args.publisherNamePrefix))) },
             { parent: this },
         );
 

@@ -245,8 +245,11 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
     );
 }
 
-/** Topic policy: EventBridge rules and CloudWatch alarms of this account may publish; nothing else is granted. */
-export function approvalsTopicPolicy(scope: AwsScope, topicArn: string): PolicyDocument {
+/**
+ * Topic policy: this environment's EventBridge rules and CloudWatch alarms (by name prefix, e.g.
+ * `sagemaker-approval-gate-dev-`) may publish; nothing else is granted.
+ */
+export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePrefix: string): PolicyDocument {
     return doc(
         {
             Sid: "EventBridgeRulesPublish",
@@ -254,7 +257,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string): PolicyD
             Principal: { Service: ["events.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/*` } },
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${namePrefix}*` } },
         },
         {
             Sid: "AlarmsPublish",
@@ -262,7 +265,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string): PolicyD
             Principal: { Service: ["cloudwatch.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:*` } },
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${namePrefix}*` } },
         },
         {
             Sid: "DenyInsecureTransport",

@@ -151,6 +151,19 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(latency.inputs.dimensions, { EndpointName: `sagemaker-approval-gate-${stack}-endpoint`, VariantName: "AllTraffic" });
         });
 
+        it("lets every one of its rules and alarms that targets the topic publish to it, and no one else's", () => {
+            const policy = JSON.parse(get("aws:sns/topicPolicy:TopicPolicy", "notifications-topic-policy").inputs.policy);
+            const allowed = (service: string) =>
+                policy.Statement.find((s: any) => s.Effect === "Allow" && s.Principal.Service.includes(service)).Condition.ArnLike["aws:SourceArn"] as string;
+            const matches = (pattern: string, name: string) => name.startsWith(pattern.slice(pattern.lastIndexOf(pattern.includes(":rule/") ? "/" : ":") + 1, -1));
+            const topicTargets = run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.arn === get(T.topic, "notifications-topic").state.arn);
+            assert.equal(topicTargets.length, 2);
+            for (const t of topicTargets) assert.ok(matches(allowed("events.amazonaws.com"), t.inputs.rule), t.inputs.rule);
+            for (const a of run.recorder.ofType(T.alarm).filter(byUrnParent)) assert.ok(matches(allowed("cloudwatch.amazonaws.com"), a.inputs.name), a.inputs.name);
+            assert.ok(!matches(allowed("events.amazonaws.com"), "someone-elses-rule"));
+            assert.ok(!matches(allowed("cloudwatch.amazonaws.com"), `sagemaker-approval-gate-${stack === "dev" ? "prod" : "dev"}-endpoint-5xx`));
+        });
+
         it("encrypts the topic, the ledger and the log groups with the approvals CMK, and subscribes the approvers' emails", () => {
             const keyArn = get(T.key, "notifications-key").state.arn;
             assert.equal(get(T.topic, "notifications-topic").inputs.kmsMasterKeyId, keyArn);

@@ -54,7 +54,7 @@ const resourcesOf = (doc: PolicyDocument, action: string) => allows(doc).filter(
 
 describe("infra/lib/approvalEventsPolicies", () => {
     it("grants no wildcard action anywhere (key admin included: explicit actions, not kms:*)", () => {
-        for (const doc of [deploy, notify, model, approvalsKeyPolicy(scope, "/aws/lambda/x-"), approvalsTopicPolicy(scope, common.topicArn), lambdaAssumeRolePolicy(scope), eventTargetDlqPolicy("q", ["r"])]) {
+        for (const doc of [deploy, notify, model, approvalsKeyPolicy(scope, "/aws/lambda/x-"), approvalsTopicPolicy(scope, common.topicArn, "sagemaker-approval-gate-dev-"), lambdaAssumeRolePolicy(scope), eventTargetDlqPolicy("q", ["r"])]) {
             assert.deepEqual(wildcardAllowActions(doc), []);
         }
         assert.ok(!KEY_ADMIN_ACTIONS.includes("kms:*"));
@@ -123,8 +123,13 @@ describe("infra/lib/approvalEventsPolicies", () => {
     });
 
     it("lets only this account's rules and alarms publish to the topic, over TLS", () => {
-        const topic = approvalsTopicPolicy(scope, common.topicArn);
+        const topic = approvalsTopicPolicy(scope, common.topicArn, "sagemaker-approval-gate-dev-");
         assert.deepEqual(allows(topic).map((s) => (s.Principal as { Service: string[] }).Service[0]), ["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
+        // This environment's rules and alarms, not every rule and alarm in the account.
+        assert.deepEqual(allows(topic).map((s) => s.Condition!.ArnLike["aws:SourceArn"]), [
+            "arn:aws:events:us-east-1:111111111111:rule/sagemaker-approval-gate-dev-*",
+            "arn:aws:cloudwatch:us-east-1:111111111111:alarm:sagemaker-approval-gate-dev-*",
+        ]);
         assert.equal(topic.Statement.find((s) => s.Effect === "Deny")?.Condition?.Bool["aws:SecureTransport"], "false");
         const dlq = eventTargetDlqPolicy("arn:q", ["arn:r1", "arn:r2"]);
         assert.deepEqual(dlq.Statement[0].Condition, { ArnEquals: { "aws:SourceArn": ["arn:r1", "arn:r2"] } });
