@@ -1,6 +1,6 @@
 /** `approvals pending`: the versions awaiting approval, their metrics, next to what is live. */
 import { formatAge, mapLimit, printJson, renderTable, resolveScope, type CommonOptions, type Deps, type Scope } from "../context";
-import { EXIT } from "../errors";
+import { CliError, EXIT } from "../errors";
 import { describeLiveEndpoint, livePackageArns, type LiveEndpoint } from "../live";
 import { describeGate, evaluateGate, evaluationSource, formatMetrics, formatNumber, readMetricsReport, type GateResult, type MetricsReport } from "../metrics";
 import { assertGroupExists, describePackage, listPendingVersions, registrarOf, shortExecution, type PackageDescription } from "../packages";
@@ -16,6 +16,8 @@ export interface LiveSummary {
     readonly versions: VersionWithMetrics[];
     /** Why the live version is unknown, when it is. */
     readonly note?: string;
+    /** True when the caller may not look at the endpoint: what is live is unknown, not "nothing". */
+    readonly hidden?: boolean;
 }
 
 /** A version plus its metrics and the env's gate applied. */
@@ -31,6 +33,22 @@ export async function liveSummary(scope: Scope): Promise<LiveSummary> {
     if (!endpoint) return { versions: [], note: `endpoint ${scope.endpointName} does not exist yet` };
     const versions = await mapLimit(livePackageArns(endpoint), 4, async (arn) => withMetrics(scope, await describePackage(scope.clients.sagemaker, arn, scope)));
     return { endpoint, versions, note: versions.length ? undefined : "its model was not created from a model package" };
+}
+
+/**
+ * `liveSummary` for commands whose subject is a version (`pending`, `show`): when IAM lets the caller read
+ * the registry but not the endpoint (the stack's approver policy grants only the former), the versions are
+ * still shown and the live part says why it is missing, instead of the whole command failing.
+ */
+export async function liveSummaryIfVisible(scope: Scope): Promise<LiveSummary> {
+    try {
+        return await liveSummary(scope);
+    } catch (err) {
+        if (err instanceof CliError && err.exitCode === EXIT.aws && /^Access denied/.test(err.message)) {
+            return { versions: [], hidden: true, note: `${err.message}${err.hint ? ` ${err.hint}` : ""}` };
+        }
+        throw err;
+    }
 }
 
 function liveGate(live: LiveSummary): number | undefined {
@@ -63,10 +81,12 @@ export function liveJson(live: LiveSummary, now: Date) {
         endpointConfigName: live.endpoint?.endpointConfigName,
         versions: live.versions.map((v) => versionJson(v, now)),
         note: live.note,
+        ...(live.hidden ? { hidden: true } : {}),
     };
 }
 
 export function describeLive(live: LiveSummary): string {
+    if (live.hidden) return `unknown (${live.note})`;
     if (!live.endpoint) return `nothing live (${live.note})`;
     const versions = live.versions.map((v) => `${v.description.ModelPackageGroupName}/${v.description.ModelPackageVersion} (${formatMetrics(v.metrics.values) || "no metrics"})`);
     return `${versions.join(", ") || `model not from a package`} on ${live.endpoint.endpointName} [${live.endpoint.status ?? "?"}]`;
@@ -77,7 +97,7 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
     const scope = resolveScope(options, deps, { group: true });
     const group = scope.group!;
     await assertGroupExists(scope.clients.sagemaker, group, scope);
-    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummary(scope)]);
+    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummaryIfVisible(scope)]);
     const pending = await mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope)));
     const now = io.now();
 

@@ -5,14 +5,14 @@ import { livePackageArns } from "../live";
 import { formatNumber, metricsSources } from "../metrics";
 import { describePackage, registrarOf, shortName } from "../packages";
 import { resolveTarget } from "../target";
-import { liveJson, liveSummary, withMetrics, describeLive } from "./pending";
+import { liveJson, liveSummaryIfVisible, withMetrics, describeLive } from "./pending";
 
 export async function runShow(input: string, options: CommonOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const target = await resolveTarget(input, options, deps, false);
     const { scope } = target;
     const description = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
-    const [version, live] = await Promise.all([withMetrics(scope, description), liveSummary(scope)]);
+    const [version, live] = await Promise.all([withMetrics(scope, description), liveSummaryIfVisible(scope)]);
     const isLive = livePackageArns(live.endpoint).some((a) => a.toLowerCase() === (description.ModelPackageArn ?? "").toLowerCase());
     const now = io.now();
     const name = shortName(description);

@@ -4,7 +4,15 @@
  */
 import { strict as assert } from "assert";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
+import {
+    DescribeEndpointCommand,
+    DescribeModelPackageCommand,
+    DescribeModelPackageGroupCommand,
+    ListModelPackagesCommand,
+    SageMakerClient,
+    UpdateModelPackageCommand,
+    type DescribeModelPackageCommandOutput,
+} from "@aws-sdk/client-sagemaker";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -103,5 +111,49 @@ describe("cli/approvals approve/reject (mocked SDK)", () => {
         const err = d.io.stderr.join("\n");
         assert.match(err, /No usable AWS credentials[\s\S]*hint: .*AWS_PROFILE/);
         assert.doesNotMatch(err, /\n\s+at /);
+    });
+});
+
+describe("cli/approvals pending/show when IAM hides the endpoint (mocked SDK)", () => {
+    const GROUP_ARN = "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/abalone-dev";
+    const denied = Object.assign(new Error("User: arn:aws:sts::111111111111:assumed-role/ml-approver/alice is not authorized to perform: sagemaker:DescribeEndpoint"), {
+        name: "AccessDeniedException",
+        $metadata: { httpStatusCode: 400 },
+    });
+
+    beforeEach(() => {
+        sagemaker.reset();
+        sts.reset();
+        sagemaker.on(DescribeModelPackageGroupCommand).resolves({
+            $metadata: {}, ModelPackageGroupName: "abalone-dev", ModelPackageGroupArn: GROUP_ARN, CreationTime: new Date(), ModelPackageGroupStatus: "Completed",
+            CreatedBy: {},
+        });
+        sagemaker.on(ListModelPackagesCommand).resolves({
+            $metadata: {},
+            ModelPackageSummaryList: [{ ModelPackageArn: ARN, ModelPackageGroupName: "abalone-dev", ModelPackageVersion: 7, CreationTime: new Date(), ModelPackageStatus: "Completed", ModelApprovalStatus: "PendingManualApproval" }],
+        });
+        sagemaker.on(DescribeModelPackageCommand).resolves(pkg());
+        sagemaker.on(DescribeEndpointCommand).rejects(denied);
+    });
+
+    it("pending still lists the versions and says the live version is unknown, and why (exit 0)", async () => {
+        const d = deps();
+        const code = await runCli(["pending", "--env", "dev"], d);
+        assert.equal(code, EXIT.ok, d.io.stderr.join("\n"));
+        const out = d.io.text();
+        assert.match(out, /^Live: unknown \(Access denied in us-east-1: could not describe endpoint sagemaker-approval-gate-dev-endpoint/m);
+        assert.match(out, /│ 7 /);
+    });
+
+    it("live itself still fails on the denial (exit 3): it has nothing else to show", async () => {
+        // The ledger read happens alongside; keep it off the network.
+        const dynamodbClient = new DynamoDBClient({ region: "us-east-1" });
+        const dynamodb = mockClient(dynamodbClient);
+        dynamodb.onAnyCommand().rejects(denied);
+        const d = { ...deps(), makeClients: () => ({ ...deps().makeClients(), dynamodb: dynamodbClient }) };
+        const code = await runCli(["live", "--env", "dev"], d);
+        assert.equal(code, EXIT.aws);
+        assert.match(d.io.stderr.join("\n"), /Access denied/);
+        dynamodb.restore();
     });
 });
