@@ -81,25 +81,50 @@ function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => R
     };
 }
 
-/** Where a resource's lookups must go: its region, or why it is not known. */
-export type LookupRegion = { readonly known: true; readonly region: string | undefined } | { readonly known: false; readonly why: string };
+/**
+ * Where a resource's lookups must go (region and, if its provider names one, the profile), or why the pack
+ * cannot look where the resource will be created. `unverifiable`: not a preview-time unknown but a setting the
+ * pack does not reproduce, so it blocks in preview too.
+ */
+export type LookupTarget =
+    | { readonly known: true; readonly region: string | undefined; readonly profile?: string }
+    | { readonly known: false; readonly why: string; readonly unverifiable: boolean };
+
+/**
+ * Provider settings that make the provider act in another account (or talk to another endpoint) than the
+ * pack's own credentials would describe. The pack does not assume roles: a model name means different models
+ * in different accounts, so looking it up with other credentials could vouch for the wrong one.
+ */
+const OTHER_IDENTITY_SETTINGS = ["assumeRoles", "assumeRole", "assumeRoleWithWebIdentity", "accessKey", "secretKey", "token", "sharedCredentialsFiles", "sharedConfigFiles", "endpoints"];
+
+const FIX_IDENTITY = "Fix: run `pulumi` with the target account's own credentials (AWS_PROFILE, or a role assumed before the CLI starts) and no role, keys or endpoints on the provider, so that this pack describes the same account the provider deploys to.";
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 /**
  * The region SageMaker will create the resource in, so that names are described where they will be used:
  * the resource's own `region` input (@pulumi/aws 7 has one on every resource), else its provider's `region`,
  * else what a provider without a region uses (AWS_REGION / AWS_DEFAULT_REGION); with no provider information, the
- * stack's `aws:region` (what the default provider is given).
+ * stack's `aws:region` (what the default provider is given). The provider's `profile` is used too.
  * An unknown region is not guessed: the caller fails closed (or defers, in preview).
  */
-export function lookupRegion(props: { region?: unknown }, provider: { props: unknown } | undefined, context: StackContext): LookupRegion {
-    if (isUnknown(props.region)) return { known: false, why: "its region input is not known" };
-    if (typeof props.region === "string" && props.region) return { known: true, region: props.region };
+export function lookupTarget(props: { region?: unknown }, provider: { props: unknown } | undefined, context: StackContext): LookupTarget {
+    const providerProps = provider ? plainProps<Record<string, unknown>>(provider.props) ?? {} : {};
+    const otherIdentity = OTHER_IDENTITY_SETTINGS.filter((k) => isSet(providerProps[k]));
+    if (otherIdentity.length) {
+        return { known: false, unverifiable: true, why: `its provider sets ${otherIdentity.join(", ")}, so it may act in another account than the one this pack can describe` };
+    }
+    const profile = providerProps.profile;
+    if (isUnknown(profile)) return { known: false, unverifiable: false, why: "the profile of its provider is not known" };
+    const withProfile = typeof profile === "string" && profile ? { profile } : {};
+    if (isUnknown(props.region)) return { known: false, unverifiable: false, why: "its region input is not known" };
+    if (typeof props.region === "string" && props.region) return { known: true, region: props.region, ...withProfile };
     if (provider) {
-        const region = plainProps<{ region?: unknown }>(provider.props)?.region;
-        if (isUnknown(region)) return { known: false, why: "the region of its provider is not known" };
-        if (typeof region === "string" && region) return { known: true, region };
+        const region = providerProps.region;
+        if (isUnknown(region)) return { known: false, unverifiable: false, why: "the region of its provider is not known" };
+        if (typeof region === "string" && region) return { known: true, region, ...withProfile };
         // A provider without a region (explicit or default) takes it from the environment, not from stack config.
-        return { known: true, region: context.environmentRegion || context.region || undefined };
+        return { known: true, region: context.environmentRegion || context.region || undefined, ...withProfile };
     }
     return { known: true, region: context.region || context.environmentRegion || undefined };
 }
@@ -110,8 +135,10 @@ function variantLabel(v: VariantInputs | undefined, list: string, i: number): st
 }
 
 /** Describes a model that already exists and judges its containers; `deferred` when it does not exist yet in preview. */
-async function judgeLiveModel(s: Setup, label: string, modelName: string, region: string | undefined, deferred: () => void): Promise<void> {
-    const found = await s.judge.lookup.describeModel(modelName, region);
+type KnownTarget = Extract<LookupTarget, { known: true }>;
+
+async function judgeLiveModel(s: Setup, label: string, modelName: string, where: KnownTarget, deferred: () => void): Promise<void> {
+    const found = await s.judge.lookup.describeModel(modelName, where.region, where.profile);
     if (found.found) {
         const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
         problems.forEach((p) => s.report.finding(p));
@@ -127,17 +154,17 @@ async function judgeLiveModel(s: Setup, label: string, modelName: string, region
  * (console, CLI, another stack), which no other policy would see. So the configuration it names is described
  * live, and every model behind every variant is judged.
  */
-async function validateEndpoint(raw: EndpointInputs, urn: string, where: LookupRegion, s: Setup): Promise<void> {
+async function validateEndpoint(raw: EndpointInputs, urn: string, where: LookupTarget, s: Setup): Promise<void> {
     const resource = `Endpoint ${urn}`;
     const name = raw.endpointConfigName;
     const deferred = (what: string) =>
         s.report.note(`${resource}: ${what} during preview. The endpoint configuration is judged itself (approved-model-packages-only, and the stack join), and this endpoint is judged again, live, before it is created or updated in \`pulumi up\`.`);
     if (!where.known) {
-        if (s.context.dryRun) deferred(`${where.why}, so the endpoint configuration cannot be described in the right region`);
+        if (where.unverifiable) s.report.finding(`${resource}: ${where.why}, so approval cannot be verified. ${FIX_IDENTITY}`);
+        else if (s.context.dryRun) deferred(`${where.why}, so the endpoint configuration cannot be described in the right region`);
         else s.report.finding(`${resource}: ${where.why} outside preview, so its endpoint configuration cannot be described where it will be used and approval cannot be verified. Fix: give the endpoint (or its provider) a known region.`);
         return;
     }
-    const region = where.region;
     if (isUnknown(name)) {
         if (s.context.dryRun) deferred("endpointConfigName is not known");
         else s.report.finding(`${resource}: endpointConfigName is unknown outside preview, so approval cannot be verified.`);
@@ -147,7 +174,7 @@ async function validateEndpoint(raw: EndpointInputs, urn: string, where: LookupR
         s.report.finding(`${resource} names no endpoint configuration, so there is no model to verify.`);
         return;
     }
-    const found = await s.judge.lookup.describeEndpointConfig(name, region);
+    const found = await s.judge.lookup.describeEndpointConfig(name, where.region, where.profile);
     if (!found.found) {
         if (found.notFound && s.context.dryRun) deferred(`endpoint configuration "${name}" does not exist yet (it may be created in this update)`);
         else s.report.finding(`${resource} -> endpoint configuration "${name}": approval could not be verified: ${found.reason}. Fix: point the endpoint at an endpoint configuration whose models come from Approved packages, and let the deployer call sagemaker:DescribeEndpointConfig.`);
@@ -162,24 +189,24 @@ async function validateEndpoint(raw: EndpointInputs, urn: string, where: LookupR
                 s.report.finding(`${label} names no model (inference components load models this pack cannot verify).`);
                 return;
             }
-            checks.push(judgeLiveModel(s, label, v.ModelName, region, () => s.report.finding(`${label} -> model "${v.ModelName}" does not exist, so approval cannot be verified.`)));
+            checks.push(judgeLiveModel(s, label, v.ModelName, where, () => s.report.finding(`${label} -> model "${v.ModelName}" does not exist, so approval cannot be verified.`)));
         });
     }
     await Promise.all(checks);
 }
 
 /** The resource-level check of one endpoint configuration. */
-async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, where: LookupRegion, s: Setup): Promise<void> {
+async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, urn: string, where: LookupTarget, s: Setup): Promise<void> {
     const { report, context } = s;
     const resource = `EndpointConfiguration ${urn}`;
     const deferred = (what: string) =>
         report.note(`${resource}: ${what} during preview. It is judged by approved-model-packages-only-stack (joined to this stack's Models) and again, live, before this endpoint configuration is created in \`pulumi up\`.`);
     if (!where.known) {
-        if (context.dryRun) deferred(`${where.why}, so its models cannot be described in the right region`);
+        if (where.unverifiable) report.finding(`${resource}: ${where.why}, so approval cannot be verified. ${FIX_IDENTITY}`);
+        else if (context.dryRun) deferred(`${where.why}, so its models cannot be described in the right region`);
         else report.finding(`${resource}: ${where.why} outside preview, so its models cannot be described where they will be used and approval cannot be verified. Fix: give the endpoint configuration (or its provider) a known region.`);
         return;
     }
-    const region = where.region;
     if (!present(raw.productionVariants) && !present(raw.shadowProductionVariants)) {
         report.finding(`${resource} has no productionVariants, so there is no model to verify.`);
         return;
@@ -209,7 +236,7 @@ async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, u
                 report.finding(`${label} names no model. Variants without a model (inference components) load models this pack cannot verify. Fix: set modelName to a model built from an Approved model package.`);
                 return;
             }
-            checks.push(judgeLiveModel(s, label, modelName, region, () => deferred(`${variantLabel(variant, list, i)}: model "${modelName}" does not exist yet (it may be created in this update)`)));
+            checks.push(judgeLiveModel(s, label, modelName, where, () => deferred(`${variantLabel(variant, list, i)}: model "${modelName}" does not exist yet (it may be created in this update)`)));
         });
     }
     await Promise.all(checks);
@@ -231,13 +258,13 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `EndpointConfiguration ${args.urn}`);
                 if (!s) return;
                 const raw = plainProps<EndpointConfigurationInputs>(props);
-                await validateEndpointConfiguration(raw, args.urn, lookupRegion(raw, args.provider, s.context), s);
+                await validateEndpointConfiguration(raw, args.urn, lookupTarget(raw, args.provider, s.context), s);
             }),
             validateResourceOfType(Endpoint, async (props, args: ResourceValidationArgs, reportViolation) => {
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Endpoint ${args.urn}`);
                 if (!s) return;
                 const raw = plainProps<EndpointInputs>(props);
-                await validateEndpoint(raw, args.urn, lookupRegion(raw, args.provider, s.context), s);
+                await validateEndpoint(raw, args.urn, lookupTarget(raw, args.provider, s.context), s);
             }),
             (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
                 if (!OTHER_PROVIDER_TYPES.includes(args.type)) return;
@@ -323,12 +350,13 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                             return;
                         }
                         if (!s.context.dryRun) return; // in an update the resource policy already judged it, live
-                        const where = lookupRegion(raw, ec.provider, s.context);
+                        const where = lookupTarget(raw, ec.provider, s.context);
+                        if (!where.known && where.unverifiable) return; // reported by the resource policy, in preview too
                         if (!where.known) {
                             s.report.finding(`${resource} ${label} -> model "${modelName}" is not declared in this stack and ${where.why}, so it cannot be looked up where it will be used and approval cannot be verified. Fix: give the endpoint configuration (or its provider) a known region.`, ec.urn);
                             return;
                         }
-                        checks.push(s.judge.lookup.describeModel(modelName, where.region).then((found) => {
+                        checks.push(s.judge.lookup.describeModel(modelName, where.region, where.profile).then((found) => {
                             if (!found.found && found.notFound) {
                                 s.report.finding(`${resource} ${label} -> model "${modelName}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}). Fix: reference a model built from an Approved package.`, ec.urn);
                             }
@@ -355,12 +383,13 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                     continue;
                 }
                 if (typeof name !== "string" || !name || configNames.has(name.toLowerCase()) || !s.context.dryRun) continue;
-                const where = lookupRegion(plainProps<EndpointInputs>(ep.props), ep.provider, s.context);
+                const where = lookupTarget(plainProps<EndpointInputs>(ep.props), ep.provider, s.context);
+                if (!where.known && where.unverifiable) continue; // reported by the resource policy, in preview too
                 if (!where.known) {
                     s.report.finding(`${resource} -> endpoint configuration "${name}" is not declared in this stack and ${where.why}, so it cannot be looked up where it will be used and approval cannot be verified. Fix: give the endpoint (or its provider) a known region.`, ep.urn);
                     continue;
                 }
-                checks.push(s.judge.lookup.describeEndpointConfig(name, where.region).then((found) => {
+                checks.push(s.judge.lookup.describeEndpointConfig(name, where.region, where.profile).then((found) => {
                     if (!found.found && found.notFound) {
                         s.report.finding(`${resource} -> endpoint configuration "${name}" neither exists nor is declared in this stack, so approval cannot be verified (${found.reason}).`, ep.urn);
                     }

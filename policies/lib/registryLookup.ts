@@ -33,8 +33,11 @@ export interface SageMakerSender {
 }
 
 export interface RegistryLookupOptions {
-    /** A client per region. Defaults to a SageMakerClient per region (endpoint from AWS_ENDPOINT_URL_SAGEMAKER). */
-    readonly clientFor?: (region: string | undefined) => SageMakerSender;
+    /**
+     * A client per region (and named profile, when a resource's provider sets one). Defaults to a SageMakerClient
+     * per region and profile (endpoint from AWS_ENDPOINT_URL_SAGEMAKER).
+     */
+    readonly clientFor?: (region: string | undefined, profile?: string) => SageMakerSender;
     /** Time budget of one lookup, retries included. Default 10 s. */
     readonly timeoutMs?: number;
     /** Requests in flight at once. Default 16. */
@@ -113,14 +116,15 @@ export class RegistryLookup {
         this.semaphore = new Semaphore(options.maxConcurrency ?? 16);
     }
 
-    private client(region: string | undefined): SageMakerSender {
-        const key = region ?? "";
+    private client(region: string | undefined, profile: string | undefined): SageMakerSender {
+        const key = `${region ?? ""}\u0000${profile ?? ""}`;
         let client = this.clients.get(key);
         if (!client) {
             client = this.options.clientFor
-                ? this.options.clientFor(region)
+                ? this.options.clientFor(region, profile)
                 : new SageMakerClient({
                       ...(region ? { region } : {}),
+                      ...(profile ? { profile } : {}),
                       retryMode: "adaptive",
                       maxAttempts: this.maxAttempts,
                       requestHandler: { connectionTimeout: Math.min(3_000, this.timeoutMs), requestTimeout: this.timeoutMs },
@@ -131,7 +135,7 @@ export class RegistryLookup {
     }
 
     /** Sends one command when a slot is free, under the lookup's time budget. */
-    private send<T>(region: string | undefined, command: unknown): Promise<Settled<T>> {
+    private send<T>(region: string | undefined, command: unknown, profile?: string): Promise<Settled<T>> {
         return this.semaphore.run(async () => {
             const controller = new AbortController();
             let timedOut = false;
@@ -140,7 +144,7 @@ export class RegistryLookup {
                 controller.abort();
             }, this.timeoutMs);
             try {
-                const value = (await this.client(region).send(command, { abortSignal: controller.signal })) as T;
+                const value = (await this.client(region, profile).send(command, { abortSignal: controller.signal })) as T;
                 return { ok: true as const, value };
             } catch (error) {
                 if (timedOut) {
@@ -155,15 +159,15 @@ export class RegistryLookup {
         });
     }
 
-    /** DescribeModel, at most once per (region, name) in this process. */
-    async describeModel(name: string, region?: string): Promise<ModelLookup> {
-        const found = await this.describeOnce(this.models, "DescribeModel", name, region, () => new DescribeModelCommand({ ModelName: name }), "model");
+    /** DescribeModel, at most once per (region, profile, name) in this process. */
+    async describeModel(name: string, region?: string, profile?: string): Promise<ModelLookup> {
+        const found = await this.describeOnce(this.models, "DescribeModel", name, region, profile, () => new DescribeModelCommand({ ModelName: name }), "model");
         return found.found ? { found: true, model: found.value } : found;
     }
 
-    /** DescribeEndpointConfig, at most once per (region, name) in this process. */
-    async describeEndpointConfig(name: string, region?: string): Promise<EndpointConfigLookup> {
-        const found = await this.describeOnce(this.endpointConfigs, "DescribeEndpointConfig", name, region, () => new DescribeEndpointConfigCommand({ EndpointConfigName: name }), "endpoint configuration");
+    /** DescribeEndpointConfig, at most once per (region, profile, name) in this process. */
+    async describeEndpointConfig(name: string, region?: string, profile?: string): Promise<EndpointConfigLookup> {
+        const found = await this.describeOnce(this.endpointConfigs, "DescribeEndpointConfig", name, region, profile, () => new DescribeEndpointConfigCommand({ EndpointConfigName: name }), "endpoint configuration");
         return found.found ? { found: true, endpointConfig: found.value } : found;
     }
 
@@ -173,14 +177,15 @@ export class RegistryLookup {
         operation: "DescribeModel" | "DescribeEndpointConfig",
         name: string,
         region: string | undefined,
+        profile: string | undefined,
         command: () => unknown,
         what: "model" | "endpoint configuration",
     ): Promise<{ found: true; value: T } | { found: false; notFound: boolean; reason: string }> {
-        const key = `${region ?? ""}\u0000${name}`;
+        const key = `${region ?? ""}\u0000${profile ?? ""}\u0000${name}`;
         let pending = cache.get(key);
         if (!pending) {
             this.calls[operation] += 1;
-            pending = this.send<T>(region, command());
+            pending = this.send<T>(region, command(), profile);
             cache.set(key, pending);
         }
         const settled = await pending;

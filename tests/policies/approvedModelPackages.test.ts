@@ -327,9 +327,11 @@ describe("approved-model-packages-only", () => {
 describe("approved-model-packages-only: the region lookups go to", () => {
     // A registry where the same model name is approved in us-east-1 and pending in eu-west-1.
     const asked: string[] = [];
-    const answers = (region: string | undefined): SageMakerSender => ({
+    const profiles: string[] = [];
+    const answers = (region: string | undefined, profile?: string): SageMakerSender => ({
         async send(command: unknown) {
             asked.push(region ?? "(none)");
+            profiles.push(profile ?? "(default)");
             if (command instanceof DescribeModelCommand) {
                 return { ModelName: command.input.ModelName, PrimaryContainer: { ModelPackageName: region === "eu-west-1" ? PENDING : APPROVED } };
             }
@@ -342,12 +344,13 @@ describe("approved-model-packages-only: the region lookups go to", () => {
     });
     let context: StackContext;
     const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => new RegistryLookup({ clientFor: answers }) });
-    const provider = (region: unknown) => ({ type: "pulumi:providers:aws", name: "eu", urn: "urn:pulumi:prod::p::pulumi:providers:aws::eu", props: region === undefined ? {} : { region } });
+    const provider = (region: unknown, more: Record<string, unknown> = {}) => ({ type: "pulumi:providers:aws", name: "eu", urn: "urn:pulumi:prod::p::pulumi:providers:aws::eu", props: { ...(region === undefined ? {} : { region }), ...more } });
     const run = (cls: { __pulumiType: string }, props: Record<string, unknown>, p?: ReturnType<typeof provider>) =>
         runResourcePolicy(policy(), createResourceValidationArgs(cls, props, { provider: p }));
 
     beforeEach(() => {
         asked.length = 0;
+        profiles.length = 0;
         context = stackContext({ stack: "prod", region: "us-east-1", environmentRegion: "us-west-2" });
     });
 
@@ -369,6 +372,25 @@ describe("approved-model-packages-only: the region lookups go to", () => {
         asked.length = 0;
         assert.deepStrictEqual(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }), []);
         assert.strictEqual(asked[0], "us-east-1");
+    });
+
+    it("the provider's named profile, with the provider's region", async () => {
+        await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("eu-west-1", { profile: "prod-deployer" }));
+        assert.deepStrictEqual([asked[0], profiles[0]], ["eu-west-1", "prod-deployer"]);
+    });
+
+    it("nowhere when the provider acts as another identity (assumed role, keys, endpoints): blocks, in preview too", async () => {
+        for (const more of [{ assumeRoles: [{ roleArn: "arn:aws:iam::999999999999:role/deploy" }] }, { accessKey: "AKIA...", secretKey: "s" }, { endpoints: [{ sagemaker: "https://example.com" }] }]) {
+            for (const dryRun of [false, true]) {
+                context = stackContext({ stack: "prod", dryRun });
+                const reported = await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("us-east-1", more));
+                assert.strictEqual(blocking(reported).length, 1, `${JSON.stringify(more)} dryRun=${dryRun}: ${JSON.stringify(reported)}`);
+                assert.match(reported[0].message, /its provider sets .* so it may act in another account .*Fix: run `pulumi` with the target account's own credentials/);
+                assert.strictEqual(blocking(await run(Endpoint, { endpointConfigName: "cfg" }, provider("us-east-1", more))).length, 1);
+            }
+        }
+        assert.deepStrictEqual(asked, [], "nothing is described with the wrong identity");
+        assert.deepStrictEqual(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("us-east-1", { assumeRoles: [], endpoints: [] })), [], "empty settings change nothing");
     });
 
     it("nowhere when the region is unknown: blocks in an update, defers with a note in preview", async () => {
