@@ -104,7 +104,7 @@ async function deployPath(): Promise<void> {
     const scenarios: { name: string; minimum: string; setup(): void; status: string }[] = [
         {
             name: "approve, endpoint InService (blue/green update)",
-            minimum: "8 calls / 7 rounds: DescribeModelPackage (the rule) → GetItem ∥ DescribeEndpoint → CreateModel → CreateEndpointConfig → UpdateEndpoint → TransactWriteItems → Publish",
+            minimum: "8 calls / 7 rounds: DescribeModelPackage (the rule) → GetItem ∥ DescribeEndpoint → CreateModel → CreateEndpointConfig → UpdateEndpoint → Publish (before the ledger, so a failed notice is retried) → TransactWriteItems",
             status: "Approved",
             setup() {
                 sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
@@ -146,7 +146,7 @@ async function deployPath(): Promise<void> {
         },
         {
             name: "reject the live version, one approved predecessor",
-            minimum: "10 calls / 8 rounds: rule(rejected) → GetItem ∥ Query ∥ DescribeEndpoint → rule(candidate) → CreateModel → CreateEndpointConfig → UpdateEndpoint → TransactWriteItems → Publish",
+            minimum: "10 calls / 8 rounds: rule(rejected) → GetItem ∥ Query ∥ DescribeEndpoint → rule(candidate) → CreateModel → CreateEndpointConfig → UpdateEndpoint → Publish (before the ledger, so a failed notice is retried) → TransactWriteItems",
             status: "Rejected",
             setup() {
                 sm.on(DescribeModelPackageCommand).callsFake(async (input: { ModelPackageName: string }) => {

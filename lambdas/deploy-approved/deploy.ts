@@ -154,20 +154,24 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
         endpoint,
         settings,
         deps,
+        (started) => publishDeployed(evt, started, driftNote(current, endpoint), settings, deps),
     );
-    await deps.publisher.publish(
+    return { outcome: "deployed", record };
+}
+
+function publishDeployed(evt: ModelPackageEvent, record: DeploymentRecord, drift: string | undefined, settings: DeploySettings, deps: DeployDeps): Promise<void> {
+    return deps.publisher.publish(
         `[${settings.environment}] Deploying ${evt.groupName} v${evt.version} to ${settings.endpointName}`,
         [
             `Deployment started: ${evt.groupName} version ${evt.version} → endpoint ${settings.endpointName} (${settings.environment}).`,
             `Package: ${evt.packageArn}`,
             `Approved by: ${record.approvedBy ?? "not reported by SageMaker"}${record.approvalDescription ? ` — "${record.approvalDescription}"` : ""}`,
             `Replaces: ${describeReplaced(record)}`,
-            driftNote(current, endpoint),
+            drift,
             `Endpoint config: ${record.endpointConfigName} (blue/green; rolls back automatically on alarms ${settings.rollbackAlarmNames.join(", ") || "none"})`,
             `Event: ${evt.eventId}`,
         ].filter((line) => line !== undefined).join("\n"),
     );
-    return { outcome: "deployed", record };
 }
 
 async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
@@ -225,17 +229,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
             endpoint,
             settings,
             deps,
-        );
-        await deps.publisher.publish(
-            `[${settings.environment}] Rolled back ${settings.endpointName} to v${record.version}`,
-            [
-                `The live version ${evt.groupName} v${evt.version} was rejected; ${settings.endpointName} is rolling back (blue/green) to version ${record.version}.`,
-                `Rejected: ${evt.packageArn}`,
-                `Rolled back to: ${record.packageArn} (re-checked: Approved)`,
-                skipped.length ? `Skipped, not deployable: \n  ${skipped.join("\n  ")}` : undefined,
-                `Endpoint config: ${record.endpointConfigName}`,
-                `Event: ${evt.eventId}`,
-            ].filter((line) => line !== undefined).join("\n"),
+            (started) => publishRolledBack(evt, started, skipped, settings, deps),
         );
         return { outcome: "rolled-back", record };
     }
@@ -251,12 +245,28 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     return { outcome: "no-rollback-target", reason };
 }
 
+function publishRolledBack(evt: ModelPackageEvent, record: DeploymentRecord, skipped: readonly string[], settings: DeploySettings, deps: DeployDeps): Promise<void> {
+    return deps.publisher.publish(
+        `[${settings.environment}] Rolled back ${settings.endpointName} to v${record.version}`,
+        [
+            `The live version ${evt.groupName} v${evt.version} was rejected; ${settings.endpointName} is rolling back (blue/green) to version ${record.version}.`,
+            `Rejected: ${evt.packageArn}`,
+            `Rolled back to: ${record.packageArn} (re-checked: Approved)`,
+            skipped.length ? `Skipped, not deployable: \n  ${skipped.join("\n  ")}` : undefined,
+            `Endpoint config: ${record.endpointConfigName}`,
+            `Event: ${evt.eventId}`,
+        ].filter((line) => line !== undefined).join("\n"),
+    );
+}
+
 type Intent = Omit<DeploymentRecord, "endpointName" | "deployedAt" | "endpointConfigName" | "modelName" | "replaced">;
 
 /**
  * Creates the model and endpoint config for `intent.packageArn` and starts the endpoint deployment,
- * then records it. Safe to re-run for the same event: names are derived from package + event, an
- * "already exists" is accepted, and an endpoint already on our config is not updated again.
+ * announces it, then records it. Safe to re-run for the same event: names are derived from package +
+ * event, an "already exists" is accepted, and an endpoint already on our config is not updated again.
+ * The announcement comes before the ledger write on purpose: once the ledger says the version is live,
+ * a retry ends as "already live", so a notice that failed after the write would be lost for good.
  */
 async function rollOut(
     intent: Intent,
@@ -264,6 +274,7 @@ async function rollOut(
     endpoint: DescribeEndpointCommandOutput | undefined,
     settings: DeploySettings,
     deps: DeployDeps,
+    announce: (record: DeploymentRecord) => Promise<void>,
 ): Promise<DeploymentRecord> {
     if (endpoint && (BUSY_ENDPOINT_STATES as readonly string[]).includes(endpoint.EndpointStatus ?? "")) {
         throw new RetryableError(`endpoint ${settings.endpointName} is ${endpoint.EndpointStatus}; one deployment at a time, retrying later`);
@@ -329,6 +340,7 @@ async function rollOut(
             ? { packageArn: current?.packageArn, version: current?.version, endpointConfigName: endpoint?.EndpointConfigName ?? current?.endpointConfigName }
             : undefined,
     };
+    await announce(record);
     try {
         await recordDeployment(deps.dynamodb, settings.ledgerTableName, record, current?.eventId);
     } catch (error) {

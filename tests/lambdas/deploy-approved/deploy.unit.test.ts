@@ -145,6 +145,26 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(sm.commandCalls(CreateEndpointCommand).length, 1);
     });
 
+    it("announces a deployment before recording it, so a failed notice is retried with it, not lost", async () => {
+        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+        ddb.on(GetItemCommand).resolves(live);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+        sm.on(UpdateEndpointCommand).resolves({});
+        ddb.on(TransactWriteItemsCommand).resolves({});
+        topic.on(PublishCommand).rejectsOnce(Object.assign(new Error("KMS key disabled"), { name: "KMSDisabledException" })).resolves({ MessageId: "m" });
+        await assert.rejects(handleModelPackageEvent(event, settings, deps()), /KMS key disabled/);
+        assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0, "not recorded as live while nobody was told");
+        // The retry: the endpoint already runs this event's config, so it is not updated again; the notice goes out, then the ledger.
+        const [update] = sm.commandCalls(UpdateEndpointCommand);
+        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: update.args[0].input.EndpointConfigName });
+        assert.equal((await handleModelPackageEvent(event, settings, deps())).outcome, "deployed");
+        assert.equal(sm.commandCalls(UpdateEndpointCommand).length, 1, "deployed once");
+        const publishes = topic.commandCalls(PublishCommand);
+        assert.equal(publishes.length, 2);
+        assert.match(publishes[1].args[0].input.Subject!, /Deploying .* v2/);
+        assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 1);
+    });
+
     it("makes the sequential call count on the deploy path explicit", async () => {
         sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
         ddb.on(GetItemCommand).resolves(live);
@@ -153,7 +173,7 @@ describe("deploy-approved with mocked clients", () => {
         ddb.on(TransactWriteItemsCommand).resolves({});
         await handleModelPackageEvent(event, settings, deps());
         const order = [...sm.calls(), ...ddb.calls(), ...topic.calls()].length;
-        assert.equal(order, 8, "DescribeModelPackage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, TransactWriteItems, Publish");
+        assert.equal(order, 8, "DescribeModelPackage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
         assert.equal(ddb.commandCalls(QueryCommand).length, 0);
     });
 
