@@ -46,6 +46,15 @@ const deps = () => ({ sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
 const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" } } };
 
+/** The happy path's answers: the package is Approved, v1 is live on an InService endpoint, every write succeeds. */
+function approvedOverALiveEndpoint(): void {
+    sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
+    ddb.on(GetItemCommand).resolves(live);
+    sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+    sm.on(UpdateEndpointCommand).resolves({});
+    ddb.on(TransactWriteItemsCommand).resolves({});
+}
+
 describe("deploy-approved with mocked clients", () => {
     beforeEach(() => {
         sm.reset();
@@ -146,11 +155,7 @@ describe("deploy-approved with mocked clients", () => {
     });
 
     it("announces a deployment before recording it, so a failed notice is retried with it, not lost", async () => {
-        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
-        ddb.on(GetItemCommand).resolves(live);
-        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
-        sm.on(UpdateEndpointCommand).resolves({});
-        ddb.on(TransactWriteItemsCommand).resolves({});
+        approvedOverALiveEndpoint();
         topic.on(PublishCommand).rejectsOnce(Object.assign(new Error("KMS key disabled"), { name: "KMSDisabledException" })).resolves({ MessageId: "m" });
         await assert.rejects(handleModelPackageEvent(event, settings, deps()), /KMS key disabled/);
         assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0, "not recorded as live while nobody was told");
@@ -166,11 +171,7 @@ describe("deploy-approved with mocked clients", () => {
     });
 
     it("makes the sequential call count on the deploy path explicit", async () => {
-        sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
-        ddb.on(GetItemCommand).resolves(live);
-        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
-        sm.on(UpdateEndpointCommand).resolves({});
-        ddb.on(TransactWriteItemsCommand).resolves({});
+        approvedOverALiveEndpoint();
         await handleModelPackageEvent(event, settings, deps());
         const order = [...sm.calls(), ...ddb.calls(), ...topic.calls()].length;
         assert.equal(order, 8, "DescribeModelPackage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
