@@ -120,6 +120,15 @@ describe("approved-model-packages-only", () => {
             assert.match(blocking(reported)[0].message, /the model name is unknown outside preview/);
         });
 
+        it("blocks a whole variant list that is unknown outside preview; notes it in preview", async () => {
+            const up = await endpointConfig({ productionVariants: UNKNOWN });
+            assert.match(blocking(up)[0]?.message ?? "", /productionVariants is unknown outside preview, so approval cannot be verified/);
+            state.context = stackContext({ stack: "prod", dryRun: true });
+            const preview = await endpointConfig({ shadowProductionVariants: UNKNOWN, productionVariants: [variant("approved-model")] });
+            assert.strictEqual(blocking(preview).length, 0);
+            assert.match(advisory(preview)[0]?.message ?? "", /shadowProductionVariants is not known during preview/);
+        });
+
         it("blocks a variant that names no model (inference components cannot be verified)", async () => {
             const reported = await endpointConfig({ productionVariants: [{ variantName: "ic", instanceType: "ml.g5.xlarge" }] });
             assert.match(blocking(reported)[0].message, /names no model/);
@@ -196,6 +205,10 @@ describe("approved-model-packages-only", () => {
             const reported = await endpoint({ endpointConfigName: "approved-config" });
             assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
             assert.match(reported[0].message, /approval could not be verified: the deployer may not describe endpoint configuration "approved-config" .*grant sagemaker:DescribeEndpointConfig/);
+        });
+
+        it("blocks an endpoint whose configuration name is still unknown in an update", async () => {
+            assert.match(blocking(await endpoint({ endpointConfigName: UNKNOWN }))[0]?.message ?? "", /endpointConfigName is unknown outside preview, so approval cannot be verified/);
         });
 
         it("blocks an unknown configuration name in an update; notes it in preview", async () => {
@@ -425,6 +438,13 @@ describe("approved-model-packages-only-stack (preview join)", () => {
         assert.strictEqual(blocking(reported).length, 1);
         assert.match(reported[0].message, /EndpointConfiguration .*::config the model name of variant "primary" \(productionVariants\[0\]\) -> Model .*::model primaryContainer -> package .*\(status: PendingManualApproval\)/);
         assert.match(reported[0].urn ?? "", /::config$/);
+    });
+
+    it("attributes a whole unknown variant list to the Models it depends on (Pending blocks), or blocks it when it depends on none", async () => {
+        const pending = await stack({ name: UNKNOWN, primaryContainer: { modelPackageName: PENDING } }, { productionVariants: UNKNOWN });
+        assert.match(blocking(pending)[0]?.message ?? "", /the model of every entry of productionVariants -> Model .*status: PendingManualApproval/);
+        const orphan = await stack({ name: "m", primaryContainer: { modelPackageName: APPROVED } }, { productionVariants: UNKNOWN }, []);
+        assert.match(blocking(orphan)[0]?.message ?? "", /the model of every entry of productionVariants is unknown and cannot be attributed/);
     });
 
     it("blocks an unknown model name that depends on no Model", async () => {
