@@ -195,7 +195,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     }
     const [current, history, endpoint] = await Promise.all([
         currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
-        listDeployments(deps.dynamodb, settings.ledgerTableName, settings.endpointName, 50),
+        // Only what went live: refusals in between must not push the previous versions out of the window.
+        listDeployments(deps.dynamodb, settings.ledgerTableName, settings.endpointName, 50, ["deployed", "rolled-back"]),
         describeEndpoint(deps, settings.endpointName),
     ]);
     if (!current || current.packageArn.toLowerCase() !== evt.packageArn.toLowerCase()) {

@@ -143,16 +143,33 @@ export async function currentDeployment(client: DynamoDBClient, tableName: strin
     return out.Item ? fromItem(out.Item) : undefined;
 }
 
-/** The ledger's history for one endpoint, newest first (every outcome, refusals included). */
-export async function listDeployments(client: DynamoDBClient, tableName: string, endpointName: string, limit = 20): Promise<DeploymentRecord[]> {
+/**
+ * The ledger's history for one endpoint, newest first: every outcome, refusals included, or only the
+ * given outcomes (filtered in DynamoDB, paging on until `limit` records match or the history ends).
+ */
+export async function listDeployments(
+    client: DynamoDBClient,
+    tableName: string,
+    endpointName: string,
+    limit = 20,
+    outcomes?: readonly DeploymentOutcome[],
+): Promise<DeploymentRecord[]> {
     const records: DeploymentRecord[] = [];
+    const filter = outcomes?.length
+        ? {
+              FilterExpression: `#outcome IN (${outcomes.map((_, i) => `:o${i}`).join(", ")})`,
+              ExpressionAttributeNames: { "#outcome": "outcome" },
+          }
+        : {};
+    const outcomeValues = Object.fromEntries((outcomes ?? []).map((o, i) => [`:o${i}`, { S: o }]));
     let startKey: Item | undefined;
     do {
         const out = await client.send(
             new QueryCommand({
                 TableName: tableName,
                 KeyConditionExpression: "pk = :pk AND begins_with(sk, :h)",
-                ExpressionAttributeValues: { ":pk": { S: endpointKey(endpointName) }, ":h": { S: HISTORY_PREFIX } },
+                ...filter,
+                ExpressionAttributeValues: { ":pk": { S: endpointKey(endpointName) }, ":h": { S: HISTORY_PREFIX }, ...outcomeValues },
                 ScanIndexForward: false,
                 Limit: limit - records.length,
                 ExclusiveStartKey: startKey,

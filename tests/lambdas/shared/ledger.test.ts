@@ -82,6 +82,9 @@ describe("lambdas/shared/ledger", () => {
             assert.deepEqual(history.map((r) => [r.version, r.outcome]), [[7, "refused"], [2, "deployed"], [1, "deployed"]]);
             assert.deepEqual((await listDeployments(client, table, "ep", 2)).map((r) => r.version), [7, 2]);
             assert.deepEqual(await listDeployments(client, table, "other-endpoint"), []);
+            // Only what went live, paging past the refusals in between.
+            assert.deepEqual((await listDeployments(client, table, "ep", 2, ["deployed", "rolled-back"])).map((r) => r.version), [2, 1]);
+            assert.deepEqual((await listDeployments(client, table, "ep", 10, ["refused"])).map((r) => r.version), [7]);
         });
 
         it("claims a notification once per package and state, and can release it", async () => {
