@@ -19,6 +19,7 @@ import { RetryableError } from "../../../lambdas/shared/errors";
 import { snsPublisher } from "../../../lambdas/shared/publish";
 import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
+import { judgeLookupFailure } from "../../../policies/lib/approvalRule";
 
 const sagemaker = new SageMakerClient({ region: "us-east-2" });
 const dynamodb = new DynamoDBClient({ region: "us-east-2" });
@@ -195,6 +196,17 @@ describe("deploy-approved with mocked clients", () => {
             assert.ok(policy.MaximumExecutionTimeoutInSeconds > policy.TerminationWaitInSeconds + policy.TrafficRoutingConfiguration.WaitIntervalInSeconds);
         }
         assert.equal(deploymentConfig({ rollbackAlarmNames: [], terminationWaitSeconds: 60 }).AutoRollbackConfiguration, undefined);
+    });
+
+    it("classifies the shared rule's own lookup failures (its wording is what isTransientRefusal reads)", () => {
+        const kind = (name: string, message: string) => isTransientRefusal(judgeLookupFailure(ARN, Object.assign(new Error(message), { name })));
+        assert.equal(kind("ThrottlingException", "Rate exceeded"), true);
+        assert.equal(kind("TimeoutError", "socket timed out"), true);
+        assert.equal(kind("AbortError", "This operation was aborted"), true);
+        assert.equal(kind("InternalFailure", "We encountered an internal error"), true);
+        assert.equal(kind("Error", "read ECONNRESET"), true);
+        assert.equal(kind("ValidationException", "Model package does not exist"), false);
+        assert.equal(kind("AccessDeniedException", "not authorized"), false);
     });
 
     it("retries only transient lookup failures", () => {
