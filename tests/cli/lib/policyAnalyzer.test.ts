@@ -17,8 +17,12 @@ function fakeChild() {
     return Object.assign(emitter, { stdout });
 }
 
+const made: string[] = [];
+after(() => made.forEach((p) => fs.rmSync(p, { recursive: true, force: true })));
+
 function fakePack(source: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pack-"));
+    made.push(dir);
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "fake-pack", version: "0.0.1", main: "index.js" }));
     fs.writeFileSync(path.join(dir, "index.js"), source);
     return dir;
@@ -88,6 +92,7 @@ describe("cli/lib/policyAnalyzer", () => {
 
         it("times out with the pack's stderr and leaves no process behind", async () => {
             const pidFile = path.join(os.tmpdir(), `fake-pack-pid-${process.pid}-${Date.now()}`);
+            made.push(pidFile);
             const dir = fakePack(`
                 require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
                 process.stderr.write("the pack is stuck\\n");
@@ -105,6 +110,7 @@ describe("cli/lib/policyAnalyzer", () => {
 
         it("kills the pack when the process that started it exits", async () => {
             const pidFile = path.join(os.tmpdir(), `fake-pack-pid-${process.pid}-${Date.now()}-exit`);
+            made.push(pidFile);
             const dir = fakePack(`
                 require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
                 setInterval(() => {}, 1000);
