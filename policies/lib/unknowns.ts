@@ -26,14 +26,6 @@ export function isUnknown(value: unknown): boolean {
     return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
 }
 
-/** True when the value or anything inside it is unknown. */
-export function containsUnknown(value: unknown): boolean {
-    if (isUnknown(value)) return true;
-    if (Array.isArray(value)) return value.some(containsUnknown);
-    if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
-    return false;
-}
-
 /**
  * The plain object behind the SDK's unknown-checking proxy (or the value itself when it is not a proxy, as in
  * unit tests). Reading the result never throws.
