@@ -266,6 +266,12 @@ export function loadStackConfig(): StackConfig {
             // only when they are not JSON; read scalars as strings and let zod coerce below.
             raw[key] = key === "environment" || key === "modelPackageGroupName" ? config.get(key) : config.getObject(key);
         } catch (err) {
+            // A scalar that is not JSON (e.g. production: yes) goes to the schema as the string it is, which
+            // then says what the key expects.
+            if (key === "production") {
+                raw[key] = config.get(key);
+                continue;
+            }
             problems.push(
                 `${PROJECT}:${key}: got ${JSON.stringify(config.get(key))}, which is not valid JSON/YAML; expected structured config. Fix: ${EXAMPLES[key]}`,
             );

@@ -166,6 +166,15 @@ describe("infra/config", () => {
             });
         });
 
+        it("says a scalar that is not JSON is not what the key expects (production: yes), not that it is bad JSON", async () => {
+            const config = exampleStackConfig("dev");
+            config[`${NS}production`] = "yes";
+            await assert.rejects(runProgramUnderMocks({ stack: "dev", config }), (err: Error) => {
+                assert.match(err.message, /sagemaker-approval-gate:production: got "yes"; expected a boolean\. Fix: pulumi config set production false/);
+                return true;
+            });
+        });
+
         it("uses the stack name as environment when environment is not set", async () => {
             const config = exampleStackConfig("dev");
             delete config[`${NS}environment`];
