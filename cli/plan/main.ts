@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { Command, CommanderError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
@@ -129,6 +130,8 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     } catch (err) {
         for (const p of packs.values()) p.then((a) => a.close(), () => undefined);
         if (err instanceof ConfigError) throw new PlanError(PLAN_EXIT.usage, err.message);
+        // A RunError is a message for a person (Pulumi prints it without a stack too); anything else is a bug.
+        if (pulumi.RunError.isInstance(err)) throw new PlanError(PLAN_EXIT.failed, `The program stopped: ${(err as Error).message}`);
         throw new PlanError(PLAN_EXIT.failed, `The program failed under mocks: ${(err as Error).stack ?? err}`);
     }
     const dependencies = inferDependencies(upRun.recorder.resources, (r) => engineUrn(r, stack, PROJECT));

@@ -102,6 +102,14 @@ describe("cli/plan (npm run plan)", function () {
         assert.match(invalid.errors(), /sagemaker-approval-gate:pipeline\.metric\.comparison: got "Bigger"/);
     });
 
+    it("exits 3 with the program's own message, and no stack trace, when the program stops with a RunError", async () => {
+        const stopped = capture();
+        const program = path.join(__dirname, "fixtures/stopsWithRunError.ts");
+        assert.equal(await runPlanCli(["--stack", "dev", "--program", program, "--moment", "up"], stopped.io), PLAN_EXIT.failed);
+        assert.match(stopped.errors(), /^error: The program stopped: TrainingPipeline: \/nowhere\/preprocess\.py does not exist\. Add the file there\.$/m);
+        assert.doesNotMatch(stopped.errors(), /\n\s+at /);
+    });
+
     describe("a production endpoint serving a model package version from the registry (moto)", () => {
         let endpoint: string;
         let packageArn: string;
