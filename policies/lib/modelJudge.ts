@@ -17,6 +17,8 @@ export interface ContainerSpec {
     readonly image?: unknown;
     readonly modelDataUrl?: unknown;
     readonly modelDataSource?: unknown;
+    /** Extra model artifacts the container loads (adapters, draft models): `additionalModelDataSources`. */
+    readonly additionalModelDataSources?: unknown;
     readonly mode?: unknown;
     readonly multiModelConfig?: unknown;
     /** The container's environment variables (declared, or as SageMaker describes them). */
@@ -47,7 +49,7 @@ export interface ModelSpec {
     readonly containers: readonly ContainerSpec[] | undefined;
 }
 
-const present = (v: unknown) => v !== undefined && v !== null && v !== "";
+const present = (v: unknown) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
 
 export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpec[] | undefined {
     if (isUnknown(inputs.primaryContainer) || isUnknown(inputs.containers)) return undefined;
@@ -58,7 +60,7 @@ export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpe
             specs.push({ slot, modelPackageName: c });
             return;
         }
-        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, mode: c.mode, multiModelConfig: c.multiModelConfig, environment: c.environment });
+        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, additionalModelDataSources: c.additionalModelDataSources, mode: c.mode, multiModelConfig: c.multiModelConfig, environment: c.environment });
     };
     add("primaryContainer", inputs.primaryContainer);
     (Array.isArray(inputs.containers) ? inputs.containers : []).forEach((c, i) => add(`containers[${i}]`, c));
@@ -70,7 +72,7 @@ export function containersFromDescription(model: DescribeModelCommandOutput): re
     const add = (slot: string, c: ContainerDefinition | undefined) => {
         // SageMaker (and moto) answer PrimaryContainer: {} for multi-container models: no container there.
         if (!c || Object.keys(c).length === 0) return;
-        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, mode: c.Mode, multiModelConfig: c.MultiModelConfig, environment: c.Environment });
+        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, additionalModelDataSources: c.AdditionalModelDataSources, mode: c.Mode, multiModelConfig: c.MultiModelConfig, environment: c.Environment });
     };
     add("PrimaryContainer", model.PrimaryContainer);
     (model.Containers ?? []).forEach((c, i) => add(`Containers[${i}]`, c));
@@ -130,7 +132,7 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
         }
         if (model.source === "declared") {
             // SageMaker fills image and artifacts from the package; a declared override would deploy something else.
-            const overrides = [["image", c.image], ["modelDataUrl", c.modelDataUrl], ["modelDataSource", c.modelDataSource]].filter(([, v]) => present(v)).map(([k]) => k);
+            const overrides = [["image", c.image], ["modelDataUrl", c.modelDataUrl], ["modelDataSource", c.modelDataSource], ["additionalModelDataSources", c.additionalModelDataSources]].filter(([, v]) => present(v)).map(([k]) => k);
             if (overrides.length) {
                 out.push(`${where} names package ${c.modelPackageName} but also sets ${overrides.join(", ")}, which would replace the approved artifacts. Fix: remove ${overrides.join(", ")}; the package supplies them.`);
             }
@@ -143,9 +145,9 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
             const packageContainers = (await ctx.lookup.packageContainers(c.modelPackageName)) ?? [];
             if (model.source === "live") {
                 // SageMaker may echo the package's own image and artifacts; anything else replaces what was approved.
-                const sameAsPackage = (value: unknown, field: "Image" | "ModelDataUrl" | "ModelDataSource") =>
+                const sameAsPackage = (value: unknown, field: "Image" | "ModelDataUrl" | "ModelDataSource" | "AdditionalModelDataSources") =>
                     packageContainers.some((p) => JSON.stringify(p[field]) === JSON.stringify(value));
-                const overrides = ([["image", c.image, "Image"], ["modelDataUrl", c.modelDataUrl, "ModelDataUrl"], ["modelDataSource", c.modelDataSource, "ModelDataSource"]] as const)
+                const overrides = ([["image", c.image, "Image"], ["modelDataUrl", c.modelDataUrl, "ModelDataUrl"], ["modelDataSource", c.modelDataSource, "ModelDataSource"], ["additionalModelDataSources", c.additionalModelDataSources, "AdditionalModelDataSources"]] as const)
                     .filter(([, v, field]) => present(v) && !sameAsPackage(v, field)).map(([k]) => k);
                 if (overrides.length) {
                     out.push(`${where} names package ${c.modelPackageName} but its ${overrides.join(", ")} differ from the package's, so it would serve something other than the approved artifacts. Fix: recreate the model from the package alone (modelPackageName, no ${overrides.join(", ")}).`);

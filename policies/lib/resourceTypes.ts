@@ -19,6 +19,7 @@ export interface ContainerInputs {
     readonly image?: string;
     readonly modelDataUrl?: string;
     readonly modelDataSource?: unknown;
+    readonly additionalModelDataSources?: unknown;
     readonly modelPackageName?: string;
     readonly mode?: string;
     readonly multiModelConfig?: unknown;

@@ -72,6 +72,12 @@ describe("approved-model-packages-only", () => {
             assert.match(reported[0].message, /model "approved-model-swapped-image" PrimaryContainer names package .*abalone-prod\/3 but its image, modelDataUrl differ from the package's/);
         });
 
+        it("judges serverless and async-inference variants like any other (they still name a model)", async () => {
+            const serverless = { variantName: "sls", modelName: "pending-model", serverlessConfig: { maxConcurrency: 5, memorySizeInMb: 2048 } };
+            const reported = await endpointConfig({ productionVariants: [serverless], asyncInferenceConfig: { outputConfig: { s3OutputPath: "s3://b/out" } } });
+            assert.match(blocking(reported)[0]?.message ?? "", /variant "sls" \(productionVariants\[0\]\) -> model "pending-model" .*status: PendingManualApproval/);
+        });
+
         it("blocks a Rejected package", async () => {
             const reported = await endpointConfig({ productionVariants: [variant("rejected-model")] });
             assert.ok(blocking(reported)[0].message.includes(`${REJECTED} (status: Rejected)`));
@@ -287,6 +293,15 @@ describe("approved-model-packages-only", () => {
         it("blocks a package container that also overrides the image or model data", async () => {
             const reported = await model({ primaryContainer: { modelPackageName: APPROVED, image: "evil:latest" } });
             assert.match(blocking(reported)[0].message, /also sets image, which would replace the approved artifacts/);
+        });
+
+        it("blocks a package container that adds model artifacts of its own (additionalModelDataSources)", async () => {
+            const extra = [{ channelName: "adapter", s3DataSource: { s3Uri: "s3://elsewhere/lora/", s3DataType: "S3Prefix", compressionType: "None" } }];
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED, additionalModelDataSources: extra } });
+            assert.match(blocking(reported)[0]?.message ?? "", /also sets additionalModelDataSources, which would replace the approved artifacts/);
+            assert.deepStrictEqual(await model({ primaryContainer: { modelPackageName: APPROVED, additionalModelDataSources: [] } }), []);
+            const live = await endpointConfig({ productionVariants: [variant("approved-model-extra-adapter")] });
+            assert.match(blocking(live)[0]?.message ?? "", /its additionalModelDataSources differ from the package's/);
         });
 
         it("blocks a package container whose environment chooses other code or model artifacts", async () => {

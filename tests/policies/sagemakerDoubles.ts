@@ -35,6 +35,7 @@ export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Co
     "approved-model-swapped-code": { PrimaryContainer: { ModelPackageName: APPROVED, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://elsewhere/evil.tar.gz" } } },
     "approved-model-echoing-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: PACKAGE_IMAGE } },
     "approved-model-swapped-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/evil:latest", ModelDataUrl: "s3://elsewhere/model.tar.gz" } },
+    "approved-model-extra-adapter": { PrimaryContainer: { ModelPackageName: APPROVED, AdditionalModelDataSources: [{ ChannelName: "adapter", S3DataSource: { S3Uri: "s3://elsewhere/lora/", S3DataType: "S3Prefix", CompressionType: "None" } }] } },
     "raw-model": { PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", ModelDataUrl: "s3://bucket/model.tar.gz" } },
     "multi-container-model": { PrimaryContainer: {}, Containers: [{ ModelPackageName: APPROVED }, { ModelPackageName: PENDING }] },
     "other-group-model": { PrimaryContainer: { ModelPackageName: OTHER_GROUP_APPROVED } },
