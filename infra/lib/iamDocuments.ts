@@ -157,24 +157,37 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
 }
 
 /**
- * A service control policy for the organization's admins: nobody but the approvers may set a version of
- * this group Approved or Rejected, whatever their IAM policies say (an SCP Deny binds every principal of
- * the account, including roles with AmazonSageMakerFullAccess). The stack cannot attach an SCP from a
- * member account, so it exports this document (`approvalGuardrailScp`) for the management account.
+ * A service control policy for the organization's admins (an SCP Deny binds every principal of the account,
+ * including roles with AmazonSageMakerFullAccess, whatever their IAM policies say):
+ * - nobody but the approvers may update a version of this group at all: not its status, and not what it
+ *   serves either (`AdditionalInferenceSpecificationsToAdd` or `InferenceSpecification` on an Approved
+ *   version would let a model nobody approved run under its approval, through CreateModel's
+ *   `InferenceSpecificationName`);
+ * - nobody, approvers included, may register a version in this group as anything but PendingManualApproval
+ *   (a version registered Approved was never approved by a person).
+ * The stack cannot attach an SCP from a member account, so it exports this document
+ * (`approvalGuardrailScp`) for the management account.
  */
 export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approverPrincipalArns: readonly string[] }): PolicyDocument {
     if (input.approverPrincipalArns.length === 0) throw new Error("approvalGuardrailScp: at least one approver principal ARN is required");
     const principals = [...new Set(input.approverPrincipalArns.map(principalArnForCondition))].sort();
-    return doc({
-        Sid: "OnlyApproversDecide",
-        Effect: "Deny",
-        Action: ["sagemaker:UpdateModelPackage"],
-        Resource: modelPackageArnPatterns(input.scope, input.groupName),
-        Condition: {
-            StringEquals: { "sagemaker:ModelApprovalStatus": [...APPROVER_STATUSES] },
-            ArnNotEquals: { "aws:PrincipalArn": principals },
+    return doc(
+        {
+            Sid: "OnlyApproversUpdateVersions",
+            Effect: "Deny",
+            Action: ["sagemaker:UpdateModelPackage"],
+            Resource: modelPackageArnPatterns(input.scope, input.groupName),
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": principals } },
         },
-    });
+        {
+            // StringNotEquals also matches a request without the key, as in the registrar guardrail.
+            Sid: "NoVersionRegisteredApproved",
+            Effect: "Deny",
+            Action: ["sagemaker:CreateModelPackage"],
+            Resource: groupResources(input.scope, input.groupName),
+            Condition: { StringNotEquals: { "sagemaker:ModelApprovalStatus": PENDING_MANUAL_APPROVAL } },
+        },
+    );
 }
 
 /** Trust policy: only SageMaker (in this account) assumes the pipeline execution role. */

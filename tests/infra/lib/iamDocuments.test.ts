@@ -176,21 +176,29 @@ describe("infra/lib/iamDocuments", () => {
     });
 
     describe("approval guardrail SCP (for the management account)", () => {
-        it("denies Approved/Rejected on this group's versions to every principal but the approvers", () => {
+        it("denies every update of this group's versions (status or what they serve) to every principal but the approvers, and registering as anything but PendingManualApproval to everyone", () => {
             const doc = approvalGuardrailScp({ scope, groupName, approverPrincipalArns: approvers });
+            const versions = [
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
+                "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
+            ];
             assert.deepStrictEqual(doc.Statement, [
                 {
-                    Sid: "OnlyApproversDecide",
+                    Sid: "OnlyApproversUpdateVersions",
                     Effect: "Deny",
                     Action: ["sagemaker:UpdateModelPackage"],
-                    Resource: [
-                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/*",
-                        "arn:aws:sagemaker:us-east-1:111111111111:model-package/Abalone-Dev/*",
-                    ],
+                    Resource: versions,
+                    // No status condition: AdditionalInferenceSpecificationsToAdd on an Approved version changes what it serves.
                     Condition: {
-                        StringEquals: { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] },
                         ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:iam::111111111111:role/release-manager"] },
                     },
+                },
+                {
+                    Sid: "NoVersionRegisteredApproved",
+                    Effect: "Deny",
+                    Action: ["sagemaker:CreateModelPackage"],
+                    Resource: ["arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev", ...versions],
+                    Condition: { StringNotEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } },
                 },
             ]);
             assert.throws(() => approvalGuardrailScp({ scope, groupName, approverPrincipalArns: [] }), /at least one approver/);
