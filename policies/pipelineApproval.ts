@@ -2,10 +2,10 @@
  * `pipelines-register-for-manual-approval`: a SageMaker Pipeline must register new model versions as
  * PendingManualApproval, so that a person, not the pipeline, decides what is Approved.
  */
-import { validateResourceOfType, type PolicyConfigSchema, type ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import { makeMandatoryReporter, makeReporter, type Reporter } from "./lib/reporting";
 import { currentStackContext, type StackContext } from "./lib/environment";
-import { Pipeline, type PipelineInputs } from "./lib/resourceTypes";
+import { Pipeline } from "./lib/resourceTypes";
 import { isUnknown, plainProps } from "./lib/unknowns";
 
 export const PENDING = "PendingManualApproval";
@@ -125,10 +125,54 @@ export function judgeRegisterStep(step: RegisterStep, definition: unknown, confi
 }
 
 export const pipelineApprovalDescription =
-    "SageMaker Pipelines must register model versions with ModelApprovalStatus PendingManualApproval (a literal, or a parameter defaulting to it), including in Condition branches at any depth, so that only a person approves a model.";
+    "SageMaker Pipelines (aws, aws-native or Cloud Control) must register model versions with ModelApprovalStatus PendingManualApproval (a literal, or a parameter defaulting to it), including in Condition branches at any depth, so that only a person approves a model.";
 
 export interface PipelinePolicyDeps {
     readonly context?: () => StackContext;
+}
+
+/** Pipeline resources of other providers, with the same definition inside a different shape. */
+export const NATIVE_PIPELINE = "aws-native:sagemaker:Pipeline";
+const CLOUD_CONTROL_RESOURCE = "aws:cloudcontrol/resource:Resource";
+
+/** Where a pipeline's definition is: inline text, in S3, or not given. Values may be unknown sentinels. */
+interface DefinitionSource {
+    readonly text?: unknown;
+    readonly inS3: boolean;
+}
+
+/**
+ * The definition of a pipeline declared through any provider, or undefined when the resource is no pipeline:
+ * `aws.sagemaker.Pipeline` (`pipelineDefinition`), aws-native (`pipelineDefinition.pipelineDefinitionBody`)
+ * and `aws.cloudcontrol.Resource` of type AWS::SageMaker::Pipeline (`PipelineDefinition.PipelineDefinitionBody`
+ * in its desiredState). A self-approving pipeline must not pass because it was declared another way.
+ */
+export function pipelineDefinitionOf(type: string, props: Record<string, unknown>): DefinitionSource | { readonly unknownShape: string } | undefined {
+    const given = (v: unknown) => v !== undefined && v !== null;
+    if (type === Pipeline.__pulumiType) {
+        return { text: props.pipelineDefinition, inS3: given(props.pipelineDefinitionS3Location) };
+    }
+    const nested = (definition: unknown, body: string, s3: string): DefinitionSource | { unknownShape: string } => {
+        if (isUnknown(definition)) return { text: definition, inS3: false };
+        const d = definition && typeof definition === "object" ? (definition as Record<string, unknown>) : {};
+        return { text: d[body], inS3: given(d[s3]) };
+    };
+    if (type === NATIVE_PIPELINE) return nested(props.pipelineDefinition, "pipelineDefinitionBody", "pipelineDefinitionS3Location");
+    if (type === CLOUD_CONTROL_RESOURCE) {
+        const typeName = props.typeName;
+        if (isUnknown(typeName)) return { unknownShape: "its typeName" };
+        if (typeof typeName !== "string" || typeName.toLowerCase() !== "aws::sagemaker::pipeline") return undefined;
+        const desired = props.desiredState;
+        if (isUnknown(desired)) return { text: desired, inS3: false };
+        let state: unknown;
+        try {
+            state = typeof desired === "string" ? JSON.parse(desired) : desired;
+        } catch {
+            return { text: "", inS3: false };
+        }
+        return nested((state as Record<string, unknown> | null)?.PipelineDefinition, "PipelineDefinitionBody", "PipelineDefinitionS3Location");
+    }
+    return undefined;
 }
 
 export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDeps = {}): ResourceValidationPolicy {
@@ -138,9 +182,17 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
         description,
         enforcementLevel: "mandatory",
         configSchema: pipelineApprovalConfigSchema,
-        validateResource: validateResourceOfType(Pipeline, (props, args, reportViolation) => {
+        validateResource: (args, reportViolation) => {
+            const source = pipelineDefinitionOf(args.type, plainProps<Record<string, unknown>>(args.props) ?? {});
+            if (!source) return args.notApplicable(`not a SageMaker pipeline (${args.type})`);
             const report: Reporter = makeMandatoryReporter(reportViolation, description);
-            const resource = `Pipeline ${args.urn}`;
+            const resource = `${args.type === Pipeline.__pulumiType ? "Pipeline" : args.type} ${args.urn}`;
+            const dryRun = () => (deps.context ?? currentStackContext)().dryRun;
+            if ("unknownShape" in source) {
+                if (dryRun()) makeReporter(reportViolation, description, { production: true, reason: "" }).note(`${resource}: ${source.unknownShape} is not known during preview; it is checked before the resource is created or updated in \`pulumi up\`.`);
+                else report.finding(`${resource}: ${source.unknownShape} is unknown outside preview, so this pack cannot tell whether it is a pipeline that registers models. Fix: make it a known value.`);
+                return;
+            }
             let config: PipelineApprovalConfig;
             try {
                 config = readPipelineApprovalConfig(args.getConfig<Record<string, unknown>>());
@@ -148,15 +200,13 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
                 report.finding(`${resource}: ${(err as Error).message}`);
                 return;
             }
-            const raw = plainProps<PipelineInputs>(props);
-            if (raw.pipelineDefinitionS3Location !== undefined && raw.pipelineDefinitionS3Location !== null) {
+            if (source.inS3) {
                 report.finding(`${resource} takes its definition from S3 (pipelineDefinitionS3Location), which this pack cannot read at deploy time, so it cannot prove the pipeline registers models as ${PENDING}. Fix: pass the definition inline with pipelineDefinition (e.g. pulumi.jsonStringify(definition)).`);
                 return;
             }
-            const text = raw.pipelineDefinition;
+            const text = source.text;
             if (isUnknown(text)) {
-                const context = (deps.context ?? currentStackContext)();
-                if (context.dryRun) {
+                if (dryRun()) {
                     // The definition usually embeds ARNs of resources created in the same update, so it is unknown
                     // in preview. The same check runs on the resolved definition before the pipeline is created
                     // or updated in `pulumi up`, where an unknown is a violation. Say so rather than stay silent.
@@ -181,7 +231,7 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
             for (const step of findRegisterModelSteps(definition)) {
                 for (const problem of judgeRegisterStep(step, definition, config)) report.finding(`${resource}: ${problem}`);
             }
-        }),
+        },
     };
 }
 

@@ -128,6 +128,31 @@ describe("pipelines-register-for-manual-approval", () => {
         assert.strictEqual(blocking(reported).length, 1);
     });
 
+    describe("pipelines declared through other providers", () => {
+        const runAs = (type: string, props: Record<string, unknown>) => runResourcePolicy(policy, createResourceValidationArgs({ __pulumiType: type }, props, { name: "pipeline" }));
+        const approved = JSON.stringify(definitionWithStatus("Approved"));
+        const pending = JSON.stringify(definitionWithStatus("PendingManualApproval"));
+
+        it("aws-native: judges pipelineDefinition.pipelineDefinitionBody, blocks an S3 definition", async () => {
+            assert.match(blocking(await runAs("aws-native:sagemaker:Pipeline", { pipelineDefinition: { pipelineDefinitionBody: approved } }))[0]?.message ?? "", /aws-native:sagemaker:Pipeline .*registers models as "Approved"/);
+            assert.deepStrictEqual(await runAs("aws-native:sagemaker:Pipeline", { pipelineDefinition: { pipelineDefinitionBody: pending } }), []);
+            assert.match(blocking(await runAs("aws-native:sagemaker:Pipeline", { pipelineDefinition: { pipelineDefinitionS3Location: { bucket: "b", key: "k" } } }))[0]?.message ?? "", /takes its definition from S3/);
+        });
+
+        it("Cloud Control: judges AWS::SageMaker::Pipeline's PipelineDefinitionBody, ignores other types", async () => {
+            const cc = (typeName: string, body: string) => runAs("aws:cloudcontrol/resource:Resource", { typeName, desiredState: JSON.stringify({ PipelineName: "p", PipelineDefinition: { PipelineDefinitionBody: body } }) });
+            assert.match(blocking(await cc("AWS::SageMaker::Pipeline", approved))[0]?.message ?? "", /registers models as "Approved"/);
+            assert.deepStrictEqual(await cc("AWS::SageMaker::Pipeline", pending), []);
+            assert.deepStrictEqual(await cc("AWS::S3::Bucket", approved), []);
+            assert.strictEqual(blocking(await runAs("aws:cloudcontrol/resource:Resource", { typeName: UNKNOWN, desiredState: "{}" })).length, 1, "an unknown typeName outside preview");
+        });
+
+        it("is not applicable to anything else", async () => {
+            const args = createResourceValidationArgs({ __pulumiType: "aws:s3/bucketV2:BucketV2" }, { bucket: "b" });
+            await assert.rejects(async () => (policy.validateResource as any)(args, () => assert.fail("no report expected")), /notApplicable/);
+        });
+    });
+
     it("reports bad config as a violation naming the option", async () => {
         const reported = await runDefinition(definitionWithStatus("PendingManualApproval"), { requireExplicitApprovalStatus: "yes" });
         assert.match(blocking(reported)[0].message, /"requireExplicitApprovalStatus" has the value "yes"/);
