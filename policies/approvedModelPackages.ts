@@ -99,7 +99,23 @@ const OTHER_IDENTITY_SETTINGS = ["assumeRoles", "assumeRole", "assumeRoleWithWeb
 
 const FIX_IDENTITY = "Fix: run `pulumi` with the target account's own credentials (AWS_PROFILE, or a role assumed before the CLI starts) and no role, keys or endpoints on the provider, so that this pack describes the same account the provider deploys to.";
 
-const isSet = (v: unknown) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0);
+/** @pulumi/aws sends a provider's list and object settings JSON-encoded ("[]", "[{\"roleArn\":...}]"). */
+function decodeSetting(v: unknown): unknown {
+    if (typeof v !== "string" || !/^\s*(\[|\{|null\s*$)/.test(v)) return v;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v; // not JSON after all: a set value
+    }
+}
+
+function isSet(raw: unknown): boolean {
+    const v = decodeSetting(raw);
+    if (v === undefined || v === null || v === "") return false;
+    if (Array.isArray(v)) return v.length > 0;
+    if (typeof v === "object") return Object.keys(v).length > 0;
+    return true;
+}
 
 /**
  * The region SageMaker will create the resource in, so that names are described where they will be used:

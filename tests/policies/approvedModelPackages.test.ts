@@ -419,6 +419,10 @@ describe("approved-model-packages-only: the region lookups go to", () => {
         }
         assert.deepStrictEqual(asked, [], "nothing is described with the wrong identity");
         assert.deepStrictEqual(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("us-east-1", { assumeRoles: [], endpoints: [] })), [], "empty settings change nothing");
+        // What @pulumi/aws really sends for an explicit provider: list and object settings JSON-encoded.
+        const encoded = await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("us-east-1", { assumeRoles: JSON.stringify([{ roleArn: "arn:aws:iam::999999999999:role/deploy" }]), endpoints: "[]", defaultTags: "{\"tags\":{\"team\":\"ml\"}}", skipCredentialsValidation: "false" }));
+        assert.match(blocking(encoded)[0]?.message ?? "", /its provider sets assumeRoles,/);
+        assert.deepStrictEqual(await run(EndpointConfiguration, { productionVariants: [variant("twin-model")] }, provider("us-east-1", { assumeRoles: "[]", endpoints: "[]", sharedConfigFiles: "null", skipRegionValidation: "true" })), [], "encoded empty settings change nothing");
     });
 
     it("nowhere when the region is unknown: blocks in an update, defers with a note in preview", async () => {
