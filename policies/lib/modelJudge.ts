@@ -19,6 +19,8 @@ export interface ContainerSpec {
     readonly modelDataSource?: unknown;
     /** Extra model artifacts the container loads (adapters, draft models): `additionalModelDataSources`. */
     readonly additionalModelDataSources?: unknown;
+    /** Picks one of the package's additional inference specifications instead of the one that was approved. */
+    readonly inferenceSpecificationName?: unknown;
     readonly mode?: unknown;
     readonly multiModelConfig?: unknown;
     /** The container's environment variables (declared, or as SageMaker describes them). */
@@ -60,7 +62,7 @@ export function containersFromInputs(inputs: ModelInputs): readonly ContainerSpe
             specs.push({ slot, modelPackageName: c });
             return;
         }
-        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, additionalModelDataSources: c.additionalModelDataSources, mode: c.mode, multiModelConfig: c.multiModelConfig, environment: c.environment });
+        specs.push({ slot, modelPackageName: c.modelPackageName, image: c.image, modelDataUrl: c.modelDataUrl, modelDataSource: c.modelDataSource, additionalModelDataSources: c.additionalModelDataSources, inferenceSpecificationName: c.inferenceSpecificationName, mode: c.mode, multiModelConfig: c.multiModelConfig, environment: c.environment });
     };
     add("primaryContainer", inputs.primaryContainer);
     (Array.isArray(inputs.containers) ? inputs.containers : []).forEach((c, i) => add(`containers[${i}]`, c));
@@ -72,7 +74,7 @@ export function containersFromDescription(model: DescribeModelCommandOutput): re
     const add = (slot: string, c: ContainerDefinition | undefined) => {
         // SageMaker (and moto) answer PrimaryContainer: {} for multi-container models: no container there.
         if (!c || Object.keys(c).length === 0) return;
-        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, additionalModelDataSources: c.AdditionalModelDataSources, mode: c.Mode, multiModelConfig: c.MultiModelConfig, environment: c.Environment });
+        specs.push({ slot, modelPackageName: c.ModelPackageName, image: c.Image, modelDataUrl: c.ModelDataUrl, modelDataSource: c.ModelDataSource, additionalModelDataSources: c.AdditionalModelDataSources, inferenceSpecificationName: c.InferenceSpecificationName, mode: c.Mode, multiModelConfig: c.MultiModelConfig, environment: c.Environment });
     };
     add("PrimaryContainer", model.PrimaryContainer);
     (model.Containers ?? []).forEach((c, i) => add(`Containers[${i}]`, c));
@@ -129,6 +131,11 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
         if (typeof c.modelPackageName !== "string") {
             out.push(`${where}: modelPackageName ${JSON.stringify(c.modelPackageName)} is not a string. ${FIX_PACKAGE}`);
             return out;
+        }
+        if (present(c.inferenceSpecificationName)) {
+            // Additional inference specifications can be added to a version after a person approved it
+            // (UpdateModelPackage), so the approval vouches only for the primary specification.
+            out.push(`${where} names package ${c.modelPackageName} but selects its inference specification ${JSON.stringify(c.inferenceSpecificationName)}: additional inference specifications can be added to a version after it was approved, so the approval does not cover them. Fix: remove inferenceSpecificationName and serve the package's primary inference specification, or register the container you want as a new version and have it approved.`);
         }
         if (model.source === "declared") {
             // SageMaker fills image and artifacts from the package; a declared override would deploy something else.

@@ -304,6 +304,14 @@ describe("approved-model-packages-only", () => {
             assert.match(blocking(live)[0]?.message ?? "", /its additionalModelDataSources differ from the package's/);
         });
 
+        it("blocks a package container that selects an additional inference specification (added after approval)", async () => {
+            const reported = await model({ primaryContainer: { modelPackageName: APPROVED, inferenceSpecificationName: "added-after-approval" } });
+            assert.strictEqual(blocking(reported).length, 1);
+            assert.match(blocking(reported)[0].message, /selects its inference specification "added-after-approval": .*the approval does not cover them/);
+            const live = await endpointConfig({ productionVariants: [variant("approved-model-extra-inference-spec")] });
+            assert.match(blocking(live)[0]?.message ?? "", /approved-model-extra-inference-spec.*selects its inference specification "added-after-approval"/);
+        });
+
         it("blocks a package container whose environment chooses other code or model artifacts", async () => {
             const reported = await model({ primaryContainer: { modelPackageName: APPROVED, environment: { SAGEMAKER_SUBMIT_DIRECTORY: "s3://elsewhere/code.tar.gz", LOG_LEVEL: "info" } } });
             assert.strictEqual(blocking(reported).length, 1);

@@ -36,6 +36,7 @@ export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Co
     "approved-model-echoing-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: PACKAGE_IMAGE } },
     "approved-model-swapped-image": { PrimaryContainer: { ModelPackageName: APPROVED, Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/evil:latest", ModelDataUrl: "s3://elsewhere/model.tar.gz" } },
     "approved-model-extra-adapter": { PrimaryContainer: { ModelPackageName: APPROVED, AdditionalModelDataSources: [{ ChannelName: "adapter", S3DataSource: { S3Uri: "s3://elsewhere/lora/", S3DataType: "S3Prefix", CompressionType: "None" } }] } },
+    "approved-model-extra-inference-spec": { PrimaryContainer: { ModelPackageName: APPROVED, InferenceSpecificationName: "added-after-approval" } },
     "raw-model": { PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1", ModelDataUrl: "s3://bucket/model.tar.gz" } },
     "multi-container-model": { PrimaryContainer: {}, Containers: [{ ModelPackageName: APPROVED }, { ModelPackageName: PENDING }] },
     "other-group-model": { PrimaryContainer: { ModelPackageName: OTHER_GROUP_APPROVED } },
