@@ -8,7 +8,7 @@
  * execution role and only to SageMaker.
  */
 import { bucketArns, ecrRepositoryArn, modelPackageArnPattern, type AwsScope } from "./arns";
-import type { PolicyDocument, PolicyStatement } from "./iamDocuments";
+import { serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 function doc(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== undefined) };
@@ -33,13 +33,7 @@ export function logGroupArns(scope: AwsScope, logGroupName: string): string[] {
 
 /** Trust policy of a function's role: Lambda, in this account. */
 export function lambdaAssumeRolePolicy(scope: AwsScope): PolicyDocument {
-    return doc({
-        Sid: "LambdaAssumesRole",
-        Effect: "Allow",
-        Principal: { Service: ["lambda.amazonaws.com"] },
-        Action: ["sts:AssumeRole"],
-        Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-    });
+    return serviceAssumeRolePolicy(scope, "lambda", "LambdaAssumesRole");
 }
 
 /** What both functions share: their log group, their DLQ, the ledger, publishing to the topic, the CMK. */

@@ -190,15 +190,20 @@ export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approv
     );
 }
 
-/** Trust policy: only SageMaker (in this account) assumes the pipeline execution role. */
-export function sagemakerAssumeRolePolicy(scope: AwsScope): PolicyDocument {
+/** Trust policy: only one AWS service, acting for this account (aws:SourceAccount), assumes the role. */
+export function serviceAssumeRolePolicy(scope: AwsScope, service: "sagemaker" | "lambda", sid: string): PolicyDocument {
     return doc({
-        Sid: "SageMakerAssumesRole",
+        Sid: sid,
         Effect: "Allow",
-        Principal: { Service: ["sagemaker.amazonaws.com"] },
+        Principal: { Service: [`${service}.amazonaws.com`] },
         Action: ["sts:AssumeRole"],
         Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
     });
+}
+
+/** Trust policy: only SageMaker (in this account) assumes the pipeline execution role. */
+export function sagemakerAssumeRolePolicy(scope: AwsScope): PolicyDocument {
+    return serviceAssumeRolePolicy(scope, "sagemaker", "SageMakerAssumesRole");
 }
 
 export interface PipelineRolePolicyInput {
