@@ -44,12 +44,15 @@ const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
     approverEmails: config.approvers.emails,
     endpoint: config.endpoint,
     ledgerDeletionProtection: config.production,
+    approverPrincipalArns: config.approvers.principalArns,
+    attachOperatorReadPolicy: config.approvers.attachPolicy,
     tags,
 });
 export const approvalsTopicArn = approvals.topicArn;
 export const deploymentsTableName = approvals.ledgerTableName;
 export const endpointName = approvals.endpointName;
 export const modelExecutionRoleArn = approvals.modelExecutionRoleArn;
+export const operatorReadPolicyArn = approvals.operatorReadPolicyArn;
 
 export const environment = env;
 export const production = config.production;

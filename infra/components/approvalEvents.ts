@@ -34,7 +34,9 @@ import {
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
     notifyApproverPolicy,
+    operatorReadPolicy,
 } from "../lib/approvalEventsPolicies";
+import { attachPolicyToPrincipals } from "../lib/attachments";
 import { sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
 import { bundleLambda, LAMBDA_ENTRIES, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
 import { endpointName as defaultEndpointName, environmentPrefix, resourceName } from "../lib/naming";
@@ -72,8 +74,27 @@ export interface ApprovalEventsArgs {
     readonly maximumRetryAttempts?: number;
     /** Protect the ledger table from deletion. Defaults to true. */
     readonly ledgerDeletionProtection?: boolean;
+    /**
+     * IAM role/user ARNs of the approvers: they get the operator-read policy (what `approvals live` and
+     * `approvals history` read: this endpoint, its configs and models, the ledger). Defaults to none: no policy.
+     */
+    readonly approverPrincipalArns?: readonly string[];
+    /**
+     * Attach the operator-read policy to the approver roles/users (they must exist in the deploying account),
+     * as the registry's approver policy is. Set false when another stack manages their policies and attach
+     * `operatorReadPolicyArn` there. Defaults to true.
+     */
+    readonly attachOperatorReadPolicy?: boolean;
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Rules (name suffixes `sagemaker-approval-gate-<env>-<role>`), in declaration order. */
+export const RULE_ROLES = { pending: "pending-approval", approved: "approved", rejected: "rejected", pipelineFailed: "pipeline-failed" } as const;
+
+/** The alarm on a rule's permanently failed target invocations: `<rule>-failed-invocations`. */
+export function ruleFailedInvocationsAlarmName(environment: string, rule: keyof typeof RULE_ROLES): string {
+    return resourceName(environment, `${RULE_ROLES[rule]}-failed-invocations`);
 }
 
 /** Roles (name suffixes) of the stack's own endpoint alarms. */
@@ -175,6 +196,9 @@ export class ApprovalEvents extends pulumi.ComponentResource {
     /** FIFO queue between the approved/rejected rules and the deploy function. */
     readonly deployRequests: aws.sqs.Queue;
     readonly endpointName: string;
+    /** Managed policy that lets the approvers run `approvals live` / `history`; undefined without approvers. */
+    readonly operatorReadPolicy?: aws.iam.Policy;
+    readonly operatorReadPolicyArn?: pulumi.Output<string>;
 
     constructor(name: string, args: ApprovalEventsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sagemaker-approval-gate:approvals:ApprovalEvents", name, {}, opts);
@@ -455,11 +479,11 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         const rule = (role: string, description: string, pattern: pulumi.Input<string>) =>
             new aws.cloudwatch.EventRule(`${name}-${role}`, { name: resourceName(env, role), description, eventPattern: pattern, tags }, parent);
         this.rules = {
-            pending: rule("pending-approval", "A new version of this environment's group waits for approval", groupName.apply((g) => JSON.stringify(pendingApprovalPattern(g)))),
-            approved: rule("approved", "A version of this environment's group was approved", groupName.apply((g) => JSON.stringify(approvedPattern(g)))),
-            rejected: rule("rejected", "A version of this environment's group was rejected", groupName.apply((g) => JSON.stringify(rejectedPattern(g)))),
+            pending: rule(RULE_ROLES.pending, "A new version of this environment's group waits for approval", groupName.apply((g) => JSON.stringify(pendingApprovalPattern(g)))),
+            approved: rule(RULE_ROLES.approved, "A version of this environment's group was approved", groupName.apply((g) => JSON.stringify(approvedPattern(g)))),
+            rejected: rule(RULE_ROLES.rejected, "A version of this environment's group was rejected", groupName.apply((g) => JSON.stringify(rejectedPattern(g)))),
             pipelineFailed: rule(
-                "pipeline-failed",
+                RULE_ROLES.pipelineFailed,
                 "An execution of this environment's training pipeline failed",
                 pulumi.output(args.pipelineArn).apply((arn) => JSON.stringify(pipelineFailedPattern(arn))),
             ),
@@ -544,6 +568,19 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             period: 300,
             threshold: 3600,
         });
+        // A target EventBridge gave up on without reaching its DLQ: the approval, rejection or notice is gone.
+        for (const key of Object.keys(RULE_ROLES) as (keyof typeof RULE_ROLES)[]) {
+            alarm(`${RULE_ROLES[key]}-failed-invocations`, {
+                alarmDescription: `EventBridge could not deliver events of ${resourceName(env, RULE_ROLES[key])} to a target: an approval, rejection or notice may be lost. Check the targets and ${resourceName(env, "events-dlq")}.`,
+                namespace: "AWS/Events",
+                metricName: "FailedInvocations",
+                dimensions: { RuleName: this.rules[key].name },
+                statistic: "Sum",
+                period: 300,
+                threshold: 0,
+                comparisonOperator: "GreaterThanThreshold",
+            });
+        }
         alarm("no-rollback-target", {
             alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,
             namespace: METRIC_NAMESPACE,
@@ -553,7 +590,36 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             period: 60,
         });
 
+        const readers = args.approverPrincipalArns ?? [];
+        if (readers.length > 0) {
+            this.operatorReadPolicy = new aws.iam.Policy(
+                `${name}-operator-read-policy`,
+                {
+                    description: `Read ${endpointName}, its configs and models, and the deployment ledger (approvals live/history); approvers only.`,
+                    policy: pulumi.all([scope, this.ledgerTable.arn, keyArn]).apply(([s, tableArn, kArn]) =>
+                        JSON.stringify(
+                            operatorReadPolicy({
+                                scope: s,
+                                resourcePrefix: environmentPrefix(env),
+                                endpointName,
+                                ledgerTableArn: tableArn,
+                                ledgerKmsKeyArn: kArn,
+                                readerPrincipalArns: readers,
+                            }),
+                        ),
+                    ),
+                    tags,
+                },
+                parent,
+            );
+            this.operatorReadPolicyArn = this.operatorReadPolicy.arn;
+            if (args.attachOperatorReadPolicy ?? true) {
+                attachPolicyToPrincipals(`${name}-operator-read`, readers, this.operatorReadPolicy.arn, parent);
+            }
+        }
+
         this.registerOutputs({
+            operatorReadPolicyArn: this.operatorReadPolicyArn,
             topicArn: this.topicArn,
             kmsKeyArn: this.kmsKeyArn,
             ledgerTableName: this.ledgerTableName,

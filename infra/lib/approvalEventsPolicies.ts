@@ -7,7 +7,7 @@
  * table, the topic, the report prefix, its own log group and DLQ); `iam:PassRole` only for the model
  * execution role and only to SageMaker.
  */
-import { bucketArns, ecrRepositoryArn, modelPackageArnPattern, type AwsScope } from "./arns";
+import { bucketArns, ecrRepositoryArn, modelPackageArnPattern, principalArnForCondition, type AwsScope } from "./arns";
 import { serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 function doc(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
@@ -140,6 +140,44 @@ export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
             Action: ["iam:PassRole"],
             Resource: [input.modelExecutionRoleArn],
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    );
+}
+
+export interface OperatorReadPolicyInput {
+    readonly scope: AwsScope;
+    /** `sagemaker-approval-gate-<env>`: the deploy function names models and endpoint configs under it. */
+    readonly resourcePrefix: string;
+    readonly endpointName: string;
+    readonly ledgerTableArn: string;
+    /** The CMK the ledger table is encrypted with. */
+    readonly ledgerKmsKeyArn: string;
+    /** Only these principals get anything from the policy, wherever it is attached. */
+    readonly readerPrincipalArns: readonly string[];
+}
+
+/**
+ * What `approvals live` / `history` (and the "Live:" line of `pending` / `show`) read beyond the registry:
+ * the environment's endpoint, its endpoint config and model (by the deploy function's name prefix), the
+ * ledger items (GetItem for CURRENT, Query for the history), and the ledger's CMK only through DynamoDB.
+ * Bound to `aws:PrincipalArn` like the approver policy, so it grants nothing to anyone else it is attached to.
+ */
+export function operatorReadPolicy(input: OperatorReadPolicyInput): PolicyDocument {
+    if (input.readerPrincipalArns.length === 0) throw new Error("operatorReadPolicy: at least one reader principal ARN is required");
+    const principals = [...new Set(input.readerPrincipalArns.map(principalArnForCondition))].sort();
+    const onlyReaders = { ArnEquals: { "aws:PrincipalArn": principals } };
+    const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
+    return doc(
+        { Sid: "DescribeThisEnvironmentsEndpoint", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint"], Resource: [arns.endpoint], Condition: onlyReaders },
+        { Sid: "DescribeItsEndpointConfigs", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig"], Resource: [arns.endpointConfigs], Condition: onlyReaders },
+        { Sid: "DescribeItsModels", Effect: "Allow", Action: ["sagemaker:DescribeModel"], Resource: [arns.models], Condition: onlyReaders },
+        { Sid: "ReadTheLedger", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:Query"], Resource: [input.ledgerTableArn], Condition: onlyReaders },
+        {
+            Sid: "DecryptTheLedgerThroughDynamoDB",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [input.ledgerKmsKeyArn],
+            Condition: { ...onlyReaders, StringEquals: { "kms:ViaService": `dynamodb.${input.scope.region}.amazonaws.com` } },
         },
     );
 }

@@ -4,10 +4,21 @@
  */
 import { strict as assert } from "assert";
 import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
-import { DEPLOY_QUEUE, endpointAlarmNames, functionCode, functionEnvironment, MAX_ROLLBACK_ALARMS, rollbackAlarmNames, TARGET_RETRY_POLICY } from "../../../infra/components/approvalEvents";
+import {
+    DEPLOY_QUEUE,
+    endpointAlarmNames,
+    functionCode,
+    functionEnvironment,
+    MAX_ROLLBACK_ALARMS,
+    rollbackAlarmNames,
+    ruleFailedInvocationsAlarmName,
+    RULE_ROLES,
+    TARGET_RETRY_POLICY,
+} from "../../../infra/components/approvalEvents";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
+import { operatorReadPolicy } from "../../../infra/lib/approvalEventsPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
 
@@ -28,6 +39,8 @@ const T = {
     subscription: "aws:sns/topicSubscription:TopicSubscription",
     key: "aws:kms/key:Key",
     table: "aws:dynamodb/table:Table",
+    policy: "aws:iam/policy:Policy",
+    roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     events: "sagemaker-approval-gate:approvals:ApprovalEvents",
     topicComponent: "sagemaker-approval-gate:approvals:ApprovalsTopic",
 };
@@ -142,6 +155,7 @@ for (const stack of ["dev", "prod"]) {
                 [
                     "deploy-approved-dlq-depth", "deploy-approved-errors", "deploy-requests-age", own.errors5xx.replace(`sagemaker-approval-gate-${stack}-`, ""), own.latency.replace(`sagemaker-approval-gate-${stack}-`, ""),
                     "events-dlq-depth", "no-rollback-target", "notify-approver-dlq-depth", "notify-approver-errors",
+                    "pending-approval-failed-invocations", "approved-failed-invocations", "rejected-failed-invocations", "pipeline-failed-failed-invocations",
                 ].map((s) => `sagemaker-approval-gate-${stack}-${s}`).sort(),
             );
             for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
@@ -149,6 +163,51 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(depth.inputs.dimensions.QueueName, `sagemaker-approval-gate-${stack}-events-dlq`);
             const latency = get(T.alarm, "endpoint-latency");
             assert.deepEqual(latency.inputs.dimensions, { EndpointName: `sagemaker-approval-gate-${stack}-endpoint`, VariantName: "AllTraffic" });
+        });
+
+        it("alarms when EventBridge cannot deliver a rule's events: FailedInvocations per rule, Sum > 0 over 5 minutes, to the topic", () => {
+            const topicArn = get(T.topic, "notifications-topic").state.arn;
+            for (const key of Object.keys(RULE_ROLES) as (keyof typeof RULE_ROLES)[]) {
+                const alarm = get(T.alarm, `${RULE_ROLES[key]}-failed-invocations`);
+                assert.equal(alarm.inputs.name, ruleFailedInvocationsAlarmName(stack, key));
+                assert.equal(alarm.inputs.namespace, "AWS/Events");
+                assert.equal(alarm.inputs.metricName, "FailedInvocations");
+                assert.deepEqual(alarm.inputs.dimensions, { RuleName: get(T.rule, RULE_ROLES[key]).inputs.name });
+                assert.equal(alarm.inputs.statistic, "Sum");
+                assert.equal(alarm.inputs.period, 300);
+                assert.equal(alarm.inputs.evaluationPeriods, 1);
+                assert.equal(alarm.inputs.threshold, 0);
+                assert.equal(alarm.inputs.comparisonOperator, "GreaterThanThreshold");
+                // EventBridge sends FailedInvocations only when it is not zero: no data means no failure.
+                assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+                assert.deepEqual(alarm.inputs.alarmActions, [topicArn]);
+            }
+            assert.deepEqual(
+                run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.inputs.name).sort(),
+                Object.values(RULE_ROLES).map((r) => `sagemaker-approval-gate-${stack}-${r}`).sort(),
+                "one alarm per rule: every rule is covered",
+            );
+        });
+
+        it("grants the approvers the operator-read policy (endpoint, configs, models, ledger, ledger key via DynamoDB), attached like the approver policy", () => {
+            const policy = get(T.policy, "operator-read-policy");
+            const approvers = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { principalArns: string[] }).principalArns;
+            assert.deepEqual(
+                JSON.parse(policy.inputs.policy),
+                operatorReadPolicy({
+                    scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
+                    resourcePrefix: `sagemaker-approval-gate-${stack}`,
+                    endpointName: `sagemaker-approval-gate-${stack}-endpoint`,
+                    ledgerTableArn: get(T.table, "ledger").state.arn,
+                    ledgerKmsKeyArn: get(T.key, "notifications-key").state.arn,
+                    readerPrincipalArns: approvers,
+                }),
+            );
+            assert.deepEqual(wildcardAllowActions(JSON.parse(policy.inputs.policy)), []);
+            const attachments = run.recorder.ofType(T.roleAttachment).filter((a) => a.name.startsWith(n("operator-read-role-")));
+            assert.deepEqual(attachments.map((a) => a.inputs.role).sort(), approvers.map((a) => a.slice(a.lastIndexOf("/") + 1)).sort());
+            for (const a of attachments) assert.equal(a.inputs.policyArn, policy.state.arn);
+            assert.equal(run.outputs.operatorReadPolicyArn, policy.state.arn);
         });
 
         it("lets every one of its rules and alarms that targets the topic publish to it, and no one else's", () => {
@@ -237,6 +296,18 @@ for (const stack of ["dev", "prod"]) {
         });
     });
 }
+
+describe("ApprovalEvents operator-read policy when approvers.attachPolicy is false (under mocks)", function () {
+    this.timeout(60_000);
+    it("declares and exports the policy but attaches it to no one", async () => {
+        const config = exampleStackConfig("dev");
+        config["sagemaker-approval-gate:approvers"] = { ...(config["sagemaker-approval-gate:approvers"] as object), attachPolicy: false };
+        const run = await runProgramUnderMocks({ stack: "dev", config });
+        const policy = run.recorder.get(T.policy, "sagemaker-approval-gate-dev-approvals-operator-read-policy");
+        assert.equal(run.outputs.operatorReadPolicyArn, policy.state.arn);
+        assert.deepEqual(run.recorder.ofType(T.roleAttachment).filter((a) => a.name.includes("-operator-read-")), []);
+    });
+});
 
 describe("ApprovalEvents rollback alarms (pure)", () => {
     it("lists the stack's two alarms first, then the configured ones, each once", () => {

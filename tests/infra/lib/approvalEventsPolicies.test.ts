@@ -9,6 +9,7 @@ import {
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
     notifyApproverPolicy,
+    operatorReadPolicy,
 } from "../../../infra/lib/approvalEventsPolicies";
 import { wildcardAllowActions, type PolicyDocument } from "../../../infra/lib/iamDocuments";
 
@@ -49,12 +50,23 @@ const model = modelExecutionRolePolicy({
     rollbackAlarmArns: ["arn:aws:cloudwatch:us-east-1:111111111111:alarm:sagemaker-approval-gate-dev-endpoint-5xx"],
 });
 
+const APPROVER_SESSION = "arn:aws:sts::111111111111:assumed-role/ml-approver/alice";
+const APPROVER_USER = "arn:aws:iam::111111111111:user/bob";
+const operatorRead = operatorReadPolicy({
+    scope,
+    resourcePrefix: "sagemaker-approval-gate-dev",
+    endpointName: "sagemaker-approval-gate-dev-endpoint",
+    ledgerTableArn: common.ledgerTableArn,
+    ledgerKmsKeyArn: common.kmsKeyArn,
+    readerPrincipalArns: [APPROVER_USER, APPROVER_SESSION, "arn:aws:iam::111111111111:role/ml-approver"],
+});
+
 const allows = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow");
 const resourcesOf = (doc: PolicyDocument, action: string) => allows(doc).filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource ?? []);
 
 describe("infra/lib/approvalEventsPolicies", () => {
     it("grants no wildcard action anywhere (key admin included: explicit actions, not kms:*)", () => {
-        for (const doc of [deploy, notify, model, approvalsKeyPolicy(scope, "/aws/lambda/x-"), approvalsTopicPolicy(scope, common.topicArn, "sagemaker-approval-gate-dev-"), lambdaAssumeRolePolicy(scope), eventTargetDlqPolicy("q", ["r"])]) {
+        for (const doc of [deploy, notify, model, operatorRead, approvalsKeyPolicy(scope, "/aws/lambda/x-"), approvalsTopicPolicy(scope, common.topicArn, "sagemaker-approval-gate-dev-"), lambdaAssumeRolePolicy(scope), eventTargetDlqPolicy("q", ["r"])]) {
             assert.deepEqual(wildcardAllowActions(doc), []);
         }
         assert.ok(!KEY_ADMIN_ACTIONS.includes("kms:*"));
@@ -133,5 +145,36 @@ describe("infra/lib/approvalEventsPolicies", () => {
         assert.equal(topic.Statement.find((s) => s.Effect === "Deny")?.Condition?.Bool["aws:SecureTransport"], "false");
         const dlq = eventTargetDlqPolicy("arn:q", ["arn:r1", "arn:r2"]);
         assert.deepEqual(dlq.Statement[0].Condition, { ArnEquals: { "aws:SourceArn": ["arn:r1", "arn:r2"] } });
+    });
+    it("lets approvers read this environment's endpoint, its prefixed configs and models, and nothing else in SageMaker", () => {
+        const arns = deployedResourceArns(scope, "sagemaker-approval-gate-dev", "sagemaker-approval-gate-dev-endpoint");
+        assert.deepEqual(resourcesOf(operatorRead, "sagemaker:DescribeEndpoint"), ["arn:aws:sagemaker:us-east-1:111111111111:endpoint/sagemaker-approval-gate-dev-endpoint"]);
+        assert.deepEqual(resourcesOf(operatorRead, "sagemaker:DescribeEndpointConfig"), [arns.endpointConfigs]);
+        assert.deepEqual(resourcesOf(operatorRead, "sagemaker:DescribeModel"), [arns.models]);
+        const actions = allows(operatorRead).flatMap((s) => s.Action).sort();
+        assert.deepEqual(actions, ["dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel"]);
+        for (const statement of allows(operatorRead)) {
+            for (const resource of statement.Resource ?? []) assert.ok(!resource.endsWith(":*") && resource !== "*", `${statement.Sid}: ${resource}`);
+        }
+    });
+
+    it("lets approvers read (GetItem, Query) the ledger table only, and decrypt its CMK only through DynamoDB", () => {
+        assert.deepEqual(resourcesOf(operatorRead, "dynamodb:GetItem"), [common.ledgerTableArn]);
+        assert.deepEqual(resourcesOf(operatorRead, "dynamodb:Query"), [common.ledgerTableArn]);
+        for (const write of ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Scan"]) assert.deepEqual(resourcesOf(operatorRead, write), [], write);
+        const [decrypt] = allows(operatorRead).filter((s) => s.Action.includes("kms:Decrypt"));
+        assert.deepEqual(decrypt.Resource, [common.kmsKeyArn]);
+        assert.equal(decrypt.Condition!.StringEquals["kms:ViaService"], "dynamodb.us-east-1.amazonaws.com");
+        assert.deepEqual(resourcesOf(operatorRead, "kms:GenerateDataKey"), []);
+    });
+
+    it("binds every operator-read grant to the approvers' principal ARNs (sessions as their role, de-duplicated), and needs one", () => {
+        for (const statement of allows(operatorRead)) {
+            assert.deepEqual(statement.Condition!.ArnEquals["aws:PrincipalArn"], ["arn:aws:iam::111111111111:role/ml-approver", APPROVER_USER], statement.Sid);
+        }
+        assert.throws(
+            () => operatorReadPolicy({ scope, resourcePrefix: "p", endpointName: "e", ledgerTableArn: "t", ledgerKmsKeyArn: "k", readerPrincipalArns: [] }),
+            /at least one reader principal ARN/,
+        );
     });
 });
