@@ -6,6 +6,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DescribeModelPackageCommandOutput, MetricsSource } from "@aws-sdk/client-sagemaker";
 import type { MetricGate } from "../../infra/config";
+import { splitS3Uri } from "../../lambdas/shared/events";
 
 export interface MetricsReport {
     /** Where the report lives. */
@@ -124,15 +125,10 @@ export function formatMetrics(values: Record<string, number>, limit = 4): string
 
 const MAX_REPORT_BYTES = 1024 * 1024;
 
-function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    return m ? { bucket: m[1], key: m[2] } : undefined;
-}
-
 /** Reads and parses the report. Never throws: a failure becomes `error`. */
 export async function readMetricsReport(s3: Pick<S3Client, "send">, source: MetricsSource | undefined): Promise<MetricsReport> {
     if (!source?.S3Uri) return { values: {}, error: "the version declares no ModelMetrics report" };
-    const location = parseS3Uri(source.S3Uri);
+    const location = splitS3Uri(source.S3Uri);
     if (!location) return { s3Uri: source.S3Uri, values: {}, error: `"${source.S3Uri}" is not an s3:// URI` };
     try {
         const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
