@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Command, CommanderError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
-import { rawConfigFromDocument } from "../approvals/environment";
+import { listStacks, rawConfigFromDocument } from "../approvals/environment";
 import { runProgramUnderMocks, stackConfigFromYaml, type ProgramRun } from "../lib/programUnderMocks";
 import { DEFAULT_PACK_DIR, type PolicyPackConfigFile } from "../lib/policyAnalyzer";
 import { engineUrn, evaluateMoment, inferDependencies, startPack, type Finding, type Moment, type MomentResult } from "./policies";
@@ -55,7 +55,7 @@ const REPO = path.resolve(__dirname, "../..");
 function readStackFile(file: string, stack: string): { flat: Record<string, unknown>; region?: string } {
     if (!fs.existsSync(file)) {
         const dir = path.dirname(file);
-        const known = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean).sort();
+        const known = listStacks(dir);
         throw new PlanError(PLAN_EXIT.usage, `No stack "${stack}": ${path.relative(process.cwd(), file) || file} does not exist. Known stacks: ${known.join(", ") || "none"}.`);
     }
     let document: unknown;
