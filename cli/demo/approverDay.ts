@@ -19,6 +19,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { endpointName, resourceName } from "../../infra/lib/naming";
 import { recordDeployment } from "../../lambdas/shared/ledger";
+import { ledgerTableName } from "../approvals/ledger";
 import { registerVersions, serveApprovedVersion } from "./registrySeed";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -66,7 +67,7 @@ async function seed(endpoint: string): Promise<void> {
         executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${resourceName(ENV, "model-execution")}`,
         approvalDescription: "first model for dev; mse 4.71 within the gate",
     });
-    const table = resourceName(ENV, "deployments");
+    const table = ledgerTableName(ENV);
     await dynamodb.send(new CreateTableCommand({
         TableName: table,
         BillingMode: "PAY_PER_REQUEST",
