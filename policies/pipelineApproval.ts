@@ -3,7 +3,7 @@
  * PendingManualApproval, so that a person, not the pipeline, decides what is Approved.
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { makeMandatoryReporter, makeReporter, type Reporter } from "./lib/reporting";
+import { makeMandatoryReporter, type Reporter } from "./lib/reporting";
 import { currentStackContext, type StackContext } from "./lib/environment";
 import { Pipeline } from "./lib/resourceTypes";
 import { isUnknown, plainProps } from "./lib/unknowns";
@@ -189,7 +189,7 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
             const resource = `${args.type === Pipeline.__pulumiType ? "Pipeline" : args.type} ${args.urn}`;
             const dryRun = () => (deps.context ?? currentStackContext)().dryRun;
             if ("unknownShape" in source) {
-                if (dryRun()) makeReporter(reportViolation, description, { production: true, reason: "" }).note(`${resource}: ${source.unknownShape} is not known during preview; it is checked before the resource is created or updated in \`pulumi up\`.`);
+                if (dryRun()) report.note(`${resource}: ${source.unknownShape} is not known during preview; it is checked before the resource is created or updated in \`pulumi up\`.`);
                 else report.finding(`${resource}: ${source.unknownShape} is unknown outside preview, so this pack cannot tell whether it is a pipeline that registers models. Fix: make it a known value.`);
                 return;
             }
@@ -210,8 +210,7 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
                     // The definition usually embeds ARNs of resources created in the same update, so it is unknown
                     // in preview. The same check runs on the resolved definition before the pipeline is created
                     // or updated in `pulumi up`, where an unknown is a violation. Say so rather than stay silent.
-                    makeReporter(reportViolation, description, { production: true, reason: "" })
-                        .note(`${resource}: pipelineDefinition is not known during preview; it is checked before the pipeline is created or updated in \`pulumi up\`.`);
+                    report.note(`${resource}: pipelineDefinition is not known during preview; it is checked before the pipeline is created or updated in \`pulumi up\`.`);
                 } else {
                     report.finding(`${resource}: pipelineDefinition is unknown outside preview, so it cannot be checked. Fix: make the definition a known value when the pipeline is created.`);
                 }
