@@ -120,13 +120,14 @@ export type DecisionCheck =
 export function checkDecision(decision: Decision, pkg: PackageDescription, caller: Identity, options: DecisionOptions = {}): DecisionCheck {
     const status = pkg.ModelApprovalStatus ?? "unknown";
     const name = `${pkg.ModelPackageGroupName ?? "?"}/${pkg.ModelPackageVersion ?? "?"}`;
+    const registrar = pkg.CreatedBy?.IamIdentity ? { arn: pkg.CreatedBy.IamIdentity.Arn, principalId: pkg.CreatedBy.IamIdentity.PrincipalId } : undefined;
     if (decision === "reject") {
         if (status === "Rejected") return { allowed: false, reason: `${name} is already Rejected; nothing to do.` };
         if (status !== "PendingManualApproval" && status !== "Approved") {
             return { allowed: false, reason: `${name} has approval status ${status}; only PendingManualApproval or Approved versions can be rejected.` };
         }
         const warnings = status === "Approved" ? [`${name} is Approved; rejecting it rolls the endpoint back if it is live.`] : [];
-        return { allowed: true, from: status, to: "Rejected", duties: checkSeparationOfDuties(pkg.CreatedBy?.IamIdentity ? { arn: pkg.CreatedBy.IamIdentity.Arn, principalId: pkg.CreatedBy.IamIdentity.PrincipalId } : undefined, caller), warnings };
+        return { allowed: true, from: status, to: "Rejected", duties: checkSeparationOfDuties(registrar, caller), warnings };
     }
     if (status !== "PendingManualApproval") {
         return {
@@ -138,7 +139,6 @@ export function checkDecision(decision: Decision, pkg: PackageDescription, calle
     if (pkg.ModelPackageStatus !== "Completed") {
         return { allowed: false, reason: `${name} has ModelPackageStatus ${pkg.ModelPackageStatus ?? "unknown"}, not Completed; SageMaker has not finished registering it.`, hint: "Wait until `approvals show` reports Completed." };
     }
-    const registrar = pkg.CreatedBy?.IamIdentity ? { arn: pkg.CreatedBy.IamIdentity.Arn, principalId: pkg.CreatedBy.IamIdentity.PrincipalId } : undefined;
     const duties = checkSeparationOfDuties(registrar, caller);
     if (duties.verdict === "same") {
         return {
