@@ -18,7 +18,13 @@ import {
     type Tag,
 } from "@aws-sdk/client-sagemaker";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { checkModelPackageApproval, describeVerdict, type ApprovalVerdict, type DescribeModelPackageSender } from "../../policies/lib/approvalRule";
+import {
+    checkModelPackageApproval,
+    describeVerdict,
+    type ApprovalVerdict,
+    type DescribeModelPackageSender,
+    type RefusalCause,
+} from "../../policies/lib/approvalRule";
 import { MalformedEventError, RetryableError } from "../shared/errors";
 import { approverOf, type ModelPackageEvent } from "../shared/events";
 import { parseOrReport } from "../shared/malformed";
@@ -77,8 +83,11 @@ export const PACKAGE_ARN_TAG = "sagemaker-approval-gate:model-package-arn";
  * A retried event waits in the deploy queue and ends in its DLQ (with an alarm), so an approval is
  * never turned into a refusal by a passing SageMaker fault.
  */
+const TRANSIENT_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["throttled", "timed-out", "lookup-failed"]);
+
+/** Decided on the rule's `cause`, never on the wording of its reason (which quotes the error's message). */
 export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
-    return !verdict.approved && !verdict.verified && /throttled|timed out|the lookup failed/.test(verdict.reason);
+    return !verdict.approved && verdict.cause !== undefined && TRANSIENT_CAUSES.has(verdict.cause);
 }
 
 /** Entry point for one EventBridge event. Throws only RetryableError (and unexpected AWS errors) so Lambda retries. */

@@ -32,8 +32,22 @@ export interface ApprovedVerdict {
     readonly reason: string;
 }
 
+/**
+ * Why DescribeModelPackage itself failed (`judgeLookupFailure`): the package is not there, the caller may
+ * not read it, SageMaker throttled past the SDK's retries, the lookup ran out of time, or any other failure
+ * (a 5xx, a reset connection). Callers decide on these, never on the reason's wording.
+ */
+export type LookupFailureCause = "not-found" | "access-denied" | "throttled" | "timed-out" | "lookup-failed";
+
 /** Why a package was refused, so callers can name the right fix. */
-export type RefusalCause = "not-a-versioned-arn" | "unverified" | "account-not-allowed" | "group-not-allowed" | "not-approved" | "not-completed";
+export type RefusalCause =
+    | "not-a-versioned-arn"
+    | "unverified"
+    | LookupFailureCause
+    | "account-not-allowed"
+    | "group-not-allowed"
+    | "not-approved"
+    | "not-completed";
 
 export interface RefusedVerdict {
     readonly approved: false;
@@ -74,8 +88,11 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
     return { partition: m[1], region: m[2], account: m[3], groupInArn: m[4], version: Number(m[5]) };
 }
 
+/** Causes under which the package's status was never read. */
+const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed"]);
+
 function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string): RefusedVerdict {
-    const verified = cause !== "not-a-versioned-arn" && cause !== "unverified";
+    const verified = !UNVERIFIED_CAUSES.has(cause);
     return { approved: false, cause, packageArn, groupName, status, verified, reason };
 }
 
@@ -136,19 +153,25 @@ export function judgeLookupFailure(packageArn: string, error: unknown): RefusedV
     const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } } | undefined;
     const name = e?.name ?? "Error";
     const message = e?.message ?? String(error);
+    let cause: LookupFailureCause;
     let why: string;
     if (name === "ValidationException" || name === "ResourceNotFound" || /does not exist|not found/i.test(message)) {
+        cause = "not-found";
         why = `the package was not found (${name}: ${message})`;
     } else if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(name)) {
+        cause = "access-denied";
         why = `the caller may not describe it (${name}: ${message}); grant sagemaker:DescribeModelPackage`;
     } else if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) {
+        cause = "throttled";
         why = `SageMaker throttled the lookup past its retries (${name}${e?.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : ""})`;
     } else if (name === "AbortError" || name === "TimeoutError" || /timed? ?out/i.test(message)) {
+        cause = "timed-out";
         why = `the lookup timed out (${name}: ${message})`;
     } else {
+        cause = "lookup-failed";
         why = `the lookup failed (${name}: ${message})`;
     }
-    return refuse("unverified", packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", `approval could not be verified: ${why}`);
+    return refuse(cause, packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", `approval could not be verified: ${why}`);
 }
 
 /** Default time budget for one lookup, retries included. */

@@ -101,6 +101,11 @@ export function fixFor(verdict: RefusedVerdict): string {
         case "group-not-allowed":
             return "Fix: reference an Approved version from an allowed group and account (policy config allowedModelPackageGroups / allowedAccounts).";
         case "unverified":
+        case "not-found":
+        case "access-denied":
+        case "throttled":
+        case "timed-out":
+        case "lookup-failed":
             return "Fix: make sure the ARN names an existing package version in a region and account the deployer can reach, and that the deployer may call sagemaker:DescribeModelPackage on it, then retry.";
     }
 }

@@ -19,7 +19,7 @@ import { RetryableError } from "../../../lambdas/shared/errors";
 import { snsPublisher } from "../../../lambdas/shared/publish";
 import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
-import { judgeLookupFailure } from "../../../policies/lib/approvalRule";
+import { judgeLookupFailure, type RefusalCause } from "../../../policies/lib/approvalRule";
 
 const sagemaker = new SageMakerClient({ region: "us-east-2" });
 const dynamodb = new DynamoDBClient({ region: "us-east-2" });
@@ -198,7 +198,7 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(deploymentConfig({ rollbackAlarmNames: [], terminationWaitSeconds: 60 }).AutoRollbackConfiguration, undefined);
     });
 
-    it("classifies the shared rule's own lookup failures (its wording is what isTransientRefusal reads)", () => {
+    it("classifies the shared rule's own lookup failures (their cause is what isTransientRefusal reads)", () => {
         const kind = (name: string, message: string) => isTransientRefusal(judgeLookupFailure(ARN, Object.assign(new Error(message), { name })));
         assert.equal(kind("ThrottlingException", "Rate exceeded"), true);
         assert.equal(kind("TimeoutError", "socket timed out"), true);
@@ -207,16 +207,23 @@ describe("deploy-approved with mocked clients", () => {
         assert.equal(kind("Error", "read ECONNRESET"), true);
         assert.equal(kind("ValidationException", "Model package does not exist"), false);
         assert.equal(kind("AccessDeniedException", "not authorized"), false);
+        // A final failure whose message happens to say "timed out" stays final.
+        assert.equal(kind("AccessDeniedException", "the request timed out while authorizing"), false);
     });
 
     it("retries only transient lookup failures", () => {
-        const refused = (reason: string, verified = false) => ({ approved: false as const, packageArn: ARN, groupName: undefined, status: "unknown", verified, reason });
-        assert.equal(isTransientRefusal(refused("approval could not be verified: SageMaker throttled the lookup past its retries")), true);
-        assert.equal(isTransientRefusal(refused("approval could not be verified: the lookup timed out (TimeoutError: x)")), true);
-        assert.equal(isTransientRefusal(refused("approval could not be verified: the lookup failed (InternalFailure: x)")), true);
-        assert.equal(isTransientRefusal(refused("approval could not be verified: the package was not found")), false);
-        assert.equal(isTransientRefusal(refused("approval could not be verified: the caller may not describe it (AccessDeniedException: x)")), false);
-        assert.equal(isTransientRefusal(refused("its ModelApprovalStatus is Rejected, not Approved", true)), false);
+        const refused = (cause: RefusalCause | undefined, reason: string, verified = false) =>
+            ({ approved: false as const, cause, packageArn: ARN, groupName: undefined, status: "unknown", verified, reason });
+        assert.equal(isTransientRefusal(refused("throttled", "approval could not be verified: SageMaker throttled the lookup past its retries")), true);
+        assert.equal(isTransientRefusal(refused("timed-out", "approval could not be verified: the lookup timed out (TimeoutError: x)")), true);
+        assert.equal(isTransientRefusal(refused("lookup-failed", "approval could not be verified: the lookup failed (InternalFailure: x)")), true);
+        assert.equal(isTransientRefusal(refused("not-found", "approval could not be verified: the package was not found")), false);
+        assert.equal(isTransientRefusal(refused("access-denied", "approval could not be verified: the caller may not describe it (AccessDeniedException: x)")), false);
+        assert.equal(isTransientRefusal(refused("unverified", "approval could not be verified: DescribeModelPackage returned nothing")), false);
+        assert.equal(isTransientRefusal(refused("not-approved", "its ModelApprovalStatus is Rejected, not Approved", true)), false);
+        // A hand-made verdict without a cause is final, whatever its wording.
+        assert.equal(isTransientRefusal(refused(undefined, "approval could not be verified: SageMaker throttled the lookup past its retries")), false);
+        assert.equal(isTransientRefusal({ approved: true, packageArn: ARN, groupName: "g", version: 1, status: "Approved", reason: "Approved" }), false);
     });
 
     it("reads its settings from the environment once, naming a missing variable", () => {

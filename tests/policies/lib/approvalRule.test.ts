@@ -62,9 +62,10 @@ describe("policies/lib/approvalRule", () => {
                 judgeModelPackage(ARN, approved(), { allowedGroups: ["churn"] }),
                 judgeModelPackage(ARN, { ...approved(), ModelApprovalStatus: "Rejected" }),
                 judgeModelPackage(ARN, { ...approved(), ModelPackageStatus: "Failed" }),
+                judgeModelPackage(ARN, { ...approved(), ModelPackageArn: ARN.replace("/3", "/4") }),
                 judgeLookupFailure(ARN, err("ThrottlingException", "Rate exceeded")),
             ].map((v) => (v.approved ? "approved" : v.cause));
-            assert.deepStrictEqual(causes, ["not-a-versioned-arn", "unverified", "account-not-allowed", "group-not-allowed", "not-approved", "not-completed", "unverified"]);
+            assert.deepStrictEqual(causes, ["not-a-versioned-arn", "unverified", "account-not-allowed", "group-not-allowed", "not-approved", "not-completed", "unverified", "throttled"]);
         });
 
         it("refuses groups and accounts outside the allow-lists", () => {
@@ -86,6 +87,28 @@ describe("policies/lib/approvalRule", () => {
         assert.match(judgeLookupFailure(ARN, err("TimeoutError", "no answer")).reason, /timed out/);
         assert.match(judgeLookupFailure(ARN, err("Error", "connect ECONNREFUSED 127.0.0.1:1")).reason, /the lookup failed \(Error: connect ECONNREFUSED/);
         assert.strictEqual(judgeLookupFailure(ARN, err("X", "y")).status, "unknown");
+    });
+
+    it("judgeLookupFailure sets a cause for each kind of failure, never verified", () => {
+        const cases: [string, string, string][] = [
+            ["ValidationException", "Model package not found", "not-found"],
+            ["ResourceNotFound", "gone", "not-found"],
+            ["AccessDeniedException", "no", "access-denied"],
+            ["ExpiredTokenException", "expired", "access-denied"],
+            ["ThrottlingException", "Rate exceeded", "throttled"],
+            ["TooManyRequestsException", "slow down", "throttled"],
+            ["TimeoutError", "no answer", "timed-out"],
+            ["AbortError", "This operation was aborted", "timed-out"],
+            ["InternalFailure", "We encountered an internal error", "lookup-failed"],
+            ["Error", "read ECONNRESET", "lookup-failed"],
+        ];
+        for (const [name, message, cause] of cases) {
+            const v = judgeLookupFailure(ARN, err(name, message));
+            assert.strictEqual(v.cause, cause, name);
+            assert.strictEqual(v.verified, false, name);
+        }
+        // The cause comes from the error's kind, not from words that happen to be in its message.
+        assert.strictEqual(judgeLookupFailure(ARN, err("AccessDeniedException", "the request timed out while authorizing")).cause, "access-denied");
     });
 
     describe("checkModelPackageApproval", () => {
