@@ -36,6 +36,7 @@ import {
     notifyApproverPolicy,
     operatorReadPolicy,
 } from "../lib/approvalEventsPolicies";
+import { cloudwatchAlarmArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
 import { bundleLambda, LAMBDA_ENTRIES, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
@@ -283,7 +284,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             parent,
         );
         this.modelExecutionRoleArn = this.modelExecutionRole.arn;
-        const rollbackAlarmArns = scope.apply((s) => alarmNames.map((a) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${a}`));
+        const rollbackAlarmArns = scope.apply((s) => alarmNames.map((a) => cloudwatchAlarmArn(s, a)));
         new aws.iam.RolePolicy(
             `${name}-model-role-policy`,
             {

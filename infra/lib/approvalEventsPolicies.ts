@@ -7,28 +7,32 @@
  * table, the topic, the report prefix, its own log group and DLQ); `iam:PassRole` only for the model
  * execution role and only to SageMaker.
  */
-import { bucketArns, ecrRepositoryArn, modelPackageArnPattern, principalArnForCondition, type AwsScope } from "./arns";
+import {
+    accountRootArn,
+    bucketArns,
+    cloudwatchAlarmArn,
+    ecrRepositoryArn,
+    environmentArn,
+    logGroupArns,
+    modelPackageArnPattern,
+    principalArnForCondition,
+    sagemakerArn,
+    type AwsScope,
+} from "./arns";
 import { serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 function doc(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== undefined) };
 }
 
-const sagemaker = (scope: AwsScope, resource: string) => `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
-
 /** Models and endpoint configs the deploy function creates: `<prefix>-*`, lower-case as SageMaker writes them in ARNs. */
 export function deployedResourceArns(scope: AwsScope, resourcePrefix: string, endpointName: string) {
     const prefix = resourcePrefix.toLowerCase();
     return {
-        models: sagemaker(scope, `model/${prefix}-*`),
-        endpointConfigs: sagemaker(scope, `endpoint-config/${prefix}-*`),
-        endpoint: sagemaker(scope, `endpoint/${endpointName.toLowerCase()}`),
+        models: sagemakerArn(scope, `model/${prefix}-*`),
+        endpointConfigs: sagemakerArn(scope, `endpoint-config/${prefix}-*`),
+        endpoint: sagemakerArn(scope, `endpoint/${endpointName.toLowerCase()}`),
     };
-}
-
-export function logGroupArns(scope: AwsScope, logGroupName: string): string[] {
-    const base = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName}`;
-    return [base, `${base}:log-stream:*`];
 }
 
 /** Trust policy of a function's role: Lambda, in this account. */
@@ -253,7 +257,7 @@ function serviceDeliversEncrypted(sid: string, service: string, condition?: Poli
  * topic and queues from this account; CloudWatch Logs may use it for this environment's log groups.
  */
 export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): PolicyDocument {
-    const root = `arn:${scope.partition}:iam::${scope.accountId}:root`;
+    const root = accountRootArn(scope.partition, scope.accountId);
     const thisAccount = { StringEquals: { "aws:SourceAccount": scope.accountId } };
     return doc(
         { Sid: "AccountAdministersAndDelegatesToIam", Effect: "Allow", Principal: { AWS: [root] }, Action: KEY_ADMIN_ACTIONS, Resource: ["*"] },
@@ -271,7 +275,7 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
             Resource: ["*"],
             Condition: {
-                ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupPrefix}*` },
+                ArnLike: { "kms:EncryptionContext:aws:logs:arn": environmentArn(scope, "logs", `log-group:${logGroupPrefix}*`) },
             },
         },
     );
@@ -289,7 +293,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePref
             Principal: { Service: ["events.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${namePrefix}*` } },
+            Condition: { ArnLike: { "aws:SourceArn": environmentArn(scope, "events", `rule/${namePrefix}*`) } },
         },
         {
             Sid: "AlarmsPublish",
@@ -297,7 +301,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePref
             Principal: { Service: ["cloudwatch.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${namePrefix}*` } },
+            Condition: { ArnLike: { "aws:SourceArn": cloudwatchAlarmArn(scope, `${namePrefix}*`) } },
         },
         {
             Sid: "DenyInsecureTransport",

@@ -12,8 +12,30 @@ export interface AwsScope {
     readonly accountId: string;
 }
 
-function sagemakerArn(scope: AwsScope, resource: string): string {
-    return `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`: a resource of this environment's region and account. */
+export function environmentArn(scope: AwsScope, service: string, resource: string): string {
+    return `arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
+}
+
+/** `arn:…:sagemaker:<region>:<account>:<resource>`; the callers lower-case names where SageMaker does. */
+export function sagemakerArn(scope: AwsScope, resource: string): string {
+    return environmentArn(scope, "sagemaker", resource);
+}
+
+/** `arn:…:iam::<account>:root`: the account itself, as a principal. */
+export function accountRootArn(partition: string, accountId: string): string {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+
+/** `arn:…:cloudwatch:<region>:<account>:alarm:<name>` (a name prefix with `*` makes a pattern). */
+export function cloudwatchAlarmArn(scope: AwsScope, alarmName: string): string {
+    return environmentArn(scope, "cloudwatch", `alarm:${alarmName}`);
+}
+
+/** A log group and its streams: `arn:…:logs:…:log-group:<name>` and `…:log-stream:*`. */
+export function logGroupArns(scope: AwsScope, logGroupName: string): string[] {
+    const group = environmentArn(scope, "logs", `log-group:${logGroupName}`);
+    return [group, `${group}:log-stream:*`];
 }
 
 /** `arn:…:model-package-group/<group>` (the group keeps its case here). */
@@ -58,8 +80,7 @@ export function trainingJobArnPattern(scope: AwsScope): string {
 
 /** CloudWatch log groups SageMaker writes processing and training job logs to. */
 export function sagemakerJobLogGroupArns(scope: AwsScope): string[] {
-    const base = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker`;
-    return [`${base}/ProcessingJobs`, `${base}/ProcessingJobs:log-stream:*`, `${base}/TrainingJobs`, `${base}/TrainingJobs:log-stream:*`];
+    return [...logGroupArns(scope, "/aws/sagemaker/ProcessingJobs"), ...logGroupArns(scope, "/aws/sagemaker/TrainingJobs")];
 }
 
 /** `arn:…:s3:::bucket` and `arn:…:s3:::bucket/*`. */

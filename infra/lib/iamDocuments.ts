@@ -7,6 +7,7 @@
  * `cloudwatch:PutMetricData`, which IAM defines on `*` only; the last is bound to SageMaker's job namespaces).
  */
 import {
+    accountRootArn,
     AwsScope,
     bucketArns,
     ecrRepositoryArn,
@@ -74,7 +75,7 @@ export function modelPackageGroupResourcePolicy(input: GroupPolicyInput & { read
     return doc({
         Sid: "ConsumerAccountsReadOnly",
         Effect: "Allow",
-        Principal: { AWS: accounts.map((id) => `arn:${input.scope.partition}:iam::${id}:root`) },
+        Principal: { AWS: accounts.map((id) => accountRootArn(input.scope.partition, id)) },
         Action: REGISTRY_READ_ACTIONS,
         Resource: groupResources(input.scope, input.groupName),
     });
