@@ -14,11 +14,6 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
     return value;
 }
 
-export function optionalEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-    const value = env[name];
-    return value === undefined || value.trim() === "" ? fallback : value;
-}
-
 /** A comma-separated list; empty entries dropped. */
 export function listEnv(env: NodeJS.ProcessEnv, name: string): string[] {
     return (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
