@@ -15,15 +15,10 @@ import {
     environmentArn,
     logGroupArns,
     modelPackageArnPattern,
-    principalArnForCondition,
     sagemakerArn,
     type AwsScope,
 } from "./arns";
-import { serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
-
-function doc(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
-    return { Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== undefined) };
-}
+import { conditionPrincipals, policyDocument, serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 /** Models and endpoint configs the deploy function creates: `<prefix>-*`, lower-case as SageMaker writes them in ARNs. */
 export function deployedResourceArns(scope: AwsScope, resourcePrefix: string, endpointName: string) {
@@ -79,7 +74,7 @@ export interface NotifyPolicyInput extends FunctionPolicyInput {
 export function notifyApproverPolicy(input: NotifyPolicyInput): PolicyDocument {
     const reports = bucketArns(input.scope.partition, input.reportBucketName).bucket;
     const prefix = input.reportKeyPrefix.replace(/^\/+/, "");
-    return doc(
+    return policyDocument(
         ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]),
         { Sid: "ReadEvaluationReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${reports}/${prefix}*`] },
         input.reportKmsKeyArn
@@ -109,7 +104,7 @@ export interface DeployPolicyInput extends FunctionPolicyInput {
 /** deploy-approved: describe this group's packages, create this environment's models/configs, create/update its endpoint. */
 export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
     const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
-    return doc(
+    return policyDocument(
         ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]),
         {
             Sid: "ConsumeDeployRequests",
@@ -167,11 +162,10 @@ export interface OperatorReadPolicyInput {
  * Bound to `aws:PrincipalArn` like the approver policy, so it grants nothing to anyone else it is attached to.
  */
 export function operatorReadPolicy(input: OperatorReadPolicyInput): PolicyDocument {
-    if (input.readerPrincipalArns.length === 0) throw new Error("operatorReadPolicy: at least one reader principal ARN is required");
-    const principals = [...new Set(input.readerPrincipalArns.map(principalArnForCondition))].sort();
+    const principals = conditionPrincipals("operatorReadPolicy", "reader", input.readerPrincipalArns);
     const onlyReaders = { ArnEquals: { "aws:PrincipalArn": principals } };
     const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
-    return doc(
+    return policyDocument(
         { Sid: "DescribeThisEnvironmentsEndpoint", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint"], Resource: [arns.endpoint], Condition: onlyReaders },
         { Sid: "DescribeItsEndpointConfigs", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig"], Resource: [arns.endpointConfigs], Condition: onlyReaders },
         { Sid: "DescribeItsModels", Effect: "Allow", Action: ["sagemaker:DescribeModel"], Resource: [arns.models], Condition: onlyReaders },
@@ -203,7 +197,7 @@ export function modelExecutionRolePolicy(input: ModelRolePolicyInput): PolicyDoc
     const { scope } = input;
     const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
     const repositories = [...new Set(input.imageUris.map((uri) => ecrRepositoryArn(scope.partition, uri)))].sort();
-    return doc(
+    return policyDocument(
         { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [artifacts.objects] },
         input.artifactsKmsKeyArn
             ? {
@@ -259,7 +253,7 @@ function serviceDeliversEncrypted(sid: string, service: string, condition?: Poli
 export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): PolicyDocument {
     const root = accountRootArn(scope.partition, scope.accountId);
     const thisAccount = { StringEquals: { "aws:SourceAccount": scope.accountId } };
-    return doc(
+    return policyDocument(
         { Sid: "AccountAdministersAndDelegatesToIam", Effect: "Allow", Principal: { AWS: [root] }, Action: KEY_ADMIN_ACTIONS, Resource: ["*"] },
         // The statement AWS documents for EventBridge targets that are encrypted topics and queues, without
         // aws:SourceAccount/aws:SourceArn: those keys are not documented for EventBridge's KMS requests, and if
@@ -286,7 +280,7 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
  * `sagemaker-approval-gate-dev-`) may publish; nothing else is granted.
  */
 export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePrefix: string): PolicyDocument {
-    return doc(
+    return policyDocument(
         {
             Sid: "EventBridgeRulesPublish",
             Effect: "Allow",
@@ -321,7 +315,7 @@ export function eventTargetDlqPolicy(queueArn: string, ruleArns: readonly string
 
 /** Queue policy: only the listed EventBridge rules may send to it (as a target or a DLQ). */
 export function eventBridgeSendPolicy(queueArn: string, ruleArns: readonly string[], sid = "RulesSendEvents"): PolicyDocument {
-    return doc({
+    return policyDocument({
         Sid: sid,
         Effect: "Allow",
         Principal: { Service: ["events.amazonaws.com"] },

@@ -52,8 +52,18 @@ export const SAGEMAKER_JOB_METRIC_NAMESPACES = ["/aws/sagemaker/ProcessingJobs",
 /** The read actions IAM can scope to a group and its versions in an identity policy. */
 export const REGISTRY_DESCRIBE_ACTIONS = ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"];
 
-function doc(...statements: PolicyStatement[]): PolicyDocument {
-    return { Version: "2012-10-17", Statement: statements };
+/** A policy document of these statements; an `undefined` (a statement that does not apply here) is left out. */
+export function policyDocument(...statements: (PolicyStatement | undefined)[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== undefined) };
+}
+
+/**
+ * The `aws:PrincipalArn` values of a document bound to its principals: each once, an assumed-role session
+ * as its role, sorted. Throws when there is none: the document would grant (or deny) nobody.
+ */
+export function conditionPrincipals(documentName: string, principalKind: string, principalArns: readonly string[]): string[] {
+    if (principalArns.length === 0) throw new Error(`${documentName}: at least one ${principalKind} principal ARN is required`);
+    return [...new Set(principalArns.map(principalArnForCondition))].sort();
 }
 
 function groupResources(scope: AwsScope, groupName: string): string[] {
@@ -72,7 +82,7 @@ export interface GroupPolicyInput {
 export function modelPackageGroupResourcePolicy(input: GroupPolicyInput & { readonly consumerAccountIds: readonly string[] }): PolicyDocument | undefined {
     if (input.consumerAccountIds.length === 0) return undefined;
     const accounts = [...new Set(input.consumerAccountIds)].sort();
-    return doc({
+    return policyDocument({
         Sid: "ConsumerAccountsReadOnly",
         Effect: "Allow",
         Principal: { AWS: accounts.map((id) => accountRootArn(input.scope.partition, id)) },
@@ -88,7 +98,7 @@ export function modelPackageGroupResourcePolicy(input: GroupPolicyInput & { read
  */
 export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
     const packages = modelPackageArnPatterns(input.scope, input.groupName);
-    return doc(
+    return policyDocument(
         {
             Sid: "RegisterOnlyAsPendingManualApproval",
             Effect: "Allow",
@@ -125,9 +135,8 @@ export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
  * nothing if it is ever attached to anyone else (e.g. a same-named role in another account).
  */
 export function approverPolicy(input: GroupPolicyInput & { readonly approverPrincipalArns: readonly string[] }): PolicyDocument {
-    if (input.approverPrincipalArns.length === 0) throw new Error("approverPolicy: at least one approver principal ARN is required");
-    const principals = [...new Set(input.approverPrincipalArns.map(principalArnForCondition))].sort();
-    return doc(
+    const principals = conditionPrincipals("approverPolicy", "approver", input.approverPrincipalArns);
+    return policyDocument(
         {
             Sid: "ApproveOrRejectThisGroupsVersions",
             Effect: "Allow",
@@ -170,9 +179,8 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
  * (`approvalGuardrailScp`) for the management account.
  */
 export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approverPrincipalArns: readonly string[] }): PolicyDocument {
-    if (input.approverPrincipalArns.length === 0) throw new Error("approvalGuardrailScp: at least one approver principal ARN is required");
-    const principals = [...new Set(input.approverPrincipalArns.map(principalArnForCondition))].sort();
-    return doc(
+    const principals = conditionPrincipals("approvalGuardrailScp", "approver", input.approverPrincipalArns);
+    return policyDocument(
         {
             Sid: "OnlyApproversUpdateVersions",
             Effect: "Deny",
@@ -193,7 +201,7 @@ export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approv
 
 /** Trust policy: only one AWS service, acting for this account (aws:SourceAccount), assumes the role. */
 export function serviceAssumeRolePolicy(scope: AwsScope, service: "sagemaker" | "lambda", sid: string): PolicyDocument {
-    return doc({
+    return policyDocument({
         Sid: sid,
         Effect: "Allow",
         Principal: { Service: [`${service}.amazonaws.com`] },
@@ -312,7 +320,7 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
             Resource: [input.kmsKeyArn],
         });
     }
-    return doc(...statements);
+    return policyDocument(...statements);
 }
 
 export interface ReportReaderPolicyInput {
@@ -330,10 +338,9 @@ export interface ReportReaderPolicyInput {
  * in the artifacts bucket; the key may be used only through S3 in this region.
  */
 export function reportReaderPolicy(input: ReportReaderPolicyInput): PolicyDocument {
-    if (input.readerPrincipalArns.length === 0) throw new Error("reportReaderPolicy: at least one reader principal ARN is required");
-    const principals = [...new Set(input.readerPrincipalArns.map(principalArnForCondition))].sort();
+    const principals = conditionPrincipals("reportReaderPolicy", "reader", input.readerPrincipalArns);
     const onlyReaders = { ArnEquals: { "aws:PrincipalArn": principals } };
-    return doc(
+    return policyDocument(
         {
             Sid: "ReadEvaluationReports",
             Effect: "Allow",
@@ -354,7 +361,7 @@ export function reportReaderPolicy(input: ReportReaderPolicyInput): PolicyDocume
 /** Bucket policy: refuse every request that does not use TLS. A wildcard action is right in a Deny. */
 export function tlsOnlyBucketPolicy(partition: string, bucketName: string): PolicyDocument {
     const arns = bucketArns(partition, bucketName);
-    return doc({
+    return policyDocument({
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
         Principal: "*",
