@@ -21,13 +21,16 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { bundleLambda, LAMBDA_ENTRIES, REPO_ROOT } from "../infra/lib/bundle";
-import { handleModelPackageEvent, type DeploySettings } from "../lambdas/deploy-approved/deploy";
+import { handleModelPackageEvent } from "../lambdas/deploy-approved/deploy";
+import { settingsFromEnv } from "../lambdas/deploy-approved/settings";
 import { snsPublisher } from "../lambdas/shared/publish";
+import { parseModelPackageArn } from "../policies/lib/approvalRule";
 
 const RUNS = 7;
 const DUMMY_ENV: Record<string, string> = {
     ENVIRONMENT: "bench", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", LEDGER_TABLE_NAME: "t", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t",
     REGISTRY_ACCOUNT_ID: "123456789012", RESOURCE_PREFIX: "sagemaker-approval-gate-bench", MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/r", INSTANCE_TYPE: "ml.m5.large",
+    ROLLBACK_ALARM_NAMES: "a",
     AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x",
 };
 
@@ -77,11 +80,8 @@ async function bundles(): Promise<void> {
 
 const LATENCY_MS = 25;
 const ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/2";
-const settings: DeploySettings = {
-    environment: "bench", groupName: "g", registryAccountId: "123456789012", endpointName: "e", resourcePrefix: "sagemaker-approval-gate-bench",
-    ledgerTableName: "t", modelExecutionRoleArn: "arn:aws:iam::123456789012:role/r", instanceType: "ml.m5.large", initialInstanceCount: 1,
-    rollbackAlarmNames: ["a"], terminationWaitSeconds: 300,
-};
+/** The settings the deploy function would read from the environment the cold-init runs get. */
+const settings = settingsFromEnv(DUMMY_ENV);
 const event = (status: string) => ({
     version: "0", id: `bench-${status}`, "detail-type": "SageMaker Model Package State Change", source: "aws.sagemaker", account: "123456789012", region: "us-east-1", time: "", resources: [ARN],
     detail: { ModelPackageGroupName: "g", ModelPackageVersion: 2, ModelPackageArn: ARN, ModelApprovalStatus: status, ModelPackageStatus: "Completed" },
@@ -95,12 +95,13 @@ async function deployPath(): Promise<void> {
     const ddb = mockClient(dynamodb);
     const topic = mockClient(sns);
     const calls: string[] = [];
-    const slow = <T>(name: string, value: () => T) => async () => {
+    /** A fake AWS call: recorded, answered after LATENCY_MS; `answer` may read the input, or throw to fail the call. */
+    const slow = <I, T>(name: string, answer: (input: I) => T) => async (input: I) => {
         calls.push(name);
         await new Promise((r) => setTimeout(r, LATENCY_MS));
-        return value();
+        return answer(input);
     };
-    const describe = (arn: string, status: string) => ({ ModelPackageArn: arn, ModelPackageGroupName: "g", ModelApprovalStatus: status, ModelPackageStatus: "Completed", ModelPackageVersion: Number(arn.split("/").pop()) });
+    const describe = (arn: string, status: string) => ({ ModelPackageArn: arn, ModelPackageGroupName: "g", ModelApprovalStatus: status, ModelPackageStatus: "Completed", ModelPackageVersion: parseModelPackageArn(arn)?.version });
     const scenarios: { name: string; minimum: string; setup(): void; status: string }[] = [
         {
             name: "approve, endpoint InService (blue/green update)",
@@ -119,11 +120,9 @@ async function deployPath(): Promise<void> {
             setup() {
                 sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
                 ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({})));
-                sm.on(DescribeEndpointCommand).callsFake(async () => {
-                    calls.push("DescribeEndpoint");
-                    await new Promise((r) => setTimeout(r, LATENCY_MS));
+                sm.on(DescribeEndpointCommand).callsFake(slow("DescribeEndpoint", () => {
                     throw Object.assign(new Error("Could not find endpoint"), { name: "ValidationException" });
-                });
+                }));
             },
         },
         {
@@ -149,11 +148,8 @@ async function deployPath(): Promise<void> {
             minimum: "10 calls / 8 rounds: rule(rejected) → GetItem ∥ Query ∥ DescribeEndpoint → rule(candidate) → CreateModel → CreateEndpointConfig → UpdateEndpoint → Publish (before the ledger, so a failed notice is retried) → TransactWriteItems",
             status: "Rejected",
             setup() {
-                sm.on(DescribeModelPackageCommand).callsFake(async (input: { ModelPackageName: string }) => {
-                    calls.push("DescribeModelPackage");
-                    await new Promise((r) => setTimeout(r, LATENCY_MS));
-                    return describe(input.ModelPackageName, input.ModelPackageName === ARN ? "Rejected" : "Approved");
-                });
+                sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", (input: { ModelPackageName: string }) =>
+                    describe(input.ModelPackageName, input.ModelPackageName === ARN ? "Rejected" : "Approved")));
                 ddb.on(GetItemCommand).callsFake(slow("GetItem", () => ({ Item: { packageArn: { S: ARN }, eventId: { S: "e2" } } })));
                 ddb.on(QueryCommand).callsFake(slow("Query", () => ({ Items: [
                     { packageArn: { S: ARN }, outcome: { S: "deployed" }, eventId: { S: "e2" } },
