@@ -103,12 +103,8 @@ const stackConfigSchema = z
         modelPackageGroupName: resourceName,
         pipeline: pipelineSchema,
         approvers: approversSchema,
-        endpoint: endpointSchema.default({
-            instanceType: "ml.m5.large",
-            initialInstanceCount: 1,
-            rollbackAlarmNames: [],
-            terminationWaitSeconds: 300,
-        }),
+        // prefault: an absent endpoint is parsed as {}, so the defaults come from endpointSchema alone.
+        endpoint: endpointSchema.prefault({}),
         consumerAccountIds: z.array(awsAccountId).default([]),
         // `cost-center: 1234` in YAML is a number; a tag value is its text.
         tags: z
