@@ -23,8 +23,8 @@ const grpc = fromPulumi<typeof grpcTypes>("@grpc/grpc-js");
 const structPb = fromPulumi<typeof import("google-protobuf/google/protobuf/struct_pb")>("google-protobuf/google/protobuf/struct_pb");
 const emptyPb = fromPulumi<typeof import("google-protobuf/google/protobuf/empty_pb")>("google-protobuf/google/protobuf/empty_pb");
 
-/** The value Pulumi sends for a property that is not known yet (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The value Pulumi sends for a property that is not known yet (preview): the pack's own sentinel. */
+export { UNKNOWN } from "../../policies/lib/unknowns";
 
 /** The repository's policy pack. */
 export const DEFAULT_PACK_DIR = path.resolve(__dirname, "../../policies");

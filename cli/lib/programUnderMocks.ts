@@ -38,7 +38,7 @@ export const DEFAULT_MOCK_ACCOUNT: MockAccount = { accountId: "123456789012", re
 
 
 /** The value Pulumi's engine sends for a property that is not known yet (preview). */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_VALUE = pulumi.runtime.unknownValue;
 
 /**
  * Removes Pulumi's secret wrappers so tests and policies see plain values. Unknown values (only present
