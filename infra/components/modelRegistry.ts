@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { modelPackageArnPattern } from "../lib/arns";
-import { attachPolicyToPrincipals, distinctAttachablePrincipals } from "../lib/attachments";
+import { attachPolicyToPrincipals } from "../lib/attachments";
 import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
 
@@ -131,6 +131,3 @@ export class ModelRegistry extends pulumi.ComponentResource {
         });
     }
 }
-
-/** One attachment per distinct role/user (an assumed-role session ARN attaches to its role). */
-export const approverAttachments = distinctAttachablePrincipals;

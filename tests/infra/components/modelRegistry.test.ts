@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { approvalGuardrailScp, approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
-import { approverAttachments } from "../../../infra/components/modelRegistry";
+import { distinctAttachablePrincipals } from "../../../infra/lib/attachments";
 import { exampleStackConfig } from "../exampleStacks";
 
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
@@ -119,9 +119,9 @@ describe("infra/components/modelRegistry", () => {
             assert.deepStrictEqual(run.recorder.ofType(T.roleAttachment).filter((a) => a.name.includes("-registry-approver-")).map((a) => a.inputs.role), ["ml-approver"]);
         });
 
-        it("approverAttachments de-duplicates by kind and name", () => {
+        it("distinctAttachablePrincipals de-duplicates by kind and name", () => {
             assert.deepStrictEqual(
-                approverAttachments(["arn:aws:iam::1:role/x".replace("1", "111111111111"), "arn:aws:iam::111111111111:role/path/x", "arn:aws:iam::111111111111:user/x"]).map((p) => `${p.kind}/${p.name}`),
+                distinctAttachablePrincipals(["arn:aws:iam::1:role/x".replace("1", "111111111111"), "arn:aws:iam::111111111111:role/path/x", "arn:aws:iam::111111111111:user/x"]).map((p) => `${p.kind}/${p.name}`),
                 ["role/x", "user/x"],
             );
         });
