@@ -241,20 +241,24 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         );
         this.ledgerTableName = this.ledgerTable.name;
 
-        const queue = (role: string) =>
+        /** A dead-letter queue `<prefix>-<role>` (`.fifo` behind a FIFO queue), encrypted with the approvals key, kept 14 days. */
+        const deadLetterQueue = (role: string, fifo = false) =>
             new aws.sqs.Queue(
                 `${name}-${role}`,
-                { name: resourceName(env, role), kmsMasterKeyId: keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600, tags },
+                {
+                    name: fifo ? `${resourceName(env, role)}.fifo` : resourceName(env, role),
+                    ...(fifo ? { fifoQueue: true } : {}),
+                    kmsMasterKeyId: keyArn,
+                    kmsDataKeyReusePeriodSeconds: 300,
+                    messageRetentionSeconds: 14 * 24 * 3600,
+                    tags,
+                },
                 parent,
             );
-        this.targetsDlq = queue("events-dlq");
+        this.targetsDlq = deadLetterQueue("events-dlq");
         // Approved/Rejected events reach the deploy function through a FIFO queue with one message group per
         // endpoint: one deployment at a time, in order, and a busy endpoint is retried for hours, not minutes.
-        const deployDlq = new aws.sqs.Queue(
-            `${name}-deploy-approved-dlq`,
-            { name: `${resourceName(env, "deploy-approved-dlq")}.fifo`, fifoQueue: true, kmsMasterKeyId: keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600, tags },
-            parent,
-        );
+        const deployDlq = deadLetterQueue("deploy-approved-dlq", true);
         this.deployRequests = new aws.sqs.Queue(
             `${name}-deploy-requests`,
             {
@@ -271,7 +275,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             },
             parent,
         );
-        this.functionDlqs = { "notify-approver": queue("notify-approver-dlq"), "deploy-approved": deployDlq };
+        this.functionDlqs = { "notify-approver": deadLetterQueue("notify-approver-dlq"), "deploy-approved": deployDlq };
 
         this.modelExecutionRole = new aws.iam.Role(
             `${name}-model-role`,
