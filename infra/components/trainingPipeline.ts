@@ -14,11 +14,10 @@ import { pipelineArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
-import { evaluationReportKeyPattern, pipelineDefinitionJson } from "../pipeline/definition";
+import { evaluationReportKeyPattern, pipelineDefinitionJson, SCRIPT_FILES } from "../pipeline/definition";
 
 /** The repo's example scripts (scikit-learn preprocessing, XGBoost evaluation of the abalone data). */
 export const EXAMPLE_SCRIPTS_DIR = path.resolve(__dirname, "../pipeline/scripts");
-export const SCRIPT_FILES = { preprocess: "preprocess.py", evaluate: "evaluate.py" } as const;
 
 export interface TrainingPipelineArgs {
     /** Name of the SageMaker Pipeline (also the S3 prefix of its executions), e.g. sagemaker-approval-gate-dev-training. */

@@ -40,6 +40,9 @@ export const EVALUATION_REPORT = { PropertyFileName: "EvaluationReport", OutputN
 /** Where the containers see their code, data and outputs. */
 const CODE_DIR = "/opt/ml/processing/input/code";
 
+/** The scripts' file names: uploaded under them, so each lands in CODE_DIR under the name its step runs. */
+export const SCRIPT_FILES = { preprocess: "preprocess.py", evaluate: "evaluate.py" } as const;
+
 export interface PipelineScripts {
     /** s3:// URI of preprocess.py. */
     readonly preprocess: string;
@@ -158,7 +161,7 @@ export function preprocessStep(input: PipelineDefinitionInput, p: Parameters): P
         Arguments: scriptProcessingArguments(input, p, {
             imageUri: input.processingImageUri,
             scriptUri: input.scripts.preprocess,
-            scriptFile: "preprocess.py",
+            scriptFile: SCRIPT_FILES.preprocess,
             instanceCount: parameterRef(p.processingInstanceCount),
             inputs: [s3Input("input-1", parameterRef(p.inputData), "/opt/ml/processing/input")],
             outputs: [
@@ -210,7 +213,7 @@ export function evaluateStep(input: PipelineDefinitionInput, p: Parameters): Pro
         Arguments: scriptProcessingArguments(input, p, {
             imageUri: input.trainingImageUri,
             scriptUri: input.scripts.evaluate,
-            scriptFile: "evaluate.py",
+            scriptFile: SCRIPT_FILES.evaluate,
             instanceCount: 1,
             inputs: [
                 s3Input("input-1", modelArtifacts(STEP_NAMES.train), "/opt/ml/processing/model"),

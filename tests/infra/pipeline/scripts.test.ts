@@ -8,8 +8,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EXAMPLE_SCRIPTS_DIR, SCRIPT_FILES } from "../../../infra/components/trainingPipeline";
-import { buildPipelineDefinition, EVALUATION_REPORT } from "../../../infra/pipeline/definition";
+import { EXAMPLE_SCRIPTS_DIR } from "../../../infra/components/trainingPipeline";
+import { buildPipelineDefinition, EVALUATION_REPORT, SCRIPT_FILES } from "../../../infra/pipeline/definition";
 import { sampleInput } from "../../../infra/pipeline/sampleInput";
 
 const read = (file: string) => fs.readFileSync(path.join(EXAMPLE_SCRIPTS_DIR, file), "utf8");
