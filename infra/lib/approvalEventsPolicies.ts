@@ -11,7 +11,7 @@ import {
     accountRootArn,
     bucketArns,
     cloudwatchAlarmArn,
-    ecrRepositoryArn,
+    ecrRepositoryArns,
     environmentArn,
     logGroupArns,
     modelPackageArnPattern,
@@ -196,7 +196,7 @@ export interface ModelRolePolicyInput {
 export function modelExecutionRolePolicy(input: ModelRolePolicyInput): PolicyDocument {
     const { scope } = input;
     const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
-    const repositories = [...new Set(input.imageUris.map((uri) => ecrRepositoryArn(scope.partition, uri)))].sort();
+    const repositories = ecrRepositoryArns(scope.partition, input.imageUris);
     return policyDocument(
         { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [artifacts.objects] },
         input.artifactsKmsKeyArn

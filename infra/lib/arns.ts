@@ -107,6 +107,11 @@ export function ecrRepositoryArn(partition: string, imageUri: string): string {
     return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }
 
+/** The repositories of these images, each once, sorted: what an image-pulling statement names. */
+export function ecrRepositoryArns(partition: string, imageUris: readonly string[]): string[] {
+    return [...new Set(imageUris.map((uri) => ecrRepositoryArn(partition, uri)))].sort();
+}
+
 /**
  * The IAM ARN that `aws:PrincipalArn` carries for a principal. An assumed-role session ARN
  * (`arn:aws:sts::1:assumed-role/R/session`) is matched by its role ARN (`arn:aws:iam::1:role/R`);

@@ -10,7 +10,7 @@ import {
     accountRootArn,
     AwsScope,
     bucketArns,
-    ecrRepositoryArn,
+    ecrRepositoryArns,
     modelPackageArnPatterns,
     modelPackageGroupArn,
     parseS3Uri,
@@ -241,7 +241,7 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
     const dataBucket = bucketArns(scope.partition, data.bucket);
     // The input is an S3 prefix (a single file is the prefix of itself), so scope to that prefix.
     const dataObjects = `${dataBucket.bucket}/${data.key}*`;
-    const repositories = [...new Set(input.imageUris.map((uri) => ecrRepositoryArn(scope.partition, uri)))].sort();
+    const repositories = ecrRepositoryArns(scope.partition, input.imageUris);
     const statements: PolicyStatement[] = [
         {
             Sid: "RunPipelineJobs",
