@@ -12,7 +12,6 @@
 
 import { MODEL_PACKAGE_STATE_CHANGE, PIPELINE_EXECUTION_STATUS_CHANGE } from "../../lambdas/shared/events";
 
-export { MODEL_PACKAGE_STATE_CHANGE, PIPELINE_EXECUTION_STATUS_CHANGE };
 export const SAGEMAKER_SOURCE = "aws.sagemaker";
 
 /** The subset of the EventBridge pattern language these rules use: exact-match lists and nested objects. */
