@@ -12,6 +12,7 @@
  * stays self-contained when published with `pulumi policy publish`.
  */
 import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
+import { awsErrorKind, describeAwsError } from "./awsErrors";
 
 export type ModelApprovalStatus = "Approved" | "Rejected" | "PendingManualApproval";
 
@@ -34,10 +35,11 @@ export interface ApprovedVerdict {
 
 /**
  * Why DescribeModelPackage itself failed (`judgeLookupFailure`): the package is not there, the caller may
- * not read it, SageMaker throttled past the SDK's retries, the lookup ran out of time, or any other failure
- * (a 5xx, a reset connection). Callers decide on these, never on the reason's wording.
+ * not read it, SageMaker throttled past the SDK's retries, the lookup ran out of time, SageMaker or the network
+ * failed (a 5xx, a reset connection: `lookup-failed`), or an error of no known kind (`unclassified`). Callers
+ * decide on these, never on the reason's wording.
  */
-export type LookupFailureCause = "not-found" | "access-denied" | "throttled" | "timed-out" | "lookup-failed";
+export type LookupFailureCause = "not-found" | "access-denied" | "throttled" | "timed-out" | "lookup-failed" | "unclassified";
 
 /** Why a package was refused, so callers can name the right fix. */
 export type RefusalCause =
@@ -89,7 +91,7 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
 }
 
 /** Causes under which the package's status was never read. */
-const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed"]);
+const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed", "unclassified"]);
 
 function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string): RefusedVerdict {
     const verified = !UNVERIFIED_CAUSES.has(cause);
@@ -148,28 +150,38 @@ export function judgeModelPackage(
     };
 }
 
-/** Turns a failed lookup into a fail-closed verdict whose reason says what went wrong. Pure. */
+/** Turns a failed lookup into a fail-closed verdict whose reason says what went wrong. Pure; decides on the error's kind (awsErrors.ts), never its message. */
 export function judgeLookupFailure(packageArn: string, error: unknown): RefusedVerdict {
-    const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } } | undefined;
-    const name = e?.name ?? "Error";
-    const message = e?.message ?? String(error);
+    const text = describeAwsError(error);
     let cause: LookupFailureCause;
     let why: string;
-    if (name === "ValidationException" || name === "ResourceNotFound" || /does not exist|not found/i.test(message)) {
-        cause = "not-found";
-        why = `the package was not found (${name}: ${message})`;
-    } else if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(name)) {
-        cause = "access-denied";
-        why = `the caller may not describe it (${name}: ${message}); grant sagemaker:DescribeModelPackage`;
-    } else if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) {
-        cause = "throttled";
-        why = `SageMaker throttled the lookup past its retries (${name}${e?.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : ""})`;
-    } else if (name === "AbortError" || name === "TimeoutError" || /timed? ?out/i.test(message)) {
-        cause = "timed-out";
-        why = `the lookup timed out (${name}: ${message})`;
-    } else {
-        cause = "lookup-failed";
-        why = `the lookup failed (${name}: ${message})`;
+    switch (awsErrorKind(error)) {
+        // For a well-formed versioned ARN (checked before the lookup), SageMaker answers "does not exist" with ValidationException.
+        case "invalid":
+        case "not-found":
+            cause = "not-found";
+            why = `the package was not found (${text})`;
+            break;
+        case "access-denied":
+            cause = "access-denied";
+            why = `the caller may not describe it (${text}); grant sagemaker:DescribeModelPackage`;
+            break;
+        case "throttled":
+            cause = "throttled";
+            why = `SageMaker throttled the lookup past its retries (${text})`;
+            break;
+        case "timed-out":
+            cause = "timed-out";
+            why = `the lookup timed out (${text})`;
+            break;
+        case "unavailable":
+            cause = "lookup-failed";
+            why = `the lookup failed (${text})`;
+            break;
+        case "unknown":
+            cause = "unclassified";
+            why = `the lookup failed with an error of unknown kind (${text})`;
+            break;
     }
     return refuse(cause, packageArn, parseModelPackageArn(packageArn)?.groupInArn, "unknown", `approval could not be verified: ${why}`);
 }

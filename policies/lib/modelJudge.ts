@@ -106,6 +106,7 @@ export function fixFor(verdict: RefusedVerdict): string {
         case "throttled":
         case "timed-out":
         case "lookup-failed":
+        case "unclassified":
             return "Fix: make sure the ARN names an existing package version in a region and account the deployer can reach, and that the deployer may call sagemaker:DescribeModelPackage on it, then retry.";
     }
 }

@@ -26,6 +26,7 @@ import {
     type ApprovalRuleOptions,
     type ApprovalVerdict,
 } from "./approvalRule";
+import { awsErrorKind, describeAwsError } from "./awsErrors";
 
 /** Anything that sends SageMaker commands: a SageMakerClient, or a test double (aws-sdk-client-mock). */
 export interface SageMakerSender {
@@ -74,29 +75,24 @@ class Semaphore {
     }
 }
 
-function errorText(error: unknown): string {
-    const e = error as { name?: string; message?: string } | undefined;
-    return `${e?.name ?? "Error"}: ${e?.message ?? String(error)}`;
-}
-
-/** Why a DescribeModel (or DescribeEndpointConfig) failed, in words a person can act on. */
+/** Why a DescribeModel (or DescribeEndpointConfig) failed, in words a person can act on. Decided on the error's kind (awsErrors.ts), never its message. */
 export function describeModelFailure(name: string, error: unknown, what: "model" | "endpoint configuration" = "model"): { notFound: boolean; reason: string } {
     const operation = what === "model" ? "DescribeModel" : "DescribeEndpointConfig";
-    const e = error as { name?: string; message?: string } | undefined;
-    const text = errorText(error);
-    if ((e?.name === "ValidationException" || e?.name === "ResourceNotFound") && /could not find|not found|does not exist/i.test(e?.message ?? "")) {
-        return { notFound: true, reason: `${what} "${name}" was not found (${text})` };
+    const text = describeAwsError(error);
+    switch (awsErrorKind(error)) {
+        // SageMaker answers "Could not find model" with ValidationException; the name itself came from the stack, so that is the meaning.
+        case "invalid":
+        case "not-found":
+            return { notFound: true, reason: `${what} "${name}" was not found (${text})` };
+        case "access-denied":
+            return { notFound: false, reason: `the deployer may not describe ${what} "${name}" (${text}); grant sagemaker:${operation}` };
+        case "throttled":
+            return { notFound: false, reason: `SageMaker throttled ${operation}("${name}") past its retries (${text})` };
+        case "timed-out":
+            return { notFound: false, reason: `${operation}("${name}") timed out (${text})` };
+        default:
+            return { notFound: false, reason: `${operation}("${name}") failed (${text})` };
     }
-    if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProviderError/i.test(e?.name ?? "")) {
-        return { notFound: false, reason: `the deployer may not describe ${what} "${name}" (${text}); grant sagemaker:${operation}` };
-    }
-    if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(e?.name ?? "")) {
-        return { notFound: false, reason: `SageMaker throttled ${operation}("${name}") past its retries (${text})` };
-    }
-    if (e?.name === "TimeoutError" || e?.name === "AbortError") {
-        return { notFound: false, reason: `${operation}("${name}") timed out (${text})` };
-    }
-    return { notFound: false, reason: `${operation}("${name}") failed (${text})` };
 }
 
 export class RegistryLookup {

@@ -17,7 +17,7 @@ const approved = (): Partial<DescribeModelPackageCommandOutput> => ({
     ModelPackageStatus: "Completed",
     ApprovalDescription: "looks good",
 });
-const err = (name: string, message: string, attempts?: number) => Object.assign(new Error(message), { name, $metadata: { attempts } });
+const err = (name: string, message: string, attempts?: number, code?: string) => Object.assign(new Error(message), { name, $metadata: { attempts }, ...(code ? { code } : {}) });
 
 describe("policies/lib/approvalRule", () => {
     it("parses versioned package ARNs and nothing else", () => {
@@ -83,14 +83,15 @@ describe("policies/lib/approvalRule", () => {
     it("judgeLookupFailure names the cause", () => {
         assert.match(judgeLookupFailure(ARN, err("ValidationException", "Model package not found")).reason, /was not found/);
         assert.match(judgeLookupFailure(ARN, err("AccessDeniedException", "no")).reason, /grant sagemaker:DescribeModelPackage/);
-        assert.match(judgeLookupFailure(ARN, err("ThrottlingException", "Rate exceeded", 4)).reason, /throttled the lookup past its retries \(ThrottlingException after 4 attempts\)/);
+        assert.match(judgeLookupFailure(ARN, err("ThrottlingException", "Rate exceeded", 4)).reason, /throttled the lookup past its retries \(ThrottlingException \(4 attempts\): Rate exceeded\)/);
         assert.match(judgeLookupFailure(ARN, err("TimeoutError", "no answer")).reason, /timed out/);
-        assert.match(judgeLookupFailure(ARN, err("Error", "connect ECONNREFUSED 127.0.0.1:1")).reason, /the lookup failed \(Error: connect ECONNREFUSED/);
+        assert.match(judgeLookupFailure(ARN, err("Error", "connect ECONNREFUSED 127.0.0.1:1", undefined, "ECONNREFUSED")).reason, /the lookup failed \(Error \(ECONNREFUSED\): connect ECONNREFUSED/);
+        assert.match(judgeLookupFailure(ARN, err("TypeError", "x is undefined")).reason, /failed with an error of unknown kind \(TypeError: x is undefined\)/);
         assert.strictEqual(judgeLookupFailure(ARN, err("X", "y")).status, "unknown");
     });
 
     it("judgeLookupFailure sets a cause for each kind of failure, never verified", () => {
-        const cases: [string, string, string][] = [
+        const cases: [string, string, string, string?][] = [
             ["ValidationException", "Model package not found", "not-found"],
             ["ResourceNotFound", "gone", "not-found"],
             ["AccessDeniedException", "no", "access-denied"],
@@ -100,15 +101,19 @@ describe("policies/lib/approvalRule", () => {
             ["TimeoutError", "no answer", "timed-out"],
             ["AbortError", "This operation was aborted", "timed-out"],
             ["InternalFailure", "We encountered an internal error", "lookup-failed"],
-            ["Error", "read ECONNRESET", "lookup-failed"],
+            ["Error", "read ECONNRESET", "lookup-failed", "ECONNRESET"],
+            ["Error", "connect ETIMEDOUT", "timed-out", "ETIMEDOUT"],
+            ["TypeError", "Cannot read properties of undefined", "unclassified"],
         ];
-        for (const [name, message, cause] of cases) {
-            const v = judgeLookupFailure(ARN, err(name, message));
+        for (const [name, message, cause, code] of cases) {
+            const v = judgeLookupFailure(ARN, err(name, message, undefined, code));
             assert.strictEqual(v.cause, cause, name);
             assert.strictEqual(v.verified, false, name);
         }
         // The cause comes from the error's kind, not from words that happen to be in its message.
         assert.strictEqual(judgeLookupFailure(ARN, err("AccessDeniedException", "the request timed out while authorizing")).cause, "access-denied");
+        assert.strictEqual(judgeLookupFailure(ARN, err("Error", "Model package does not exist")).cause, "unclassified");
+        assert.strictEqual(judgeLookupFailure(ARN, err("Error", "read ECONNRESET")).cause, "unclassified", "a code in the message is not a code");
     });
 
     describe("checkModelPackageApproval", () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { DescribeModelCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
-import { RegistryLookup, type SageMakerSender } from "../../../policies/lib/registryLookup";
+import { describeModelFailure, RegistryLookup, type SageMakerSender } from "../../../policies/lib/registryLookup";
 
 const ARN = (v: number) => `arn:aws:sagemaker:us-east-1:222222222222:model-package/g/${v}`;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,5 +109,17 @@ describe("policies/lib/registryLookup", () => {
         const lookup = new RegistryLookup({ clientFor, maxConcurrency: 1, timeoutMs: 100 });
         const verdicts = await Promise.all([1, 2, 3, 4].map((v) => lookup.checkPackage(ARN(v))));
         assert.ok(verdicts.every((v) => v.approved), JSON.stringify(verdicts.filter((v) => !v.approved)));
+    });
+
+    it("classifies a failed describe by the error's kind, never by its message", () => {
+        const failure = (name: string, message: string, extra: object = {}) => describeModelFailure("m", Object.assign(new Error(message), { name, ...extra }));
+        // SageMaker's own "not found" for a model is a ValidationException; its wording is not what decides.
+        assert.deepStrictEqual(failure("ValidationException", "Could not find model \"m\"."), { notFound: true, reason: 'model "m" was not found (ValidationException: Could not find model "m".)' });
+        assert.strictEqual(failure("ResourceNotFound", "gone").notFound, true);
+        assert.strictEqual(failure("Error", "Could not find model \"m\".").notFound, false, "words in a message are not a kind");
+        assert.match(failure("ThrottlingException", "Rate exceeded", { $metadata: { attempts: 4 } }).reason, /^SageMaker throttled DescribeModel\("m"\) past its retries \(ThrottlingException \(4 attempts\)/);
+        assert.match(failure("Error", "socket hang up", { code: "ETIMEDOUT" }).reason, /DescribeModel\("m"\) timed out/);
+        assert.match(failure("AccessDeniedException", "the request timed out while authorizing").reason, /may not describe model "m".*grant sagemaker:DescribeModel$/);
+        assert.match(failure("InternalFailure", "oops", { $fault: "server" }).reason, /^DescribeModel\("m"\) failed \(InternalFailure: oops\)/);
     });
 });
