@@ -25,7 +25,8 @@ import {
     type DescribeModelPackageSender,
     type RefusalCause,
 } from "../../policies/lib/approvalRule";
-import { MalformedEventError, RetryableError } from "../shared/errors";
+import { MalformedEventError, RetryableError, retryableIfTransient } from "../shared/errors";
+import { awsErrorKind } from "../../policies/lib/awsErrors";
 import { approverOf, type ModelPackageEvent } from "../shared/events";
 import { parseOrReport } from "../shared/malformed";
 import {
@@ -40,6 +41,7 @@ import {
 import { metricLine, type Logger } from "../shared/log";
 import { deploymentResourceName } from "../shared/names";
 import type { Publisher } from "../shared/publish";
+import { approvalTime, staleApprovalReason } from "./stale";
 
 /** Everything the function is configured with (env vars, read once by index.ts). */
 export interface DeploySettings {
@@ -90,8 +92,36 @@ export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
     return !verdict.approved && verdict.cause !== undefined && TRANSIENT_CAUSES.has(verdict.cause);
 }
 
-/** Entry point for one EventBridge event. Throws only RetryableError (and unexpected AWS errors) so Lambda retries. */
+/**
+ * A lookup that failed with an error of no known kind is neither a refusal (that would drop an approval
+ * on a fault nobody understood) nor a quiet wait: it is thrown, a function error that alarms, and the
+ * queue keeps the message (then its DLQ).
+ */
+export class UnclassifiedFailureError extends Error {
+    override readonly name = "UnclassifiedFailureError";
+}
+
+/** The verdict's failure as the error it must become, or undefined when it is a plain refusal. */
+function lookupFailure(verdict: ApprovalVerdict): Error | undefined {
+    if (isTransientRefusal(verdict)) return new RetryableError(describeVerdict(verdict));
+    if (!verdict.approved && verdict.cause === "unclassified") return new UnclassifiedFailureError(describeVerdict(verdict));
+    return undefined;
+}
+
+/**
+ * Entry point for one EventBridge event. Throws RetryableError for a wait (busy endpoint, lost ledger race,
+ * and any AWS call on the path that failed transiently past the SDK's retries: throttling, a timeout, a 5xx,
+ * a reset connection), and every other error as it is (final: a function error, which alarms).
+ */
 export async function handleModelPackageEvent(event: unknown, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
+    try {
+        return await decide(event, settings, deps);
+    } catch (error) {
+        throw retryableIfTransient(error);
+    }
+}
+
+async function decide(event: unknown, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
     const parsed = await parseOrReport(event, settings.environment, deps);
     if (parsed instanceof MalformedEventError) return { outcome: "ignored", reason: parsed.message };
     if (parsed.groupName.toLowerCase() !== settings.groupName.toLowerCase()) {
@@ -132,7 +162,8 @@ async function judge(
 async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
     const { verdict, description } = await judge(evt.packageArn, settings, deps);
     if (!verdict.approved) {
-        if (isTransientRefusal(verdict)) throw new RetryableError(describeVerdict(verdict));
+        const failure = lookupFailure(verdict);
+        if (failure) throw failure;
         return refuse(evt, describeVerdict(verdict), settings, deps);
     }
     // Independent reads, side by side: what the ledger says is live, and what the endpoint runs.
@@ -146,6 +177,9 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
         deps.logger.log("info", reason, { eventId: evt.eventId });
         return { outcome: "already-live", reason };
     }
+    const approvedAt = approvalTime(evt, description);
+    const stale = staleApprovalReason(evt, approvedAt, current, settings);
+    if (stale) return refuse(evt, stale, settings, deps);
     const record = await rollOut(
         {
             kind: "deploy",
@@ -155,6 +189,7 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
             groupName: verdict.groupName,
             eventId: evt.eventId,
             reason: verdict.reason,
+            approvedAt,
             approvedBy: approverOf(description?.LastModifiedBy) ?? evt.lastModifiedBy,
             approvalDescription: description?.ApprovalDescription ?? evt.approvalDescription,
             metricsS3Uri: description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? evt.metricsS3Uri,
@@ -194,7 +229,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         return { outcome: "ignored", reason };
     }
     if (!verdict.verified) {
-        if (isTransientRefusal(verdict)) throw new RetryableError(describeVerdict(verdict));
+        const failure = lookupFailure(verdict);
+        if (failure) throw failure;
         return refuse(evt, `cannot confirm the rejection, so nothing was rolled back: ${verdict.reason}`, settings, deps);
     }
     if (verdict.status !== "Rejected") {
@@ -217,7 +253,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     for (const candidate of rollbackCandidates(history, evt.packageArn)) {
         const check = await judge(candidate.packageArn, settings, deps);
         // Skipping a candidate SageMaker could not answer for would roll back further than it should.
-        if (isTransientRefusal(check.verdict)) throw new RetryableError(describeVerdict(check.verdict));
+        const failure = lookupFailure(check.verdict);
+        if (failure) throw failure;
         if (!check.verdict.approved) {
             skipped.push(describeVerdict(check.verdict));
             continue;
@@ -231,6 +268,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
                 groupName: check.verdict.groupName,
                 eventId: evt.eventId,
                 reason: `rollback: ${evt.groupName} v${evt.version} was rejected${evt.approvalDescription ? ` ("${evt.approvalDescription}")` : ""}`,
+                // The version rolled back to keeps its own approval time: an older approval still does not replace it.
+                approvedAt: candidate.approvedAt ?? check.description?.LastModifiedTime?.toISOString() ?? candidate.deployedAt,
                 approvedBy: approverOf(check.description?.LastModifiedBy) ?? candidate.approvedBy,
                 approvalDescription: check.description?.ApprovalDescription ?? candidate.approvalDescription,
                 metricsS3Uri: check.description?.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ?? candidate.metricsS3Uri,
@@ -333,10 +372,7 @@ async function rollOut(
                     new UpdateEndpointCommand({ EndpointName: settings.endpointName, EndpointConfigName: name, DeploymentConfig: deploymentConfig(settings) }),
                 );
             } catch (error) {
-                if (/in-progress|cannot update|is (updating|creating)/i.test((error as Error).message ?? "")) {
-                    throw new RetryableError(`endpoint ${settings.endpointName} became busy: ${(error as Error).message}`);
-                }
-                throw error;
+                throw await busyOr(error, settings, deps);
             }
         }
     }
@@ -386,11 +422,27 @@ export function deploymentConfig(settings: Pick<DeploySettings, "rollbackAlarmNa
     };
 }
 
+/**
+ * SageMaker rejects an update of an endpoint that another update made busy (a race after our describe) with
+ * a ValidationException, like any other invalid update. Which one it was is read from the endpoint's state,
+ * not from the message: busy now → wait (RetryableError); otherwise the error stands (final).
+ */
+async function busyOr(error: unknown, settings: DeploySettings, deps: DeployDeps): Promise<unknown> {
+    if (awsErrorKind(error) !== "invalid") return error;
+    const now = await describeEndpoint(deps, settings.endpointName);
+    if (now && (BUSY_ENDPOINT_STATES as readonly string[]).includes(now.EndpointStatus ?? "")) {
+        return new RetryableError(`endpoint ${settings.endpointName} became ${now.EndpointStatus} while this update started; one deployment at a time, retrying later`, { cause: error });
+    }
+    return error;
+}
+
+/** Undefined when there is no endpoint: SageMaker answers DescribeEndpoint for a missing one with ValidationException (our name is well-formed). */
 async function describeEndpoint(deps: DeployDeps, endpointName: string): Promise<DescribeEndpointCommandOutput | undefined> {
     try {
         return await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
     } catch (error) {
-        if ((error as Error).name === "ValidationException" && /could not find|does not exist|not found/i.test((error as Error).message)) return undefined;
+        const kind = awsErrorKind(error);
+        if (kind === "invalid" || kind === "not-found") return undefined;
         throw error;
     }
 }

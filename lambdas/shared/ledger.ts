@@ -53,6 +53,11 @@ export interface DeploymentRecord {
     /** Why: the approval verdict, the refusal reason, the rejected version. */
     readonly reason?: string;
     readonly replaced?: ReplacedDeployment;
+    /**
+     * ISO-8601 time the deployed version was approved (the event's LastModifiedTime, never later than the
+     * package's), so an older approval never replaces it. Absent on records written before it existed.
+     */
+    readonly approvedAt?: string;
     /** Who approved (LastModifiedBy of the package, when SageMaker reports it). */
     readonly approvedBy?: string;
     /** The approver's comment (ApprovalDescription). */
@@ -94,6 +99,7 @@ export function toItem(record: DeploymentRecord, sk: string): Item {
     put(item, "replacedPackageArn", record.replaced?.packageArn);
     put(item, "replacedVersion", record.replaced?.version);
     put(item, "replacedEndpointConfigName", record.replaced?.endpointConfigName);
+    put(item, "approvedAt", record.approvedAt);
     put(item, "approvedBy", record.approvedBy);
     put(item, "approvalDescription", record.approvalDescription);
     put(item, "metricsS3Uri", record.metricsS3Uri);
@@ -123,6 +129,7 @@ export function fromItem(item: Item): DeploymentRecord {
         outcome: (s(item, "outcome") as DeploymentOutcome) ?? "deployed",
         reason: s(item, "reason"),
         replaced: replaced.packageArn || replaced.endpointConfigName ? dropUndefined(replaced) : undefined,
+        approvedAt: s(item, "approvedAt"),
         approvedBy: s(item, "approvedBy"),
         approvalDescription: s(item, "approvalDescription"),
         metricsS3Uri: s(item, "metricsS3Uri"),

@@ -86,7 +86,7 @@ export async function putReport(world: World, key: string, report: unknown): Pro
 
 let eventCounter = 0;
 /** A model package state change event for one of the world's versions, shaped like the documented sample. */
-export function packageEvent(world: World, arn: string, status: string, overrides: { id?: string; packageStatus?: string; metricsKey?: string; groupName?: string } = {}): EventFixture {
+export function packageEvent(world: World, arn: string, status: string, overrides: { id?: string; packageStatus?: string; metricsKey?: string; groupName?: string; approvedAt?: Date } = {}): EventFixture {
     const event = loadEvent("model-package-approved");
     eventCounter += 1;
     event.id = overrides.id ?? `evt-${process.pid}-${eventCounter}`;
@@ -97,6 +97,11 @@ export function packageEvent(world: World, arn: string, status: string, override
     event.detail.ModelPackageVersion = Number(arn.split("/").pop());
     event.detail.ModelApprovalStatus = status;
     event.detail.ModelPackageStatus = overrides.packageStatus ?? "Completed";
+    if (overrides.approvedAt) {
+        // SageMaker's time of the change, and EventBridge's time of the event (a moment later in real events).
+        event.detail.LastModifiedTime = overrides.approvedAt.toISOString();
+        event.time = overrides.approvedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+    }
     event.detail.ModelMetrics.ModelQuality.Statistics.S3Uri = `s3://${world.bucket}/${overrides.metricsKey ?? "missing/evaluation.json"}`;
     return event;
 }

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { mockClient } from "aws-sdk-client-mock";
 import { handleModelPackageEvent, PACKAGE_ARN_TAG, type DeployDeps, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { handleQueueBatch } from "../../../lambdas/deploy-approved/queue";
 import { RetryableError } from "../../../lambdas/shared/errors";
 import { currentDeployment, listDeployments } from "../../../lambdas/shared/ledger";
 import { uniqueName } from "../../helpers/moto";
@@ -305,6 +306,61 @@ describe("deploy-approved against moto", function () {
         assert.equal((await run(h, packageEvent(h.world, v2, "Rejected"))).outcome, "not-live");
         assert.equal(updateMock.commandCalls(UpdateEndpointCommand).length, 0);
         assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v1);
+    });
+
+    it("refuses a stale Approved event (redriven from the DLQ) over a newer live version, and deploys the old version again once re-approved on purpose", async () => {
+        const h = await harness();
+        const hoursAgo = (n: number) => new Date(Date.now() - n * 3_600_000);
+        const v1 = await registerVersion(h.world, "Approved");
+        const oldEvent = packageEvent(h.world, v1, "Approved", { approvedAt: hoursAgo(3) });
+        assert.equal((await run(h, oldEvent)).outcome, "deployed");
+        const v2 = await registerVersion(h.world, "Approved");
+        const t2 = hoursAgo(2);
+        assert.equal((await run(h, packageEvent(h.world, v2, "Approved", { approvedAt: t2 }))).outcome, "deployed");
+        const v2Live = await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName);
+        assert.equal(v2Live?.approvedAt, t2.toISOString(), "the live version's approval time is in the ledger");
+        await readInbox(h.world);
+        updateMock.resetHistory();
+        h.calls.length = 0;
+
+        // The DLQ redrive hands over v1's original message, body and all.
+        const result = await run(h, oldEvent);
+        assert.equal(result.outcome, "refused");
+        assert.ok("reason" in result);
+        assert.ok(
+            result.reason.startsWith(`stale: v1 approved at ${oldEvent.detail.LastModifiedTime}, v2 live since ${v2Live!.deployedAt} (approved at ${t2.toISOString()})`),
+            result.reason,
+        );
+        assert.deepEqual(sagemakerWrites(h), []);
+        assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v2);
+        const [audit] = await listDeployments(h.world.dynamodb, h.world.tableName, h.settings.endpointName);
+        assert.equal(audit.outcome, "refused");
+        assert.match(audit.reason!, /^stale: v1 approved at .*, v2 live since/);
+        const [notice] = await readInbox(h.world);
+        assert.match(notice.subject, /Refused to deploy .* v1/);
+        assert.match(notice.message, /stale: v1 approved at .*, v2 live since/);
+
+        // On purpose: v1 goes back to PendingManualApproval and is approved again; that approval is the newest.
+        await setStatus(h.world, v1, "PendingManualApproval", "back to review: v2 regressed for one segment");
+        await setStatus(h.world, v1, "Approved", "put v1 back on purpose");
+        const again = await run(h, packageEvent(h.world, v1, "Approved", { approvedAt: new Date() }));
+        assert.equal(again.outcome, "deployed");
+        assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v1);
+    });
+
+    it("waits on a throttled UpdateEndpoint (batch item failure, no function error), then deploys on redelivery despite the model and config the first attempt made", async () => {
+        const h = await harness();
+        const v1 = await registerVersion(h.world, "Approved");
+        await run(h, packageEvent(h.world, v1, "Approved"));
+        const v2 = await registerVersion(h.world, "Approved");
+        const event = packageEvent(h.world, v2, "Approved");
+        updateMock.on(UpdateEndpointCommand).rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 3 } }));
+        const batch = { Records: [{ messageId: "m-2", body: JSON.stringify(event) }] };
+        const handle = (e: unknown) => run(h, e);
+        assert.deepEqual(await handleQueueBatch(batch, handle, h.deps.logger), { batchItemFailures: [{ itemIdentifier: "m-2" }] });
+        assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v1);
+        assert.deepEqual(await handleQueueBatch(batch, handle, h.deps.logger), { batchItemFailures: [] });
+        assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v2);
     });
 
     it("logs a malformed event with its field, publishes it, and returns without throwing (no retry loop)", async () => {

@@ -45,7 +45,7 @@ const settings: DeploySettings = {
 };
 const deps = () => ({ sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
-const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" } } };
+const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
 
 /** The happy path's answers: the package is Approved, v1 is live on an InService endpoint, every write succeeds. */
 function approvedOverALiveEndpoint(): void {
@@ -111,10 +111,10 @@ describe("deploy-approved with mocked clients", () => {
         assert.ok("reason" in result && /not an allowed registry account/.test(result.reason));
     });
 
-    it("turns an UpdateEndpoint race ('in-progress') into a retryable error", async () => {
+    it("turns an UpdateEndpoint race ('in-progress', the endpoint is Updating when asked again) into a retryable error", async () => {
         sm.on(DescribeModelPackageCommand).resolves(approvedDescription);
         ddb.on(GetItemCommand).resolves(live);
-        sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "old" });
+        sm.on(DescribeEndpointCommand).resolvesOnce({ EndpointStatus: "InService", EndpointConfigName: "old" }).resolves({ EndpointStatus: "Updating", EndpointConfigName: "other" });
         sm.on(UpdateEndpointCommand).rejects(Object.assign(new Error("Cannot update in-progress endpoint"), { name: "ValidationException" }));
         await assert.rejects(handleModelPackageEvent(event, settings, deps()), RetryableError);
         assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0, "nothing recorded for a deployment that did not start");
@@ -199,12 +199,12 @@ describe("deploy-approved with mocked clients", () => {
     });
 
     it("classifies the shared rule's own lookup failures (their cause is what isTransientRefusal reads)", () => {
-        const kind = (name: string, message: string) => isTransientRefusal(judgeLookupFailure(ARN, Object.assign(new Error(message), { name })));
+        const kind = (name: string, message: string, code?: string) => isTransientRefusal(judgeLookupFailure(ARN, Object.assign(new Error(message), { name, ...(code ? { code } : {}) })));
         assert.equal(kind("ThrottlingException", "Rate exceeded"), true);
         assert.equal(kind("TimeoutError", "socket timed out"), true);
         assert.equal(kind("AbortError", "This operation was aborted"), true);
         assert.equal(kind("InternalFailure", "We encountered an internal error"), true);
-        assert.equal(kind("Error", "read ECONNRESET"), true);
+        assert.equal(kind("Error", "read ECONNRESET", "ECONNRESET"), true);
         assert.equal(kind("ValidationException", "Model package does not exist"), false);
         assert.equal(kind("AccessDeniedException", "not authorized"), false);
         // A final failure whose message happens to say "timed out" stays final.
@@ -239,6 +239,78 @@ describe("deploy-approved with mocked clients", () => {
         // Without the account the rule would accept any account's package: a missing account is an error, not "any".
         assert.throws(() => settingsFromEnv({ ...env, REGISTRY_ACCOUNT_ID: "" }), (e: Error) => e instanceof EnvironmentError && /REGISTRY_ACCOUNT_ID/.test(e.message));
         assert.throws(() => settingsFromEnv({ ...env, INITIAL_INSTANCE_COUNT: "two" }), /INITIAL_INSTANCE_COUNT is "two"/);
+    });
+});
+
+describe("deploy-approved stale approvals (mocked clients)", () => {
+    // The fixture event's version 2 was approved at 2021-02-24T17:00:14Z (detail.LastModifiedTime and time).
+    const V3 = ARN.replace(/\/2$/, "/3");
+    const liveV3 = (fields: Record<string, { S: string }>) => ({ Item: { ...live.Item, packageArn: { S: V3 }, version: { N: "3" }, eventId: { S: "e-3" }, ...fields } });
+    const writtenCurrent = () => ddb.commandCalls(TransactWriteItemsCommand)[0].args[0].input.TransactItems![0].Put!.Item!;
+
+    beforeEach(() => {
+        sm.reset();
+        ddb.reset();
+        topic.reset();
+        topic.on(PublishCommand).resolves({ MessageId: "m" });
+        ddb.on(PutItemCommand).resolves({});
+        approvedOverALiveEndpoint();
+    });
+
+    it("refuses an Approved event older than the live version's approval: recorded, published with both versions and times, nothing deployed", async () => {
+        ddb.on(GetItemCommand).resolves(liveV3({ approvedAt: { S: "2021-03-01T08:00:00.000Z" }, deployedAt: { S: "2021-03-01T09:00:00.000Z" } }));
+        const result = await handleModelPackageEvent(event, settings, deps());
+        assert.equal(result.outcome, "refused");
+        assert.ok("reason" in result);
+        assert.match(result.reason, /^stale: v2 approved at 2021-02-24T17:00:14.000Z, v3 live since 2021-03-01T09:00:00.000Z \(approved at 2021-03-01T08:00:00.000Z\)/);
+        assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
+        assert.equal(sm.commandCalls(UpdateEndpointCommand).length, 0);
+        assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0, "CURRENT untouched");
+        const [audit] = ddb.commandCalls(PutItemCommand);
+        assert.equal(audit.args[0].input.Item!.outcome.S, "refused");
+        assert.match(audit.args[0].input.Item!.reason.S!, /^stale: v2 approved at .*, v3 live since/);
+        const [notice] = topic.commandCalls(PublishCommand);
+        assert.match(notice.args[0].input.Subject!, /Refused to deploy .* v2/);
+        assert.match(notice.args[0].input.Message!, /stale: v2 approved at 2021-02-24T17:00:14.000Z, v3 live since 2021-03-01T09:00:00.000Z/);
+        assert.match(notice.args[0].input.Message!, /approvals -- approve .*\/2 /);
+    });
+
+    it("deploys an event approved after the live version, and records its approval time", async () => {
+        ddb.on(GetItemCommand).resolves(liveV3({ approvedAt: { S: "2021-02-20T08:00:00.000Z" }, deployedAt: { S: "2021-02-20T09:00:00.000Z" } }));
+        assert.equal((await handleModelPackageEvent(event, settings, deps())).outcome, "deployed");
+        assert.equal(writtenCurrent().approvedAt.S, "2021-02-24T17:00:14.000Z");
+    });
+
+    it("judges a live record without approvedAt (written before it existed) by its deployedAt", async () => {
+        ddb.on(GetItemCommand).resolves(liveV3({ deployedAt: { S: "2021-02-24T17:05:00.000Z" } }));
+        const refused = await handleModelPackageEvent(event, settings, deps());
+        assert.ok("reason" in refused && /^stale: .*its deployment time 2021-02-24T17:05:00.000Z stands in/.test(refused.reason), JSON.stringify(refused));
+        ddb.on(GetItemCommand).resolves(liveV3({ deployedAt: { S: "2021-02-24T17:00:00.000Z" } }));
+        assert.equal((await handleModelPackageEvent(event, settings, deps())).outcome, "deployed");
+    });
+
+    it("never lets an event claim an approval newer than the package's own LastModifiedTime", async () => {
+        sm.on(DescribeModelPackageCommand).resolves({ ...approvedDescription, LastModifiedTime: new Date("2021-02-24T17:00:14Z") });
+        ddb.on(GetItemCommand).resolves(liveV3({ approvedAt: { S: "2021-03-01T08:00:00.000Z" } }));
+        const claimsNewer = { ...event, time: "2030-01-01T00:00:00Z", detail: { ...event.detail, LastModifiedTime: "2030-01-01T00:00:00Z" } };
+        assert.equal((await handleModelPackageEvent(claimsNewer, settings, deps())).outcome, "refused");
+    });
+
+    it("leaves rollback alone: a rejection rolls back whatever its time, and the restored version keeps its own approval time", async () => {
+        const v1 = ARN.replace(/\/2$/, "/1");
+        const rejectedEvent = { ...event, detail: { ...event.detail, ModelApprovalStatus: "Rejected" } };
+        sm.on(DescribeModelPackageCommand, { ModelPackageName: ARN }).resolves({ ...approvedDescription, ModelApprovalStatus: "Rejected" });
+        sm.on(DescribeModelPackageCommand, { ModelPackageName: v1 }).resolves({ ...approvedDescription, ModelPackageArn: v1, ModelPackageVersion: 1 });
+        ddb.on(GetItemCommand).resolves({ Item: { ...live.Item, packageArn: { S: ARN }, version: { N: "2" }, eventId: { S: "e-2" }, approvedAt: { S: "2030-01-01T00:00:00.000Z" } } });
+        const history = (arn: string, v: number, at: string, approvedAt?: string) => ({
+            pk: { S: "x" }, sk: { S: `H#${at}` }, packageArn: { S: arn }, version: { N: String(v) }, eventId: { S: at }, outcome: { S: "deployed" }, deployedAt: { S: at },
+            ...(approvedAt ? { approvedAt: { S: approvedAt } } : {}),
+        });
+        ddb.on(QueryCommand).resolves({ Items: [history(ARN, 2, "2021-02-24T18:00:00.000Z"), history(v1, 1, "2021-01-02T00:00:00.000Z", "2021-01-01T00:00:00.000Z")] });
+        const result = await handleModelPackageEvent(rejectedEvent, settings, deps());
+        assert.equal(result.outcome, "rolled-back");
+        assert.equal(writtenCurrent().packageArn.S, v1);
+        assert.equal(writtenCurrent().approvedAt.S, "2021-01-01T00:00:00.000Z");
     });
 });
 

@@ -44,6 +44,15 @@ describe("lambdas/shared/ledger", () => {
             assert.deepEqual(fromItem(item), r);
         });
 
+        it("keeps the live version's approval time (approvedAt), and reads an older item without it", () => {
+            const r: DeploymentRecord = { ...record(3, "2026-01-02T00:00:00.000Z"), approvedAt: "2026-01-01T12:00:00.000Z" };
+            const item = toItem(r, "CURRENT");
+            assert.equal(item.approvedAt.S, "2026-01-01T12:00:00.000Z");
+            assert.equal(fromItem(item).approvedAt, "2026-01-01T12:00:00.000Z");
+            const { approvedAt: _gone, ...older } = item;
+            assert.equal(fromItem(older).approvedAt, undefined);
+        });
+
         it("offers rollback candidates newest first, once each, never the rejected one or a refusal", () => {
             const history = [
                 record(4, "t4"),
