@@ -1,8 +1,9 @@
 /**
  * deploy-approved: Approved (deploy) and Rejected (roll back) model package events of this environment's
  * group, delivered by EventBridge through a FIFO queue (one message group per endpoint). Thin: clients at
- * module scope, env read once, logic in ./deploy.ts and ./queue.ts. A busy endpoint is a batch item
- * failure (redelivered later); malformed events and refusals are logged, published and not retried.
+ * module scope, env read once, logic in ./deploy.ts and ./queue.ts. A busy endpoint or a transient AWS
+ * fault (throttling, timeout, 5xx, network) is a batch item failure (redelivered later); malformed events,
+ * refusals and stale approvals are logged, published and not retried.
  * A direct invocation with an EventBridge event (e.g. a console test) is handled too.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
