@@ -22,6 +22,11 @@ export interface EcrSender {
 export interface ObserveOptions {
     /** Time budget per lookup, SDK retries included. Default 5 s. */
     readonly timeoutMs?: number;
+    /**
+     * The region of a plain `ecr` client. Images of ECR registries in another region are then `unverified`
+     * (`other-region`) instead of being looked up in the wrong region, where they would look deleted.
+     */
+    readonly ecrRegion?: string;
 }
 
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 5_000;
@@ -138,21 +143,30 @@ async function observeRepository(ecr: EcrSender, targets: ImageTarget[], timeout
 }
 
 /**
- * Observes every target in parallel. `ecr` is a client of the package's region (SageMaker requires a model's images
- * in its own region); images outside ECR are `unverified` (`not-ecr`), digest-pinned URIs need no lookup.
+ * Observes every target in parallel. `ecr` is a client per region, or one client (of `options.ecrRegion`: SageMaker
+ * requires a model's images in its own region, so one client usually suffices); images outside ECR are `unverified`
+ * (`not-ecr`), digest-pinned URIs need no lookup.
  */
-export async function observeArtifacts(s3: S3Sender, ecr: EcrSender, targets: ArtifactTargets, options: ObserveOptions = {}): Promise<Observations> {
+export async function observeArtifacts(
+    s3: S3Sender,
+    ecr: EcrSender | ((region: string) => EcrSender),
+    targets: ArtifactTargets,
+    options: ObserveOptions = {},
+): Promise<Observations> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_OBSERVE_TIMEOUT_MS;
+    const clientFor = typeof ecr === "function" ? ecr : () => ecr;
     const direct: ImageObservation[] = [];
     const byRepo = new Map<string, ImageTarget[]>();
     for (const t of targets.images) {
         if (t.ref.digest) direct.push({ image: t.image, status: "resolved", digest: t.ref.digest, source: "uri" });
         else if (!t.ref.ecr) direct.push({ image: t.image, status: "unverified", kind: "not-ecr", detail: `${t.ref.registry} is not an Amazon ECR registry; its tags cannot be resolved here` });
-        else byRepo.set(repoKey(t), [...(byRepo.get(repoKey(t)) ?? []), t]);
+        else if (typeof ecr !== "function" && options.ecrRegion && options.ecrRegion !== t.ref.ecr.region) {
+            direct.push({ image: t.image, status: "unverified", kind: "other-region", detail: `${t.ref.registry} is in ${t.ref.ecr.region}, the ECR client in ${options.ecrRegion}` });
+        } else byRepo.set(repoKey(t), [...(byRepo.get(repoKey(t)) ?? []), t]);
     }
     const [artifacts, repos] = await Promise.all([
         Promise.all(targets.artifacts.map((t) => observeArtifact(s3, t, timeoutMs))),
-        Promise.all([...byRepo.values()].map((group) => observeRepository(ecr, group, timeoutMs))),
+        Promise.all([...byRepo.values()].map((group) => observeRepository(clientFor(group[0].ref.ecr!.region), group, timeoutMs))),
     ]);
     const looked = repos.flat();
     const images = targets.images.map((t) => direct.find((o) => o.image === t.image) ?? looked.find((o) => o.image === t.image)!);

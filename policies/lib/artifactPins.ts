@@ -133,6 +133,7 @@ export function pinPackage(packageArn: string, targets: ArtifactTargets, observe
         } else if (live) {
             images.push({ image: t.image, digest: live, digestSource: "ecr" });
         } else if (obs?.status === "unverified" && obs.kind !== "not-ecr") {
+            // a tag we could not read (throttled, denied, other region) is not "a tag with no digest"
             problems.push(`${t.image} could not be resolved (${obs.kind}: ${obs.detail})`);
         } else if (obs?.status === "missing") {
             problems.push(`${t.image} does not exist (${obs.detail})`);

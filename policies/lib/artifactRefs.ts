@@ -56,7 +56,7 @@ export type ArtifactObservation =
 export type ImageObservation =
     | { readonly image: string; readonly status: "resolved"; readonly digest: string; readonly source: "uri" | "ecr" }
     | { readonly image: string; readonly status: "missing"; readonly detail: string }
-    | { readonly image: string; readonly status: "unverified"; readonly kind: ObservationErrorKind | "not-ecr"; readonly detail: string };
+    | { readonly image: string; readonly status: "unverified"; readonly kind: ObservationErrorKind | "not-ecr" | "other-region"; readonly detail: string };
 
 export interface Observations {
     readonly artifacts: readonly ArtifactObservation[];

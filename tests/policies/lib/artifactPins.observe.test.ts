@@ -137,6 +137,17 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         assert.deepStrictEqual(observed.images.slice(0, 2).map((i) => i.status), ["resolved", "missing"]);
     });
 
+    it("never looks an image up in another region's ECR (where it would look deleted)", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const observed = await observeArtifacts(s3, ecr, targets, { ecrRegion: "eu-west-1" });
+        assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 0);
+        assert.ok(observed.images.slice(0, 2).every((i) => i.status === "unverified" && i.kind === "other-region"));
+        const regions: string[] = [];
+        await observeArtifacts(s3, (region) => (regions.push(region), ecr), targets);
+        assert.deepStrictEqual(regions, ["us-east-1"]);
+    });
+
     it("classifyAwsError decides by name, $retryable, status and $fault", () => {
         assert.strictEqual(classifyAwsError({ name: "X", $retryable: { throttling: true } }), "throttled");
         assert.strictEqual(classifyAwsError({ name: "X", $metadata: { httpStatusCode: 429 } }), "throttled");
