@@ -27,6 +27,21 @@ export interface ObserveOptions {
      * (`other-region`) instead of being looked up in the wrong region, where they would look deleted.
      */
     readonly ecrRegion?: string;
+    /**
+     * Shares lookups between calls (answers and failures, in flight or settled): the policy pack keeps one per process,
+     * which is one moment in time, so 500 configurations of a few packages cost one lookup per distinct artifact and
+     * tag. Never keep one across Lambda invocations: a later deploy must look again.
+     */
+    readonly cache?: ObservationCache;
+}
+
+export interface ObservationCache {
+    readonly artifacts: Map<string, Promise<ArtifactObservation>>;
+    readonly images: Map<string, Promise<ImageObservation>>;
+}
+
+export function newObservationCache(): ObservationCache {
+    return { artifacts: new Map(), images: new Map() };
 }
 
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 5_000;
@@ -155,20 +170,28 @@ export async function observeArtifacts(
 ): Promise<Observations> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_OBSERVE_TIMEOUT_MS;
     const clientFor = typeof ecr === "function" ? ecr : () => ecr;
-    const direct: ImageObservation[] = [];
+    // Without a cache, a fresh one: the same de-duplication within this call.
+    const cache = options.cache ?? newObservationCache();
     const byRepo = new Map<string, ImageTarget[]>();
     for (const t of targets.images) {
-        if (t.ref.digest) direct.push({ image: t.image, status: "resolved", digest: t.ref.digest, source: "uri" });
-        else if (!t.ref.ecr) direct.push({ image: t.image, status: "unverified", kind: "not-ecr", detail: `${t.ref.registry} is not an Amazon ECR registry; its tags cannot be resolved here` });
-        else if (typeof ecr !== "function" && options.ecrRegion && options.ecrRegion !== t.ref.ecr.region) {
-            direct.push({ image: t.image, status: "unverified", kind: "other-region", detail: `${t.ref.registry} is in ${t.ref.ecr.region}, the ECR client in ${options.ecrRegion}` });
+        if (cache.images.has(t.image)) continue;
+        if (t.ref.digest) cache.images.set(t.image, Promise.resolve({ image: t.image, status: "resolved", digest: t.ref.digest, source: "uri" }));
+        else if (!t.ref.ecr) {
+            cache.images.set(t.image, Promise.resolve({ image: t.image, status: "unverified", kind: "not-ecr", detail: `${t.ref.registry} is not an Amazon ECR registry; its tags cannot be resolved here` }));
+        } else if (typeof ecr !== "function" && options.ecrRegion && options.ecrRegion !== t.ref.ecr.region) {
+            cache.images.set(t.image, Promise.resolve({ image: t.image, status: "unverified", kind: "other-region", detail: `${t.ref.registry} is in ${t.ref.ecr.region}, the ECR client in ${options.ecrRegion}` }));
         } else byRepo.set(repoKey(t), [...(byRepo.get(repoKey(t)) ?? []), t]);
     }
-    const [artifacts, repos] = await Promise.all([
-        Promise.all(targets.artifacts.map((t) => observeArtifact(s3, t, timeoutMs))),
-        Promise.all([...byRepo.values()].map((group) => observeRepository(clientFor(group[0].ref.ecr!.region), group, timeoutMs))),
+    for (const group of byRepo.values()) {
+        const lookup = observeRepository(clientFor(group[0].ref.ecr!.region), group, timeoutMs);
+        for (const t of group) cache.images.set(t.image, lookup.then((found) => found.find((o) => o.image === t.image)!));
+    }
+    for (const t of targets.artifacts) {
+        if (!cache.artifacts.has(t.uri)) cache.artifacts.set(t.uri, observeArtifact(s3, t, timeoutMs));
+    }
+    const [artifacts, images] = await Promise.all([
+        Promise.all(targets.artifacts.map((t) => cache.artifacts.get(t.uri)!)),
+        Promise.all(targets.images.map((t) => cache.images.get(t.image)!)),
     ]);
-    const looked = repos.flat();
-    const images = targets.images.map((t) => direct.find((o) => o.image === t.image) ?? looked.find((o) => o.image === t.image)!);
     return { artifacts, images };
 }

@@ -28,7 +28,7 @@ import {
 } from "./artifactRefs";
 
 export * from "./artifactRefs";
-export { observeArtifacts, classifyAwsError, type ObserveOptions, type S3Sender, type EcrSender } from "./artifactObserve";
+export { observeArtifacts, classifyAwsError, newObservationCache, type ObservationCache, type ObserveOptions, type S3Sender, type EcrSender } from "./artifactObserve";
 
 export interface ArtifactPin {
     readonly uri: string;

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { artifactTargets, classifyAwsError, observeArtifacts, verifyPins, type EcrSender, type S3Sender } from "../../../policies/lib/artifactPins";
+import { artifactTargets, classifyAwsError, newObservationCache, observeArtifacts, verifyPins, type EcrSender, type S3Sender } from "../../../policies/lib/artifactPins";
 
 const REG = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -146,6 +146,19 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         const regions: string[] = [];
         await observeArtifacts(s3, (region) => (regions.push(region), ecr), targets);
         assert.deepStrictEqual(regions, ["us-east-1"]);
+    });
+
+    it("with a shared cache, many packages cost one lookup per distinct artifact and repository, concurrent or not", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const cache = newObservationCache();
+        const all = await Promise.all(Array.from({ length: 500 }, () => observeArtifacts(s3, ecr, targets, { cache })));
+        await observeArtifacts(s3, ecr, targets, { cache });
+        assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 2);
+        assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 1);
+        assert.ok(all.every((o) => o.images[0].status === "resolved" && o.artifacts.length === 2));
+        await observeArtifacts(s3, ecr, targets);
+        assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 4, "without the cache, each call looks again");
     });
 
     it("classifyAwsError decides by name, $retryable, status and $fault", () => {
