@@ -1,0 +1,172 @@
+import * as assert from "assert";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { mockClient } from "aws-sdk-client-mock";
+import { artifactTargets, classifyAwsError, newObservationCache, observeArtifacts, verifyPins, type EcrSender, type S3Sender } from "../../../policies/lib/artifactPins";
+
+const REG = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
+const D1 = `sha256:${"1".repeat(64)}`;
+const D2 = `sha256:${"2".repeat(64)}`;
+
+const s3 = new S3Client({ region: "us-east-1" });
+const ecr = new ECRClient({ region: "us-east-1" });
+const s3Mock = mockClient(s3);
+const ecrMock = mockClient(ecr);
+
+const awsError = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} (message text is never inspected)`), { name, ...extra });
+
+const targets = artifactTargets({
+    InferenceSpecification: {
+        Containers: [
+            { Image: `${REG}/serve:v1`, ModelDataUrl: "s3://b/a/model.tar.gz" },
+            { Image: `${REG}/serve:v2`, ModelDataUrl: "s3://b/c/model.tar.gz" },
+            { Image: `${REG}/other@${D2}` },
+            { Image: "registry.example.com/serve:v1" },
+        ],
+    },
+} as any);
+
+describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
+    beforeEach(() => {
+        s3Mock.reset();
+        ecrMock.reset();
+    });
+
+    it("makes one HeadObject per artifact and one DescribeImages per ECR repository; none for digest URIs or other registries", async () => {
+        s3Mock.on(HeadObjectCommand).callsFake((input) => ({ VersionId: `v-${input.Key}`, ETag: '"e"' }));
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const observed = await observeArtifacts(s3, ecr, targets);
+        assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 2);
+        const describes = ecrMock.commandCalls(DescribeImagesCommand);
+        assert.strictEqual(describes.length, 1);
+        assert.deepStrictEqual(describes[0].args[0].input, { registryId: "111111111111", repositoryName: "serve", imageIds: [{ imageTag: "v1" }, { imageTag: "v2" }] });
+        assert.deepStrictEqual(observed.artifacts, [
+            { uri: "s3://b/a/model.tar.gz", status: "present", versionId: "v-a/model.tar.gz", etag: "e" },
+            { uri: "s3://b/c/model.tar.gz", status: "present", versionId: "v-c/model.tar.gz", etag: "e" },
+        ]);
+        assert.deepStrictEqual(observed.images.map((i) => [i.image, i.status]), [
+            [`${REG}/serve:v1`, "resolved"],
+            [`${REG}/serve:v2`, "resolved"],
+            [`${REG}/other@${D2}`, "resolved"],
+            ["registry.example.com/serve:v1", "unverified"],
+        ]);
+    });
+
+    it("runs the lookups in parallel", async () => {
+        const latency = 80;
+        let inFlight = 0;
+        let maxInFlight = 0;
+        const slow = (answer: unknown): S3Sender & EcrSender => ({
+            async send() {
+                inFlight += 1;
+                maxInFlight = Math.max(maxInFlight, inFlight);
+                await new Promise((r) => setTimeout(r, latency));
+                inFlight -= 1;
+                return answer;
+            },
+        });
+        const started = Date.now();
+        await observeArtifacts(slow({ VersionId: "v", ETag: '"e"' }), slow({ imageDetails: [] }), targets);
+        assert.strictEqual(maxInFlight, 3);
+        assert.ok(Date.now() - started < latency * 2.5, `took ${Date.now() - started} ms`);
+    });
+
+    it("turns S3 throttling, denial, 5xx and timeouts into explicit 'could not verify', never intact", async () => {
+        const cases: [unknown, string][] = [
+            [awsError("SlowDown", { $fault: "server", $metadata: { httpStatusCode: 503 }, $retryable: { throttling: true } }), "throttled"],
+            [awsError("Forbidden", { $fault: "client", $metadata: { httpStatusCode: 403 } }), "access-denied"],
+            [awsError("InternalError", { $fault: "server", $metadata: { httpStatusCode: 500 } }), "service"],
+            [awsError("TimeoutError"), "timeout"],
+            [awsError("SomethingNew", { $fault: "client", $metadata: { httpStatusCode: 400 } }), "unknown"],
+        ];
+        for (const [error, kind] of cases) {
+            s3Mock.reset();
+            s3Mock.on(HeadObjectCommand).rejects(error as Error);
+            ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+            const observed = await observeArtifacts(s3, ecr, targets);
+            const first = observed.artifacts[0];
+            assert.ok(first.status === "unverified" && first.kind === kind, `${(error as Error).name} → ${JSON.stringify(first)}`);
+            const verdict = verifyPins(
+                { packageArn: "arn", pinnedAt: "t", artifacts: targets.artifacts.map((a) => ({ uri: a.uri, bucket: a.bucket, key: a.key, versionId: "v", etag: "e" })), images: [] },
+                { artifacts: observed.artifacts, images: [] },
+            );
+            assert.ok(!verdict.intact && !verdict.tampered);
+            assert.strictEqual(verdict.retryable, kind === "throttled" || kind === "service" || kind === "timeout", kind);
+        }
+    });
+
+    it("gives up after timeoutMs when S3 does not answer", async () => {
+        const hanging: S3Sender = { send: () => new Promise(() => undefined) };
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const started = Date.now();
+        const observed = await observeArtifacts(hanging, ecr, targets, { timeoutMs: 50 });
+        assert.ok(Date.now() - started < 1000);
+        assert.ok(observed.artifacts.every((a) => a.status === "unverified" && a.kind === "timeout"));
+    });
+
+    it("reads a 404 HeadObject as deleted, and says whether a delete marker hides it", async () => {
+        s3Mock.on(HeadObjectCommand).rejects(awsError("NotFound", { $fault: "client", $metadata: { httpStatusCode: 404 }, $response: { headers: { "x-amz-delete-marker": "true" } } }) as Error);
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+        const observed = await observeArtifacts(s3, ecr, targets);
+        assert.deepStrictEqual(observed.artifacts[0], { uri: "s3://b/a/model.tar.gz", status: "deleted", deleteMarker: true });
+    });
+
+    it("classifies ECR throttling and denial, and a missing repository as missing", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).rejects(awsError("ThrottlingException", { $fault: "client", $metadata: { httpStatusCode: 400 } }) as Error);
+        let observed = await observeArtifacts(s3, ecr, targets);
+        assert.ok(observed.images.slice(0, 2).every((i) => i.status === "unverified" && i.kind === "throttled"));
+        ecrMock.reset();
+        ecrMock.on(DescribeImagesCommand).rejects(awsError("AccessDeniedException", { $fault: "client", $metadata: { httpStatusCode: 400 } }) as Error);
+        observed = await observeArtifacts(s3, ecr, targets);
+        assert.ok(observed.images.slice(0, 2).every((i) => i.status === "unverified" && i.kind === "access-denied"));
+        ecrMock.reset();
+        ecrMock.on(DescribeImagesCommand).rejects(awsError("RepositoryNotFoundException", { $fault: "client" }) as Error);
+        observed = await observeArtifacts(s3, ecr, targets);
+        assert.ok(observed.images.slice(0, 2).every((i) => i.status === "missing"));
+    });
+
+    it("falls back to one lookup per tag when one of several tags is missing", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).callsFake((input) => {
+            if (input.imageIds.some((id: { imageTag: string }) => id.imageTag === "v2")) throw awsError("ImageNotFoundException", { $fault: "client" });
+            return { imageDetails: [{ imageDigest: D1, imageTags: ["v1"] }] };
+        });
+        const observed = await observeArtifacts(s3, ecr, targets);
+        assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 3);
+        assert.deepStrictEqual(observed.images.slice(0, 2).map((i) => i.status), ["resolved", "missing"]);
+    });
+
+    it("never looks an image up in another region's ECR (where it would look deleted)", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const observed = await observeArtifacts(s3, ecr, targets, { ecrRegion: "eu-west-1" });
+        assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 0);
+        assert.ok(observed.images.slice(0, 2).every((i) => i.status === "unverified" && i.kind === "other-region"));
+        const regions: string[] = [];
+        await observeArtifacts(s3, (region) => (regions.push(region), ecr), targets);
+        assert.deepStrictEqual(regions, ["us-east-1"]);
+    });
+
+    it("with a shared cache, many packages cost one lookup per distinct artifact and repository, concurrent or not", async () => {
+        s3Mock.on(HeadObjectCommand).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1", "v2"] }] });
+        const cache = newObservationCache();
+        const all = await Promise.all(Array.from({ length: 500 }, () => observeArtifacts(s3, ecr, targets, { cache })));
+        await observeArtifacts(s3, ecr, targets, { cache });
+        assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 2);
+        assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 1);
+        assert.ok(all.every((o) => o.images[0].status === "resolved" && o.artifacts.length === 2));
+        await observeArtifacts(s3, ecr, targets);
+        assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 4, "without the cache, each call looks again");
+    });
+
+    it("classifyAwsError decides by name, $retryable, status and $fault", () => {
+        assert.strictEqual(classifyAwsError({ name: "X", $retryable: { throttling: true } }), "throttled");
+        assert.strictEqual(classifyAwsError({ name: "X", $metadata: { httpStatusCode: 429 } }), "throttled");
+        assert.strictEqual(classifyAwsError({ name: "X", $fault: "server" }), "service");
+        assert.strictEqual(classifyAwsError({ name: "AbortError" }), "timeout");
+        assert.strictEqual(classifyAwsError(undefined), "unknown");
+        assert.strictEqual(classifyAwsError(Object.assign(new Error("Access Denied, throttled, timed out"), { name: "Weird" })), "unknown");
+    });
+});
