@@ -16,6 +16,8 @@ export interface ResourceDeclaration {
     /** The declaration itself, when it is not a mapping (CloudFormation requires one). */
     readonly notAMapping?: unknown;
     readonly types: readonly unknown[];
+    /** The declaration, when it is a mapping. */
+    readonly declaration?: Record<string, unknown>;
 }
 
 export type ParsedTemplate =
@@ -104,7 +106,7 @@ export function resourceDeclarations(template: Record<string, unknown>): { decla
         }
         for (const [logicalId, declaration] of Object.entries(resources)) {
             if (isUnknown(declaration) || !isMapping(declaration)) declarations.push({ logicalId, notAMapping: declaration, types: [] });
-            else declarations.push({ logicalId, types: valuesOf(declaration, "Type") });
+            else declarations.push({ logicalId, types: valuesOf(declaration, "Type"), declaration });
         }
     }
     return { declarations, malformed };

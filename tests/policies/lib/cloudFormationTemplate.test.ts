@@ -76,7 +76,7 @@ describe("cloudFormationTemplate", () => {
     describe("resourceDeclarations", () => {
         it("reads every spelling of Resources and Type, and keeps what is not a mapping", () => {
             const { declarations, malformed } = resourceDeclarations({ resources: { A: { type: "AWS::SageMaker::Endpoint" }, B: "nope" }, RESOURCES: ["x"] });
-            assert.deepStrictEqual(declarations, [{ logicalId: "A", types: ["AWS::SageMaker::Endpoint"] }, { logicalId: "B", notAMapping: "nope", types: [] }]);
+            assert.deepStrictEqual(declarations, [{ logicalId: "A", types: ["AWS::SageMaker::Endpoint"], declaration: { type: "AWS::SageMaker::Endpoint" } }, { logicalId: "B", notAMapping: "nope", types: [] }]);
             assert.deepStrictEqual(malformed, [["x"]]);
         });
     });
