@@ -287,7 +287,7 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `${args.type} ${args.urn}`);
                 if (!s) return;
                 const judgement = judgeOtherProvider(args.type, args.urn, plainProps<Record<string, unknown>>(args.props) ?? {});
-                if (judgement.kind === "problem") s.report.finding(judgement.message);
+                if (judgement.kind === "problem") judgement.messages.forEach((m) => s.report.finding(m));
                 else if (judgement.kind === "unknown") {
                     if (s.context.dryRun) s.report.note(`${judgement.what} is not known during preview; it is checked again before the resource is created or updated in \`pulumi up\`.`);
                     else s.report.finding(`${judgement.what} is unknown outside preview, so this pack cannot tell whether it deploys or approves a model. Fix: make it a known value.`);

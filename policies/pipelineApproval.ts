@@ -4,6 +4,8 @@
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import { makeMandatoryReporter, type Reporter } from "./lib/reporting";
+import { CLOUDFORMATION_TEMPLATE_TYPES } from "./lib/cloudFormationStacks";
+import { parseTemplate, resourceDeclarations, valuesOf } from "./lib/cloudFormationTemplate";
 import { currentStackContext, type StackContext } from "./lib/environment";
 import { Pipeline } from "./lib/resourceTypes";
 import { isUnknown, plainProps } from "./lib/unknowns";
@@ -125,7 +127,7 @@ export function judgeRegisterStep(step: RegisterStep, definition: unknown, confi
 }
 
 export const pipelineApprovalDescription =
-    "SageMaker Pipelines (aws, aws-native or Cloud Control) must register model versions with ModelApprovalStatus PendingManualApproval (a literal, or a parameter defaulting to it), including in Condition branches at any depth, so that only a person approves a model.";
+    "SageMaker Pipelines (aws, aws-native, Cloud Control, or in a CloudFormation template) must register model versions with ModelApprovalStatus PendingManualApproval (a literal, or a parameter defaulting to it), including in Condition branches at any depth, so that only a person approves a model.";
 
 export interface PipelinePolicyDeps {
     readonly context?: () => StackContext;
@@ -139,6 +141,8 @@ const CLOUD_CONTROL_RESOURCE = "aws:cloudcontrol/resource:Resource";
 interface DefinitionSource {
     readonly text?: unknown;
     readonly inS3: boolean;
+    /** A CloudFormation intrinsic function given as the definition, which this pack does not evaluate. */
+    readonly intrinsic?: unknown;
 }
 
 /**
@@ -175,6 +179,96 @@ export function pipelineDefinitionOf(type: string, props: Record<string, unknown
     return undefined;
 }
 
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A `PipelineDefinitionBody` in a CloudFormation template: a string, or `Fn::Sub` of one, whose text is judged
+ * as it stands (a `${placeholder}` is not PendingManualApproval, so it fails closed).
+ */
+function templateDefinitionSource(definition: unknown): DefinitionSource {
+    if (isUnknown(definition)) return { text: definition, inS3: false };
+    const d = isMapping(definition) ? definition : {};
+    const inS3 = d.PipelineDefinitionS3Location !== undefined && d.PipelineDefinitionS3Location !== null;
+    const body = d.PipelineDefinitionBody;
+    if (!isMapping(body)) return { text: body, inS3 };
+    const sub = Object.keys(body).length === 1 ? body["Fn::Sub"] : undefined;
+    const subText = Array.isArray(sub) ? sub[0] : sub;
+    return typeof subText === "string" ? { text: subText, inS3 } : { intrinsic: body, inS3 };
+}
+
+/**
+ * The pipelines (`AWS::SageMaker::Pipeline`) a CloudFormation stack or stack set declares in its inline template,
+ * or undefined when it declares none. A template that cannot be parsed declares none here: in production
+ * approved-model-packages-only refuses it (see docs/policy-pack.md), and CloudFormation rejects broken templates.
+ */
+export function templatePipelinesOf(props: Record<string, unknown>): { logicalId: string; source: DefinitionSource }[] | { readonly unknownShape: string } | undefined {
+    if (isUnknown(props.templateBody)) return { unknownShape: "its templateBody" };
+    const parsed = parseTemplate(props.templateBody);
+    if (parsed.kind !== "parsed") return undefined;
+    const { declarations, malformed } = resourceDeclarations(parsed.template);
+    const unknownAt = [
+        ...malformed.filter(isUnknown).map(() => "Resources"),
+        ...declarations.filter((d) => isUnknown(d.notAMapping)).map((d) => `Resources.${d.logicalId}`),
+        ...declarations.filter((d) => d.types.some(isUnknown)).map((d) => `Resources.${d.logicalId}.Type`),
+    ];
+    if (unknownAt.length) return { unknownShape: `its templateBody's ${unknownAt.join(", ")}` };
+    const pipelines = declarations
+        .filter((d) => d.types.some((t) => typeof t === "string" && t.trim().toLowerCase() === "aws::sagemaker::pipeline"))
+        .map((d) => {
+            const properties = (d.declaration && valuesOf(d.declaration, "Properties").find(isMapping)) || {};
+            return { logicalId: d.logicalId, source: templateDefinitionSource(properties.PipelineDefinition) };
+        });
+    return pipelines.length ? pipelines : undefined;
+}
+
+/** Every pipeline a resource declares, each with where it is (`""` for the resource itself). */
+function pipelineSourcesOf(type: string, props: Record<string, unknown>): { where: string; source: DefinitionSource }[] | { readonly unknownShape: string } | undefined {
+    if (CLOUDFORMATION_TEMPLATE_TYPES.includes(type)) {
+        const found = templatePipelinesOf(props);
+        return Array.isArray(found) ? found.map((p) => ({ where: ` (template resource ${JSON.stringify(p.logicalId)})`, source: p.source })) : found;
+    }
+    const source = pipelineDefinitionOf(type, props);
+    return source && !("unknownShape" in source) ? [{ where: "", source }] : source;
+}
+
+/** The findings (and notes) about one pipeline definition. */
+function judgeDefinitionSource(resource: string, source: DefinitionSource, config: PipelineApprovalConfig, report: Reporter, dryRun: () => boolean): void {
+    if (source.inS3) {
+        report.finding(`${resource} takes its definition from S3 (pipelineDefinitionS3Location), which this pack cannot read at deploy time, so it cannot prove the pipeline registers models as ${PENDING}. Fix: pass the definition inline with pipelineDefinition (e.g. pulumi.jsonStringify(definition)).`);
+        return;
+    }
+    if (source.intrinsic !== undefined) {
+        report.finding(`${resource}: its PipelineDefinitionBody is ${JSON.stringify(source.intrinsic)}, an intrinsic function this pack cannot evaluate, so it cannot prove the pipeline registers models as ${PENDING}. Fix: give the definition as a string (or !Sub of one) in the template.`);
+        return;
+    }
+    const text = source.text;
+    if (isUnknown(text)) {
+        if (dryRun()) {
+            // The definition usually embeds ARNs of resources created in the same update, so it is unknown
+            // in preview. The same check runs on the resolved definition before the pipeline is created
+            // or updated in `pulumi up`, where an unknown is a violation. Say so rather than stay silent.
+            report.note(`${resource}: pipelineDefinition is not known during preview; it is checked before the pipeline is created or updated in \`pulumi up\`.`);
+        } else {
+            report.finding(`${resource}: pipelineDefinition is unknown outside preview, so it cannot be checked. Fix: make the definition a known value when the pipeline is created.`);
+        }
+        return;
+    }
+    if (typeof text !== "string" || text.trim() === "") {
+        report.finding(`${resource} has no pipelineDefinition to check. Fix: pass the definition inline with pipelineDefinition.`);
+        return;
+    }
+    let definition: unknown;
+    try {
+        definition = JSON.parse(text);
+    } catch (err) {
+        report.finding(`${resource}: pipelineDefinition is not valid JSON (${(err as Error).message}), so it cannot be checked.`);
+        return;
+    }
+    for (const step of findRegisterModelSteps(definition)) {
+        for (const problem of judgeRegisterStep(step, definition, config)) report.finding(`${resource}: ${problem}`);
+    }
+}
+
 export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDeps = {}): ResourceValidationPolicy {
     const description = pipelineApprovalDescription;
     return {
@@ -183,14 +277,14 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
         enforcementLevel: "mandatory",
         configSchema: pipelineApprovalConfigSchema,
         validateResource: (args, reportViolation) => {
-            const source = pipelineDefinitionOf(args.type, plainProps<Record<string, unknown>>(args.props) ?? {});
-            if (!source) return args.notApplicable(`not a SageMaker pipeline (${args.type})`);
+            const sources = pipelineSourcesOf(args.type, plainProps<Record<string, unknown>>(args.props) ?? {});
+            if (!sources) return args.notApplicable(`not a SageMaker pipeline (${args.type})`);
             const report: Reporter = makeMandatoryReporter(reportViolation, description);
             const resource = `${args.type === Pipeline.__pulumiType ? "Pipeline" : args.type} ${args.urn}`;
             const dryRun = () => (deps.context ?? currentStackContext)().dryRun;
-            if ("unknownShape" in source) {
-                if (dryRun()) report.note(`${resource}: ${source.unknownShape} is not known during preview; it is checked before the resource is created or updated in \`pulumi up\`.`);
-                else report.finding(`${resource}: ${source.unknownShape} is unknown outside preview, so this pack cannot tell whether it is a pipeline that registers models. Fix: make it a known value.`);
+            if ("unknownShape" in sources) {
+                if (dryRun()) report.note(`${resource}: ${sources.unknownShape} is not known during preview; it is checked before the resource is created or updated in \`pulumi up\`.`);
+                else report.finding(`${resource}: ${sources.unknownShape} is unknown outside preview, so this pack cannot tell whether it is a pipeline that registers models. Fix: make it a known value.`);
                 return;
             }
             let config: PipelineApprovalConfig;
@@ -200,36 +294,7 @@ export function pipelinesRegisterForManualApprovalPolicy(deps: PipelinePolicyDep
                 report.finding(`${resource}: ${(err as Error).message}`);
                 return;
             }
-            if (source.inS3) {
-                report.finding(`${resource} takes its definition from S3 (pipelineDefinitionS3Location), which this pack cannot read at deploy time, so it cannot prove the pipeline registers models as ${PENDING}. Fix: pass the definition inline with pipelineDefinition (e.g. pulumi.jsonStringify(definition)).`);
-                return;
-            }
-            const text = source.text;
-            if (isUnknown(text)) {
-                if (dryRun()) {
-                    // The definition usually embeds ARNs of resources created in the same update, so it is unknown
-                    // in preview. The same check runs on the resolved definition before the pipeline is created
-                    // or updated in `pulumi up`, where an unknown is a violation. Say so rather than stay silent.
-                    report.note(`${resource}: pipelineDefinition is not known during preview; it is checked before the pipeline is created or updated in \`pulumi up\`.`);
-                } else {
-                    report.finding(`${resource}: pipelineDefinition is unknown outside preview, so it cannot be checked. Fix: make the definition a known value when the pipeline is created.`);
-                }
-                return;
-            }
-            if (typeof text !== "string" || text.trim() === "") {
-                report.finding(`${resource} has no pipelineDefinition to check. Fix: pass the definition inline with pipelineDefinition.`);
-                return;
-            }
-            let definition: unknown;
-            try {
-                definition = JSON.parse(text);
-            } catch (err) {
-                report.finding(`${resource}: pipelineDefinition is not valid JSON (${(err as Error).message}), so it cannot be checked.`);
-                return;
-            }
-            for (const step of findRegisterModelSteps(definition)) {
-                for (const problem of judgeRegisterStep(step, definition, config)) report.finding(`${resource}: ${problem}`);
-            }
+            for (const { where, source } of sources) judgeDefinitionSource(`${resource}${where}`, source, config, report, dryRun);
         },
     };
 }

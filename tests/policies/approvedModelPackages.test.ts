@@ -255,10 +255,132 @@ describe("approved-model-packages-only", () => {
             assert.strictEqual(blocking(cc).length, 1);
         });
 
-        it("refuses a CloudFormation stack whose template declares SageMaker models, endpoints or packages", async () => {
-            const yaml = "Resources:\n  Cfg:\n    Type: AWS::SageMaker::EndpointConfig\n";
-            assert.match(blocking(await resource("aws:cloudformation/stack:Stack", { templateBody: yaml }))[0]?.message ?? "", /declares AWS::SageMaker::EndpointConfig/);
-            assert.deepStrictEqual(await resource("aws:cloudformation/stack:Stack", { templateBody: JSON.stringify({ Resources: { B: { Type: "AWS::S3::Bucket" } } }) }), []);
+        describe("CloudFormation templates (parsed, not searched as text)", () => {
+            const STACK = "aws:cloudformation/stack:Stack";
+            const NATIVE_STACK = "aws-native:cloudformation:Stack";
+            const bucketTemplate = () => ({ AWSTemplateFormatVersion: "2010-09-09", Resources: { Logs: { Type: "AWS::S3::Bucket", Properties: { BucketName: "logs" } } } });
+            const withResource = (logicalId: string, type: string) => {
+                const t = bucketTemplate();
+                return { ...t, Resources: { ...t.Resources, [logicalId]: { Type: type, Properties: {} } } };
+            };
+            /** Real CloudFormation YAML with short-form intrinsic functions (custom tags). */
+            const yamlTemplate = (type: string) => [
+                "AWSTemplateFormatVersion: '2010-09-09'",
+                "Parameters:",
+                "  Env: {Type: String, Default: prod}",
+                "Conditions:",
+                "  IsProd: !Equals [!Ref Env, prod]",
+                "  NotDev: !Not [!Equals [!Ref Env, dev]]",
+                "  Both: !And [!Condition IsProd, !Or [!Condition NotDev, !Equals [a, b]]]",
+                "Mappings:",
+                "  Sizes: {prod: {Instance: ml.m5.large}}",
+                "Resources:",
+                "  Logs:",
+                "    Type: AWS::S3::Bucket",
+                "    Properties:",
+                "      BucketName: !Sub '${AWS::StackName}-logs'",
+                "      Tags:",
+                "        - Key: az",
+                "          Value: !Select [0, !GetAZs '']",
+                "        - Key: joined",
+                "          Value: !Join ['-', !Split [',', 'a,b']]",
+                "        - Key: size",
+                "          Value: !FindInMap [Sizes, !Ref Env, Instance]",
+                "        - Key: cidr",
+                "          Value: !Select [0, !Cidr ['10.0.0.0/16', 4, 8]]",
+                "        - Key: imported",
+                "          Value: !If [IsProd, !ImportValue shared-vpc, !Ref 'AWS::NoValue']",
+                "        - Key: b64",
+                "          Value: !Base64 hello",
+                "  Thing:",
+                `    Type: ${type}`,
+                "    Condition: Both",
+                "Outputs:",
+                "  Arn: {Value: !GetAtt Logs.Arn}",
+                "  Name: {Value: !GetAtt [Logs, DomainName]}",
+                "",
+            ].join("\n");
+
+            it("allows a harmless template, as a JSON string and as an object (the happy path)", async () => {
+                assert.deepStrictEqual(await resource(STACK, { templateBody: JSON.stringify(bucketTemplate()) }), []);
+                assert.deepStrictEqual(await resource(NATIVE_STACK, { templateBody: bucketTemplate() }), []);
+            });
+
+            it("blocks an object templateBody (aws-native Stack) that declares a SageMaker endpoint, naming the logical id and type", async () => {
+                const reported = await resource(NATIVE_STACK, { templateBody: withResource("Serving", "AWS::SageMaker::Endpoint") });
+                assert.strictEqual(blocking(reported).length, 1, JSON.stringify(reported));
+                const message = reported[0].message;
+                assert.match(message, /aws-native:cloudformation:Stack urn:pulumi:prod::/);
+                assert.match(message, /"Serving" \(AWS::SageMaker::Endpoint\)/);
+                assert.match(message, /cannot trace to an Approved model package version/);
+                assert.match(message, /Fix: /);
+            });
+
+            it("is advisory for the same template in a dev stack", async () => {
+                state.context = stackContext({ stack: "dev" });
+                const reported = await resource(NATIVE_STACK, { templateBody: withResource("Serving", "AWS::SageMaker::Endpoint") });
+                assert.strictEqual(blocking(reported).length, 0);
+                assert.match(advisory(reported)[0]?.message ?? "", /advisory: not a production stack.*"Serving" \(AWS::SageMaker::Endpoint\)/s);
+            });
+
+            it("blocks a JSON template that spells the type with \\u escapes", async () => {
+                const escaped = JSON.stringify(bucketTemplate()).replace('"Resources":{', '"Resources":{"M":{"Type":"AWS::SageMaker::\\u004dodel"},');
+                assert.ok(!escaped.includes("AWS::SageMaker::Model"), "the type does not appear literally");
+                const reported = await resource(STACK, { templateBody: escaped });
+                assert.match(blocking(reported)[0]?.message ?? "", /"M" \(AWS::SageMaker::Model\)/);
+            });
+
+            it("parses YAML with short-form intrinsic functions: allows it with a harmless type, blocks it with a SageMaker one", async () => {
+                assert.deepStrictEqual(await resource(STACK, { templateBody: yamlTemplate("AWS::SNS::Topic") }), []);
+                const reported = await resource(STACK, { templateBody: yamlTemplate("AWS::SageMaker::EndpointConfig") });
+                assert.match(blocking(reported)[0]?.message ?? "", /"Thing" \(AWS::SageMaker::EndpointConfig\)/);
+            });
+
+            it("refuses a template that cannot be parsed in production, and says so as advisory in dev", async () => {
+                const broken = JSON.stringify(bucketTemplate()).slice(0, -2);
+                const reported = await resource(STACK, { templateBody: broken });
+                assert.match(blocking(reported)[0]?.message ?? "", /templateBody cannot be parsed as a CloudFormation template .*Fix: /);
+                state.context = stackContext({ stack: "dev" });
+                const dev = await resource(STACK, { templateBody: broken });
+                assert.strictEqual(blocking(dev).length, 0);
+                assert.match(advisory(dev)[0]?.message ?? "", /cannot be parsed/);
+            });
+
+            it("refuses a template with a duplicate key (CloudFormation's behaviour is undefined for it)", async () => {
+                const duplicated = JSON.stringify(bucketTemplate()).replace('"Type":"AWS::S3::Bucket"', '"Type":"AWS::S3::Bucket","Type":"AWS::SageMaker::Model"');
+                assert.match(blocking(await resource(STACK, { templateBody: duplicated }))[0]?.message ?? "", /cannot be parsed.*unique/s);
+            });
+
+            it("refuses a nested AWS::CloudFormation::Stack inside an inline template", async () => {
+                const reported = await resource(NATIVE_STACK, { templateBody: withResource("Child", "AWS::CloudFormation::Stack") });
+                assert.match(blocking(reported)[0]?.message ?? "", /"Child" \(AWS::CloudFormation::Stack\).*nested stack.*Fix: /s);
+            });
+
+            it("refuses a template with a Transform (macros create resources the pack cannot see)", async () => {
+                const sam = { ...bucketTemplate(), Transform: "AWS::Serverless-2016-10-31" };
+                assert.match(blocking(await resource(STACK, { templateBody: JSON.stringify(sam) }))[0]?.message ?? "", /Transform "AWS::Serverless-2016-10-31"/);
+            });
+
+            it("refuses a template read from a templateUrl, which the pack cannot read", async () => {
+                const reported = await resource(STACK, { templateUrl: "https://s3.amazonaws.com/bucket/template.yaml" });
+                assert.match(blocking(reported)[0]?.message ?? "", /templateUrl "https:\/\/s3.amazonaws.com\/bucket\/template.yaml".*Fix: /s);
+            });
+
+            it("blocks an unknown Type inside an object template in an update; notes it in preview", async () => {
+                const body = withResource("Later", UNKNOWN);
+                assert.match(blocking(await resource(NATIVE_STACK, { templateBody: body }))[0]?.message ?? "", /Resources\.Later\.Type is unknown outside preview/);
+                state.context = stackContext({ dryRun: true });
+                const preview = await resource(NATIVE_STACK, { templateBody: body });
+                assert.strictEqual(blocking(preview).length, 0);
+                assert.match(advisory(preview)[0]?.message ?? "", /not known during preview/);
+            });
+
+            it("covers every carrier: aws and aws-native stacks and stack sets", async () => {
+                for (const type of [STACK, "aws:cloudformation/stackSet:StackSet", NATIVE_STACK, "aws-native:cloudformation:StackSet"]) {
+                    assert.deepStrictEqual(await resource(type, { templateBody: JSON.stringify(bucketTemplate()) }), [], type);
+                    assert.strictEqual(blocking(await resource(type, { templateBody: yamlTemplate("AWS::SageMaker::Model") })).length, 1, type);
+                }
+            });
         });
 
         it("blocks unknown typeName, desiredState or templateBody in an update; notes them in preview", async () => {

@@ -147,6 +147,50 @@ describe("pipelines-register-for-manual-approval", () => {
             assert.strictEqual(blocking(await runAs("aws:cloudcontrol/resource:Resource", { typeName: UNKNOWN, desiredState: "{}" })).length, 1, "an unknown typeName outside preview");
         });
 
+        describe("CloudFormation templates of stacks and stack sets", () => {
+            const template = (body: unknown, type = "AWS::SageMaker::Pipeline") => ({
+                Resources: { Logs: { Type: "AWS::S3::Bucket" }, Train: { Type: type, Properties: { PipelineName: "p", RoleArn: "arn:aws:iam::123456789012:role/r", PipelineDefinition: { PipelineDefinitionBody: body } } } },
+            });
+            const stack = (templateBody: unknown, type = "aws:cloudformation/stack:Stack") => runAs(type, { templateBody });
+            const yaml = (definition: string) => ["Resources:", "  Train:", "    Type: AWS::SageMaker::Pipeline", "    Properties:", "      PipelineDefinition:", `        PipelineDefinitionBody: ${definition}`, ""].join("\n");
+            const withGroupParameter = (definition: string) => definition.replace('"abalone-prod"', '"${Group}"');
+
+            it("passes a template whose pipeline registers for manual approval (the happy path)", async () => {
+                assert.deepStrictEqual(await stack(JSON.stringify(template(pending))), []);
+            });
+
+            it("blocks a self-approving pipeline in a JSON, object or YAML template, naming the template resource", async () => {
+                const json = blocking(await stack(JSON.stringify(template(approved))));
+                assert.strictEqual(json.length, 1);
+                assert.match(json[0].message, /aws:cloudformation\/stack:Stack urn:.*\(template resource "Train"\).*registers models as "Approved"/);
+                assert.strictEqual(blocking(await stack(template(approved), "aws-native:cloudformation:Stack")).length, 1);
+                assert.strictEqual(blocking(await stack(yaml(`'${approved}'`), "aws:cloudformation/stackSet:StackSet")).length, 1);
+            });
+
+            it("judges the text of a !Sub definition (its placeholders are not PendingManualApproval)", async () => {
+                assert.deepStrictEqual(await stack(yaml(`!Sub '${withGroupParameter(pending)}'`)), []);
+                assert.strictEqual(blocking(await stack(yaml(`!Sub '${withGroupParameter(approved)}'`))).length, 1);
+                assert.match(blocking(await stack(yaml(`!Sub '${JSON.stringify(definitionWithStatus("${Status}"))}'`)))[0]?.message ?? "", /"\$\{Status\}"/);
+            });
+
+            it("blocks a definition it cannot evaluate (another intrinsic function) or kept in S3", async () => {
+                assert.match(blocking(await stack(yaml("!GetAtt Other.Definition")))[0]?.message ?? "", /PipelineDefinitionBody is \{"Fn::GetAtt":\["Other","Definition"\]\}, an intrinsic function this pack cannot evaluate/);
+                const inS3 = { Resources: { Train: { Type: "AWS::SageMaker::Pipeline", Properties: { PipelineDefinition: { PipelineDefinitionS3Location: { Bucket: "b", Key: "k" } } } } } };
+                assert.match(blocking(await stack(inS3))[0]?.message ?? "", /takes its definition from S3/);
+            });
+
+            it("is not applicable to a template without pipelines; notes an unknown templateBody in preview, blocks an unknown Type in an update", async () => {
+                const args = createResourceValidationArgs({ __pulumiType: "aws:cloudformation/stack:Stack" }, { templateBody: JSON.stringify(template(approved, "AWS::SNS::Topic")) });
+                await assert.rejects(async () => (policy.validateResource as any)(args, () => assert.fail("no report expected")), /notApplicable/);
+                const preview = pipelinesRegisterForManualApprovalPolicy({ context: () => stackContext({ dryRun: true, stack: "dev" }) });
+                const reported = await runResourcePolicy(preview, createResourceValidationArgs({ __pulumiType: "aws:cloudformation/stack:Stack" }, { templateBody: UNKNOWN }));
+                assert.strictEqual(blocking(reported).length, 0);
+                assert.match(advisory(reported)[0]?.message ?? "", /its templateBody is not known during preview/);
+                const laterType = await runResourcePolicy(policy, createResourceValidationArgs({ __pulumiType: "aws-native:cloudformation:Stack" }, { templateBody: template(approved, UNKNOWN) }));
+                assert.match(blocking(laterType)[0]?.message ?? "", /its templateBody's Resources\.Train\.Type is unknown outside preview/);
+            });
+        });
+
         it("is not applicable to anything else", async () => {
             const args = createResourceValidationArgs({ __pulumiType: "aws:s3/bucketV2:BucketV2" }, { bucket: "b" });
             await assert.rejects(async () => (policy.validateResource as any)(args, () => assert.fail("no report expected")), /notApplicable/);

@@ -198,6 +198,18 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
             assert.match(mandatory(r)[0].message, /cannot trace to an Approved model package version/);
         });
 
+        it("parses an object templateBody (aws-native Stack): blocks its SageMaker endpoint, passes a harmless template", async () => {
+            const stack = (name: string, type: string): AnalyzedResource => ({
+                type: "aws-native:cloudformation:Stack", name,
+                properties: { templateBody: { Resources: { Logs: { Type: "AWS::S3::Bucket" }, Serving: { Type: type, Properties: { EndpointConfigName: "cfg" } } } } },
+            });
+            const blocked = await prodUp.analyze(stack("cfn-endpoint", "AWS::SageMaker::Endpoint"));
+            assert.strictEqual(mandatory(blocked).length, 1, messages(blocked.diagnostics));
+            assert.match(blocked.diagnostics[0].message, /aws-native:cloudformation:Stack urn:.*::cfn-endpoint deploys a CloudFormation template that declares "Serving" \(AWS::SageMaker::Endpoint\)/);
+            const ok = await prodUp.analyze(stack("cfn-topic", "AWS::SNS::Topic"));
+            assert.deepStrictEqual(ok.diagnostics, []);
+        });
+
         it("blocks a pipeline that registers models as Approved, and passes one that registers them for manual approval", async () => {
             const bad = await prodUp.analyze({ type: PIPELINE, name: "self-approving", properties: { pipelineName: "p", pipelineDefinition: pipelineDefinition("Approved") } });
             assert.strictEqual(mandatory(bad)[0].policyName, "pipelines-register-for-manual-approval");
