@@ -98,7 +98,8 @@ const stackConfigSchema = z
         // Names embed it: sagemaker-approval-gate-<env>-training-<account id> must fit S3's 63 characters.
         environment: z
             .string()
-            .regex(/^[a-z0-9](-*[a-z0-9]){0,16}$/, `1-${MAX_ENVIRONMENT_LENGTH} lower-case letters, digits or hyphens (bucket names embed it), e.g. staging`),
+            // No two hyphens in a row: "--" separates the environment from deploy-approved's run-time names, which keeps IAM patterns from matching a longer environment's (infra/lib/naming.ts).
+            .regex(new RegExp(`^(?=.{1,${MAX_ENVIRONMENT_LENGTH}}$)[a-z0-9](-?[a-z0-9])*$`), `1-${MAX_ENVIRONMENT_LENGTH} lower-case letters, digits or hyphens (bucket names embed it), no two hyphens in a row, e.g. staging`),
         production: z.boolean(),
         modelPackageGroupName: resourceName,
         pipeline: pipelineSchema,

@@ -39,7 +39,7 @@ const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
     pipelineArn: training.pipelineArn,
     artifactsBucketName: training.bucketName,
     artifactsKmsKeyArn: training.kmsKeyArn,
-    reportKeyPrefix: training.pipelineName.apply((name) => `${name}/`),
+    pipelineName: training.pipelineName,
     modelImageUris: [config.pipeline.trainingImageUri],
     approverEmails: config.approvers.emails,
     endpoint: config.endpoint,

@@ -9,8 +9,8 @@
  *
  * plus the deployment ledger (DynamoDB), the model execution role the deploy function passes to
  * SageMaker, the endpoint alarms a blue/green update rolls back on, a KMS-encrypted DLQ behind every
- * rule target and every function's async invocations, and alarms on DLQ depth, function errors and
- * "no rollback target", all routed to the topic.
+ * rule target and every function's async invocations, and alarms on DLQ depth, function errors, failed
+ * target invocations, failed DLQ deliveries and "no rollback target", all routed to the topic.
  *
  * Names and documents come from pure functions (infra/events/patterns.ts,
  * infra/lib/approvalEventsPolicies.ts, and the exported helpers below) that tests call directly.
@@ -38,9 +38,9 @@ import {
 } from "../lib/approvalEventsPolicies";
 import { cloudwatchAlarmArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
-import { sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
+import { pipelineKeyPatterns, sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
 import { bundleLambda, LAMBDA_ENTRIES, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
-import { endpointName as defaultEndpointName, environmentPrefix, resourceName } from "../lib/naming";
+import { deployedResourcePrefix, endpointName as defaultEndpointName, resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
 import { ApprovalsTopic } from "./approvalsTopic";
 import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
@@ -57,8 +57,11 @@ export interface ApprovalEventsArgs {
     readonly artifactsBucketName: pulumi.Input<string>;
     /** CMK of that bucket. Defaults to none (S3-managed keys). */
     readonly artifactsKmsKeyArn?: pulumi.Input<string>;
-    /** Key prefix of the evaluation reports in that bucket, e.g. the pipeline name. Defaults to "" (the whole bucket). */
-    readonly reportKeyPrefix?: pulumi.Input<string>;
+    /**
+     * Name of the training pipeline writing into that bucket: notify reads only its evaluation reports and the
+     * model role only its training outputs (pipelineKeyPatterns).
+     */
+    readonly pipelineName: pulumi.Input<string>;
     /** Inference images of the registered versions (the model role may pull only these repositories). */
     readonly modelImageUris: readonly string[];
     /** Emails subscribed to the approvals topic. Defaults to none. */
@@ -98,12 +101,45 @@ export function ruleFailedInvocationsAlarmName(environment: string, rule: keyof 
     return resourceName(environment, `${RULE_ROLES[rule]}-failed-invocations`);
 }
 
+/** The alarm on a rule's failed events that EventBridge could not put into the DLQ either: `<rule>-dlq-delivery-failures`. */
+export function ruleDlqDeliveryFailuresAlarmName(environment: string, rule: keyof typeof RULE_ROLES): string {
+    return resourceName(environment, `${RULE_ROLES[rule]}-dlq-delivery-failures`);
+}
+
+/** Every rule of the environment, by name: the topic policy names exactly these. */
+export function ruleNames(environment: string): string[] {
+    return Object.values(RULE_ROLES).map((role) => resourceName(environment, role));
+}
+
 /** Roles (name suffixes) of the stack's own endpoint alarms. */
 const ENDPOINT_ALARM_ROLES = { errors5xx: "endpoint-5xx", latency: "endpoint-latency" } as const;
 
 /** Alarms on the endpoint that roll a blue/green update back (the stack's own). */
 export function endpointAlarmNames(environment: string): { errors5xx: string; latency: string } {
     return { errors5xx: resourceName(environment, ENDPOINT_ALARM_ROLES.errors5xx), latency: resourceName(environment, ENDPOINT_ALARM_ROLES.latency) };
+}
+
+/** Queues whose depth is alarmed on: the rule targets' DLQ and each function's. */
+const DLQ_ROLES = ["events-dlq", "notify-approver-dlq", "deploy-approved-dlq"] as const;
+
+/**
+ * Roles (name suffixes) of every alarm the component makes. Each notifies the topic, whose policy admits
+ * exactly these alarms by ARN, so an alarm made under any other role is refused at construction.
+ */
+export function ownAlarmRoles(): string[] {
+    return [
+        ENDPOINT_ALARM_ROLES.errors5xx,
+        ENDPOINT_ALARM_ROLES.latency,
+        ...(Object.keys(LAMBDA_ENTRIES) as LambdaRole[]).map((role) => `${role}-errors`),
+        ...DLQ_ROLES.map((queue) => `${queue}-depth`),
+        "deploy-requests-age",
+        ...Object.values(RULE_ROLES).flatMap((rule) => [`${rule}-failed-invocations`, `${rule}-dlq-delivery-failures`]),
+        "no-rollback-target",
+    ];
+}
+
+export function ownAlarmNames(environment: string): string[] {
+    return ownAlarmRoles().map((role) => resourceName(environment, role));
 }
 
 /** UpdateEndpoint's AutoRollbackConfiguration.Alarms takes 1 to 10 alarms. */
@@ -157,7 +193,7 @@ export function functionEnvironment(role: LambdaRole, input: FunctionEnvironment
     return {
         ...common,
         REGISTRY_ACCOUNT_ID: input.accountId,
-        RESOURCE_PREFIX: environmentPrefix(input.environment),
+        RESOURCE_PREFIX: deployedResourcePrefix(input.environment),
         MODEL_EXECUTION_ROLE_ARN: input.modelExecutionRoleArn,
         INSTANCE_TYPE: input.endpoint.instanceType,
         INITIAL_INSTANCE_COUNT: String(input.endpoint.initialInstanceCount),
@@ -214,7 +250,13 @@ export class ApprovalEvents extends pulumi.ComponentResource {
 
         this.topic = new ApprovalsTopic(
             `${name}-notifications`,
-            { topicName: resourceName(env, "approvals"), approverEmails: args.approverEmails, logGroupPrefix: `/aws/lambda/${environmentPrefix(env)}-`, publisherNamePrefix: `${environmentPrefix(env)}-`, tags },
+            {
+                topicName: resourceName(env, "approvals"),
+                approverEmails: args.approverEmails,
+                logGroupNames: (Object.keys(LAMBDA_ENTRIES) as LambdaRole[]).map((role) => logGroupName(env, role)),
+                publishers: { ruleNames: ruleNames(env), alarmNames: ownAlarmNames(env) },
+                tags,
+            },
             parent,
         );
         this.topicArn = this.topic.topicArn;
@@ -294,13 +336,14 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             {
                 role: this.modelExecutionRole.name,
                 policy: pulumi
-                    .all([scope, args.artifactsBucketName, args.artifactsKmsKeyArn, rollbackAlarmArns])
-                    .apply(([s, bucket, artifactsKey, alarmArns]) =>
+                    .all([scope, args.artifactsBucketName, args.pipelineName, args.artifactsKmsKeyArn, rollbackAlarmArns])
+                    .apply(([s, bucket, pipelineName, artifactsKey, alarmArns]) =>
                         JSON.stringify(
                             modelExecutionRolePolicy({
                                 scope: s,
                                 endpointName,
                                 artifactsBucketName: bucket,
+                                modelArtifactsKeyPattern: pipelineKeyPatterns(pipelineName).modelArtifacts,
                                 artifactsKmsKeyArn: artifactsKey,
                                 imageUris: args.modelImageUris,
                                 rollbackAlarmArns: alarmArns,
@@ -315,8 +358,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         const alarmActions = [this.topicArn];
         const endpointDimensions = { EndpointName: endpointName, VariantName: "AllTraffic" };
         /** An alarm `<prefix>-<role>` to the topic; missing data is not a breach; by default, once in one period is enough. */
-        const alarm = (role: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "treatMissingData" | "tags">) =>
-            new aws.cloudwatch.MetricAlarm(
+        const alarmRoles = new Set(ownAlarmRoles());
+        const alarm = (role: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "treatMissingData" | "tags">) => {
+            if (!alarmRoles.has(role)) throw new Error(`ApprovalEvents: alarm role ${role} is not in ownAlarmRoles(), so the topic policy would refuse its notifications; add it there`);
+            return new aws.cloudwatch.MetricAlarm(
                 `${name}-${role}`,
                 {
                     name: resourceName(env, role),
@@ -330,6 +375,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 },
                 parent,
             );
+        };
         alarm(ENDPOINT_ALARM_ROLES.errors5xx, {
             alarmDescription: `${endpointName} answers with 5XX errors: a blue/green update in progress rolls back`,
             namespace: "AWS/SageMaker",
@@ -352,7 +398,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             comparisonOperator: "GreaterThanThreshold",
         });
 
-        const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; reservedConcurrency?: number; asyncInvocations: boolean }) => {
+        const makeFunction = (role: LambdaRole, policy: pulumi.Output<string>, extra: { timeout: number; asyncInvocations: boolean }) => {
             const fnName = functionName(env, role);
             const logGroup = new aws.cloudwatch.LogGroup(
                 `${name}-${role}-logs`,
@@ -377,7 +423,6 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                     role: roleResource.arn,
                     memorySize: 256,
                     timeout: extra.timeout,
-                    reservedConcurrentExecutions: extra.reservedConcurrency,
                     loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                     environment: {
                         variables: pulumi
@@ -424,8 +469,8 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         };
 
         const notifyPolicy = pulumi
-            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.reportKeyPrefix ?? "", args.artifactsKmsKeyArn])
-            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, prefix, reportKey]) =>
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.pipelineName, args.artifactsKmsKeyArn])
+            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, pipelineName, reportKey]) =>
                 JSON.stringify(
                     notifyApproverPolicy({
                         scope: s,
@@ -435,7 +480,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         kmsKeyArn: kArn,
                         dlqArn,
                         reportBucketName: bucket,
-                        reportKeyPrefix: prefix,
+                        reportKeyPattern: pipelineKeyPatterns(pipelineName).evaluationReports,
                         reportKmsKeyArn: reportKey,
                     }),
                 ),
@@ -452,7 +497,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         kmsKeyArn: kArn,
                         requestQueueArn,
                         groupName: g,
-                        resourcePrefix: environmentPrefix(env),
+                        environment: env,
                         endpointName,
                         modelExecutionRoleArn: modelRoleArn,
                         rollbackAlarmArns: alarmArns,
@@ -461,13 +506,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             );
         this.functions = {
             "notify-approver": makeFunction("notify-approver", notifyPolicy, { timeout: NOTIFY_TIMEOUT_SECONDS, asyncInvocations: true }),
-            // One deployment at a time per endpoint: the FIFO message group, one concurrent execution, and the
-            // ledger's conditional write behind both.
-            "deploy-approved": makeFunction("deploy-approved", deployPolicy, {
-                timeout: DEPLOY_QUEUE.functionTimeoutSeconds,
-                reservedConcurrency: 1,
-                asyncInvocations: false,
-            }),
+            // One deployment at a time per endpoint: the FIFO message group (Lambda delivers one group's
+            // messages in order, the next only after the last is done) and the ledger's conditional write behind it.
+            // No reserved concurrency: accounts with the new-account concurrency quota refuse any reservation.
+            "deploy-approved": makeFunction("deploy-approved", deployPolicy, { timeout: DEPLOY_QUEUE.functionTimeoutSeconds, asyncInvocations: false }),
         };
         new aws.lambda.EventSourceMapping(
             `${name}-deploy-requests-to-deploy-approved`,
@@ -554,7 +596,13 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             parent,
         );
 
-        for (const [role, dlq] of [["events-dlq", this.targetsDlq], ...Object.entries(this.functionDlqs).map(([r, q]) => [`${r}-dlq`, q] as const)] as const) {
+        const dlqs: Record<(typeof DLQ_ROLES)[number], aws.sqs.Queue> = {
+            "events-dlq": this.targetsDlq,
+            "notify-approver-dlq": this.functionDlqs["notify-approver"],
+            "deploy-approved-dlq": this.functionDlqs["deploy-approved"],
+        };
+        for (const role of DLQ_ROLES) {
+            const dlq = dlqs[role];
             alarm(`${role}-depth`, {
                 alarmDescription: `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`,
                 namespace: "AWS/SQS",
@@ -585,6 +633,17 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 threshold: 0,
                 comparisonOperator: "GreaterThanThreshold",
             });
+            // Every target of every rule has the DLQ: a failed event EventBridge cannot put there either is gone.
+            alarm(`${RULE_ROLES[key]}-dlq-delivery-failures`, {
+                alarmDescription: `EventBridge could not put failed events of ${resourceName(env, RULE_ROLES[key])} into ${resourceName(env, "events-dlq")} (permissions, KMS or size): an approval, rejection or notice is lost. Check the DLQ's policy and key.`,
+                namespace: "AWS/Events",
+                metricName: "InvocationsFailedToBeSentToDlq",
+                dimensions: { RuleName: this.rules[key].name },
+                statistic: "Sum",
+                period: 300,
+                threshold: 0,
+                comparisonOperator: "GreaterThanThreshold",
+            });
         }
         alarm("no-rollback-target", {
             alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,
@@ -605,7 +664,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         JSON.stringify(
                             operatorReadPolicy({
                                 scope: s,
-                                resourcePrefix: environmentPrefix(env),
+                                environment: env,
                                 endpointName,
                                 ledgerTableArn: tableArn,
                                 ledgerKmsKeyArn: kArn,

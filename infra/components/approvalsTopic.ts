@@ -1,11 +1,11 @@
 /**
  * The approvals topic of one environment: an SNS topic encrypted with its own CMK, the approvers'
- * emails subscribed, and a topic policy that lets this account's EventBridge rules and CloudWatch
- * alarms publish. The same CMK encrypts the approval events' DLQs and log groups (see ApprovalEvents).
+ * emails subscribed, and a topic policy that lets the listed EventBridge rules and CloudWatch
+ * alarms of this account publish. The same CMK encrypts the approval events' DLQs and log groups (see ApprovalEvents).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { approvalsKeyPolicy, approvalsTopicPolicy } from "../lib/approvalEventsPolicies";
+import { approvalsKeyPolicy, approvalsTopicPolicy, type TopicPublishers } from "../lib/approvalEventsPolicies";
 import { currentScope } from "../lib/scope";
 
 export interface ApprovalsTopicArgs {
@@ -13,10 +13,10 @@ export interface ApprovalsTopicArgs {
     readonly topicName: string;
     /** Emails subscribed to the topic (each must confirm its subscription). Defaults to none. */
     readonly approverEmails?: readonly string[];
-    /** Log group name prefix the CMK may encrypt for CloudWatch Logs, e.g. /aws/lambda/sagemaker-approval-gate-dev-. */
-    readonly logGroupPrefix: string;
-    /** Name prefix of the EventBridge rules and CloudWatch alarms that may publish, e.g. sagemaker-approval-gate-dev-. */
-    readonly publisherNamePrefix: string;
+    /** The log groups the CMK may encrypt for CloudWatch Logs, by exact name, e.g. /aws/lambda/sagemaker-approval-gate-dev-notify-approver. */
+    readonly logGroupNames: readonly string[];
+    /** The EventBridge rules and CloudWatch alarms that may publish, by exact name (a prefix would admit other environments'). */
+    readonly publishers: TopicPublishers;
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -44,7 +44,7 @@ export class ApprovalsTopic extends pulumi.ComponentResource {
                 description: `Encrypts the ${args.topicName} topic, the approval events' DLQs and logs`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: scope.apply((s) => JSON.stringify(approvalsKeyPolicy(s, args.logGroupPrefix))),
+                policy: scope.apply((s) => JSON.stringify(approvalsKeyPolicy(s, args.logGroupNames))),
                 tags,
             },
             { parent: this },
@@ -56,7 +56,7 @@ export class ApprovalsTopic extends pulumi.ComponentResource {
         this.topicArn = this.topic.arn;
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
-            { arn: this.topic.arn, policy: pulumi.all([scope, this.topic.arn]).apply(([s, arn]) => JSON.stringify(approvalsTopicPolicy(s, arn, args.publisherNamePrefix))) },
+            { arn: this.topic.arn, policy: pulumi.all([scope, this.topic.arn]).apply(([s, arn]) => JSON.stringify(approvalsTopicPolicy(s, arn, args.publishers))) },
             { parent: this },
         );
 

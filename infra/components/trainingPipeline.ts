@@ -1,6 +1,7 @@
 /**
  * The training pipeline of one environment: an encrypted, versioned, private, TLS-only artifacts
- * bucket; the pipeline execution role scoped to that bucket, the registry and the jobs a pipeline runs;
+ * bucket whose policy keeps the pipeline role's writes inside its executions; the pipeline execution
+ * role scoped to that prefix (scripts read-only), the registry and the jobs a pipeline runs;
  * the example scripts uploaded under content-addressed keys; and the SageMaker Pipeline whose
  * definition `infra/pipeline/definition.ts` builds.
  */
@@ -12,7 +13,7 @@ import * as aws from "@pulumi/aws";
 import type { PipelineSettings } from "../config";
 import { pipelineArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
-import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../lib/iamDocuments";
+import { artifactsBucketPolicy, pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, SCRIPTS_KEY_PREFIX } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
 import { evaluationReportKeyPattern, pipelineDefinitionJson, SCRIPT_FILES } from "../pipeline/definition";
 
@@ -46,7 +47,7 @@ export interface TrainingPipelineArgs {
 /** `scripts/<first 16 hex of sha256>/<file>`: a new key whenever the content changes, the same key otherwise. */
 export function scriptObjectKey(fileName: string, content: string | Buffer): string {
     const digest = crypto.createHash("sha256").update(content).digest("hex").slice(0, 16);
-    return `scripts/${digest}/${fileName}`;
+    return `${SCRIPTS_KEY_PREFIX}${digest}/${fileName}`;
 }
 
 /** Reads one pipeline script; a missing file is a setup mistake, so say which file and what to do. */
@@ -130,14 +131,6 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             { bucket: this.bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             { parent: this },
         );
-        new aws.s3.BucketPolicy(
-            `${name}-artifacts-tls-only`,
-            {
-                bucket: this.bucket.bucket,
-                policy: pulumi.all([scope, this.bucket.bucket]).apply(([s, b]) => JSON.stringify(tlsOnlyBucketPolicy(s.partition, b))),
-            },
-            { parent: this, dependsOn: [publicAccessBlock] },
-        );
 
         this.role = new aws.iam.Role(
             `${name}-execution-role`,
@@ -153,6 +146,18 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         this.roleArn = this.role.arn;
         this.roleName = this.role.name;
 
+        // The logical name predates the role statements; keeping it updates the policy in place instead of replacing it.
+        new aws.s3.BucketPolicy(
+            `${name}-artifacts-tls-only`,
+            {
+                bucket: this.bucket.bucket,
+                policy: pulumi.all([scope, this.bucket.bucket, this.role.arn]).apply(([s, b, roleArn]) =>
+                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn })),
+                ),
+            },
+            { parent: this, dependsOn: [publicAccessBlock] },
+        );
+
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-execution-policy`,
             {
@@ -163,6 +168,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
                             scope: s,
                             roleArn,
                             artifactsBucketName: bucket,
+                            pipelineName: args.pipelineName,
                             kmsKeyArn: keyArn,
                             inputDataS3Uri: settings.inputDataS3Uri,
                             imageUris: [settings.processingImageUri, settings.trainingImageUri],

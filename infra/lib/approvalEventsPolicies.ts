@@ -3,9 +3,11 @@
  * Tests call them directly; `infra/components/approvalEvents.ts` calls them inside `apply`.
  *
  * Kept here: no wildcard actions in any Allow; each function's role names this environment's ARNs
- * only (its group's packages, its endpoint, models and endpoint configs by name prefix, the ledger
- * table, the topic, the report prefix, its own log group and DLQ); `iam:PassRole` only for the model
- * execution role and only to SageMaker.
+ * only (its group's packages, its endpoint, models and endpoint configs by a name pattern no other
+ * environment's names match, the ledger table, the topic, the evaluation reports, its own log group
+ * and DLQ), and uses the key only through the services it calls; `iam:PassRole` only for the model
+ * execution role and only to SageMaker. Whatever the stack names itself (rules, alarms, log groups)
+ * is named by exact ARN.
  */
 import {
     accountRootArn,
@@ -18,14 +20,18 @@ import {
     sagemakerArn,
     type AwsScope,
 } from "./arns";
+import { deployedResourceNamePattern } from "./naming";
 import { conditionPrincipals, policyDocument, serviceAssumeRolePolicy, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
-/** Models and endpoint configs the deploy function creates: `<prefix>-*`, lower-case as SageMaker writes them in ARNs. */
-export function deployedResourceArns(scope: AwsScope, resourcePrefix: string, endpointName: string) {
-    const prefix = resourcePrefix.toLowerCase();
+/**
+ * Models and endpoint configs the deploy function creates (`sagemaker-approval-gate-<env>--*`, a pattern no other
+ * environment's names match: see deployedResourcePrefix) and this environment's endpoint, lower-case as in ARNs.
+ */
+export function deployedResourceArns(scope: AwsScope, environment: string, endpointName: string) {
+    const pattern = deployedResourceNamePattern(environment);
     return {
-        models: sagemakerArn(scope, `model/${prefix}-*`),
-        endpointConfigs: sagemakerArn(scope, `endpoint-config/${prefix}-*`),
+        models: sagemakerArn(scope, `model/${pattern}`),
+        endpointConfigs: sagemakerArn(scope, `endpoint-config/${pattern}`),
         endpoint: sagemakerArn(scope, `endpoint/${endpointName.toLowerCase()}`),
     };
 }
@@ -47,6 +53,13 @@ export interface FunctionPolicyInput {
     readonly dlqArn?: string;
 }
 
+/**
+ * The services each function reaches the approvals key through: the ledger (DynamoDB), the topic (SNS) and
+ * a queue (SQS: notify's on-failure DLQ, the deploy request queue). Log encryption is CloudWatch Logs' own use
+ * of the key (the key policy), not the functions'.
+ */
+export const FUNCTION_KMS_SERVICES = ["dynamodb", "sns", "sqs"] as const;
+
 function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
     return [
         { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroupArns(input.scope, input.logGroupName) },
@@ -58,25 +71,26 @@ function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): 
             Effect: "Allow",
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: [input.kmsKeyArn],
+            Condition: { StringEquals: { "kms:ViaService": FUNCTION_KMS_SERVICES.map((service) => `${service}.${input.scope.region}.amazonaws.com`) } },
         },
     ];
 }
 
 export interface NotifyPolicyInput extends FunctionPolicyInput {
-    /** Bucket holding evaluation reports and the key prefix under which they are written. */
+    /** Bucket holding evaluation reports and the key pattern of the reports (pipelineKeyPatterns().evaluationReports). */
     readonly reportBucketName: string;
-    readonly reportKeyPrefix: string;
+    readonly reportKeyPattern: string;
     /** The CMK of the report bucket, if it is not the approvals key. */
     readonly reportKmsKeyArn?: string;
 }
 
-/** notify-approver: read reports under one prefix, claim/release notifications, read what is live, publish. */
+/** notify-approver: read the evaluation reports (nothing else in the bucket), claim/release notifications, read what is live, publish. */
 export function notifyApproverPolicy(input: NotifyPolicyInput): PolicyDocument {
     const reports = bucketArns(input.scope.partition, input.reportBucketName).bucket;
-    const prefix = input.reportKeyPrefix.replace(/^\/+/, "");
+    const pattern = input.reportKeyPattern.replace(/^\/+/, "");
     return policyDocument(
         ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]),
-        { Sid: "ReadEvaluationReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${reports}/${prefix}*`] },
+        { Sid: "ReadEvaluationReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${reports}/${pattern}`] },
         input.reportKmsKeyArn
             ? {
                   Sid: "DecryptEvaluationReports",
@@ -91,8 +105,8 @@ export function notifyApproverPolicy(input: NotifyPolicyInput): PolicyDocument {
 
 export interface DeployPolicyInput extends FunctionPolicyInput {
     readonly groupName: string;
-    /** `sagemaker-approval-gate-<env>`: models and endpoint configs are created under it. */
-    readonly resourcePrefix: string;
+    /** The environment: models and endpoint configs are created under its deployedResourcePrefix. */
+    readonly environment: string;
     readonly endpointName: string;
     readonly modelExecutionRoleArn: string;
     /** Alarms named in the endpoint's AutoRollbackConfiguration. */
@@ -103,13 +117,15 @@ export interface DeployPolicyInput extends FunctionPolicyInput {
 
 /** deploy-approved: describe this group's packages, create this environment's models/configs, create/update its endpoint. */
 export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
-    const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
+    const arns = deployedResourceArns(input.scope, input.environment, input.endpointName);
     return policyDocument(
-        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]),
+        // The ledger's TransactWriteItems holds Put items only: PutItem covers them (no ConditionCheck item).
+        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]),
         {
+            // What Lambda's SQS event source mapping calls with the execution role; the function itself calls no SQS.
             Sid: "ConsumeDeployRequests",
             Effect: "Allow",
-            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             Resource: [input.requestQueueArn],
         },
         {
@@ -145,8 +161,8 @@ export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
 
 export interface OperatorReadPolicyInput {
     readonly scope: AwsScope;
-    /** `sagemaker-approval-gate-<env>`: the deploy function names models and endpoint configs under it. */
-    readonly resourcePrefix: string;
+    /** The environment: the deploy function names models and endpoint configs under its deployedResourcePrefix. */
+    readonly environment: string;
     readonly endpointName: string;
     readonly ledgerTableArn: string;
     /** The CMK the ledger table is encrypted with. */
@@ -164,7 +180,7 @@ export interface OperatorReadPolicyInput {
 export function operatorReadPolicy(input: OperatorReadPolicyInput): PolicyDocument {
     const principals = conditionPrincipals("operatorReadPolicy", "reader", input.readerPrincipalArns);
     const onlyReaders = { ArnEquals: { "aws:PrincipalArn": principals } };
-    const arns = deployedResourceArns(input.scope, input.resourcePrefix, input.endpointName);
+    const arns = deployedResourceArns(input.scope, input.environment, input.endpointName);
     return policyDocument(
         { Sid: "DescribeThisEnvironmentsEndpoint", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint"], Resource: [arns.endpoint], Condition: onlyReaders },
         { Sid: "DescribeItsEndpointConfigs", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig"], Resource: [arns.endpointConfigs], Condition: onlyReaders },
@@ -185,6 +201,8 @@ export interface ModelRolePolicyInput {
     readonly endpointName: string;
     /** Bucket (and CMK) holding the model artifacts the registered versions point at. */
     readonly artifactsBucketName: string;
+    /** Key pattern of the training outputs (model.tar.gz) in it: pipelineKeyPatterns().modelArtifacts. */
+    readonly modelArtifactsKeyPattern: string;
     readonly artifactsKmsKeyArn?: string;
     /** Inference images of the registered versions. */
     readonly imageUris: readonly string[];
@@ -192,13 +210,13 @@ export interface ModelRolePolicyInput {
     readonly rollbackAlarmArns?: readonly string[];
 }
 
-/** The model execution role: what a SageMaker model needs to serve (pull its image, read its artifacts, log). */
+/** The model execution role: what a SageMaker model needs to serve (pull its image, read its training outputs and nothing else in the bucket, log). */
 export function modelExecutionRolePolicy(input: ModelRolePolicyInput): PolicyDocument {
     const { scope } = input;
     const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
     const repositories = ecrRepositoryArns(scope.partition, input.imageUris);
     return policyDocument(
-        { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [artifacts.objects] },
+        { Sid: "ReadModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${artifacts.bucket}/${input.modelArtifactsKeyPattern.replace(/^\/+/, "")}`] },
         input.artifactsKmsKeyArn
             ? {
                   Sid: "DecryptModelArtifacts",
@@ -247,10 +265,11 @@ function serviceDeliversEncrypted(sid: string, service: string, condition?: Poli
 
 /**
  * Key policy of the approvals CMK (topic, DLQs, log groups). The account administers it and delegates
- * use to IAM (the functions' roles); EventBridge and CloudWatch may use it to deliver into the encrypted
- * topic and queues from this account; CloudWatch Logs may use it for this environment's log groups.
+ * use to IAM (the functions' roles: a failed async invocation reaches its DLQ with the function's own
+ * role, so Lambda needs no statement here); EventBridge and CloudWatch may use it to deliver into the
+ * encrypted topic and queues from this account; CloudWatch Logs may use it for the listed log groups only.
  */
-export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): PolicyDocument {
+export function approvalsKeyPolicy(scope: AwsScope, logGroupNames: readonly string[]): PolicyDocument {
     const root = accountRootArn(scope.partition, scope.accountId);
     const thisAccount = { StringEquals: { "aws:SourceAccount": scope.accountId } };
     return policyDocument(
@@ -261,7 +280,6 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
         // What may send is narrowed where it is documented: the topic and queue policies name this account's rules.
         serviceDeliversEncrypted("EventBridgeDeliversEncrypted", "events.amazonaws.com"),
         serviceDeliversEncrypted("AlarmsDeliverEncrypted", "cloudwatch.amazonaws.com", thisAccount),
-        serviceDeliversEncrypted("LambdaDeliversFailedInvocations", "lambda.amazonaws.com", thisAccount),
         {
             Sid: "LogsEncryptThisEnvironmentsLogGroups",
             Effect: "Allow",
@@ -269,17 +287,25 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupPrefix: string): Pol
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
             Resource: ["*"],
             Condition: {
-                ArnLike: { "kms:EncryptionContext:aws:logs:arn": environmentArn(scope, "logs", `log-group:${logGroupPrefix}*`) },
+                ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [...new Set(logGroupNames)].sort().map((name) => environmentArn(scope, "logs", `log-group:${name}`)) },
             },
         },
     );
 }
 
+/** The rules and alarms that publish to the approvals topic, by name (the stack names them all). */
+export interface TopicPublishers {
+    readonly ruleNames: readonly string[];
+    readonly alarmNames: readonly string[];
+}
+
 /**
- * Topic policy: this environment's EventBridge rules and CloudWatch alarms (by name prefix, e.g.
- * `sagemaker-approval-gate-dev-`) may publish; nothing else is granted.
+ * Topic policy: this environment's EventBridge rules and CloudWatch alarms, each by its exact ARN, may
+ * publish (a name prefix would also admit another environment whose name starts with this one's);
+ * nothing else is granted.
  */
-export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePrefix: string): PolicyDocument {
+export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, publishers: TopicPublishers): PolicyDocument {
+    const sorted = (names: readonly string[]) => [...new Set(names)].sort();
     return policyDocument(
         {
             Sid: "EventBridgeRulesPublish",
@@ -287,7 +313,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePref
             Principal: { Service: ["events.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": environmentArn(scope, "events", `rule/${namePrefix}*`) } },
+            Condition: { ArnEquals: { "aws:SourceArn": sorted(publishers.ruleNames).map((name) => environmentArn(scope, "events", `rule/${name}`)) } },
         },
         {
             Sid: "AlarmsPublish",
@@ -295,7 +321,7 @@ export function approvalsTopicPolicy(scope: AwsScope, topicArn: string, namePref
             Principal: { Service: ["cloudwatch.amazonaws.com"] },
             Action: ["sns:Publish"],
             Resource: [topicArn],
-            Condition: { ArnLike: { "aws:SourceArn": cloudwatchAlarmArn(scope, `${namePrefix}*`) } },
+            Condition: { ArnEquals: { "aws:SourceArn": sorted(publishers.alarmNames).map((name) => cloudwatchAlarmArn(scope, name)) } },
         },
         {
             Sid: "DenyInsecureTransport",

@@ -19,6 +19,7 @@ import {
     sagemakerJobLogGroupArns,
     trainingJobArnPattern,
 } from "./arns";
+import { evaluationReportKeyPattern, STEP_NAMES } from "../pipeline/definition";
 
 export interface PolicyStatement {
     readonly Sid: string;
@@ -26,6 +27,7 @@ export interface PolicyStatement {
     readonly Principal?: { readonly AWS?: string[]; readonly Service?: string[] } | "*";
     readonly Action: string[];
     readonly Resource?: string[];
+    readonly NotResource?: string[];
     readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -215,11 +217,29 @@ export function sagemakerAssumeRolePolicy(scope: AwsScope): PolicyDocument {
     return serviceAssumeRolePolicy(scope, "sagemaker", "SageMakerAssumesRole");
 }
 
+/** Where the uploaded scripts live in the artifacts bucket (Pulumi uploads them; the jobs only read them). */
+export const SCRIPTS_KEY_PREFIX = "scripts/";
+
+/**
+ * Object key patterns in the artifacts bucket, from where the pipeline definition has each step write:
+ * every execution of this pipeline, its evaluation reports, its training outputs (model.tar.gz), the scripts.
+ */
+export function pipelineKeyPatterns(pipelineName: string) {
+    return {
+        executions: `${pipelineName}/*`,
+        evaluationReports: evaluationReportKeyPattern(pipelineName),
+        modelArtifacts: `${pipelineName}/*/${STEP_NAMES.train}/output/*`,
+        scripts: `${SCRIPTS_KEY_PREFIX}*`,
+    };
+}
+
 export interface PipelineRolePolicyInput {
     readonly scope: AwsScope;
     /** The role itself: it passes only itself to SageMaker. */
     readonly roleArn: string;
     readonly artifactsBucketName: string;
+    /** The pipeline's name: every step writes under `<pipelineName>/<execution id>/`. */
+    readonly pipelineName: string;
     /** The CMK that encrypts the artifacts bucket; omit when the bucket uses S3-managed keys. */
     readonly kmsKeyArn?: string;
     /** Raw data the preprocess step reads (s3://bucket/key or prefix). */
@@ -229,7 +249,8 @@ export interface PipelineRolePolicyInput {
 }
 
 /**
- * The pipeline execution role's own permissions: its bucket, its input data, the processing and
+ * The pipeline execution role's own permissions: its bucket (writes only under its own pipeline's
+ * prefix, no deletes, the scripts read-only), its input data, the processing and
  * training jobs a pipeline starts, their logs and metrics, pulling its images and passing itself to
  * SageMaker (the permissions AWS lists for a CreateTrainingJob/CreateProcessingJob execution role).
  * Registry permissions come from `registrarPolicy`, attached next to this one.
@@ -237,6 +258,8 @@ export interface PipelineRolePolicyInput {
 export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): PolicyDocument {
     const { scope } = input;
     const artifacts = bucketArns(scope.partition, input.artifactsBucketName);
+    const keys = pipelineKeyPatterns(input.pipelineName);
+    const executions = `${artifacts.bucket}/${keys.executions}`;
     const data = parseS3Uri(input.inputDataS3Uri);
     const dataBucket = bucketArns(scope.partition, data.bucket);
     // The input is an S3 prefix (a single file is the prefix of itself), so scope to that prefix.
@@ -272,10 +295,18 @@ export function pipelineExecutionRolePolicy(input: PipelineRolePolicyInput): Pol
             Resource: [...new Set([artifacts.bucket, dataBucket.bucket])],
         },
         {
-            Sid: "ArtifactsBucketObjects",
+            // Processing outputs, the training output path and the evaluation report are all under
+            // <pipeline>/<execution id>/ (infra/pipeline/definition.ts); no step deletes anything.
+            Sid: "WriteThisPipelinesExecutions",
             Effect: "Allow",
-            Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-            Resource: [artifacts.objects],
+            Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            Resource: [executions],
+        },
+        {
+            Sid: "ReadScripts",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [`${artifacts.bucket}/${keys.scripts}`],
         },
         {
             Sid: "ReadInputData",
@@ -369,6 +400,42 @@ export function tlsOnlyBucketPolicy(partition: string, bucketName: string): Poli
         Resource: [arns.bucket, arns.objects],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
+}
+
+export interface ArtifactsBucketPolicyInput {
+    readonly partition: string;
+    readonly bucketName: string;
+    readonly pipelineName: string;
+    readonly pipelineRoleArn: string;
+}
+
+/**
+ * Bucket policy of the artifacts bucket: TLS only, and the pipeline role (whatever policy is ever attached
+ * to it) writes nothing outside its pipeline's executions and deletes nothing: the scripts and the
+ * bucket's other objects stay as Pulumi uploaded them.
+ */
+export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): PolicyDocument {
+    const arns = bucketArns(input.partition, input.bucketName);
+    const onlyThePipelineRole = { ArnEquals: { "aws:PrincipalArn": [input.pipelineRoleArn] } };
+    return policyDocument(
+        ...tlsOnlyBucketPolicy(input.partition, input.bucketName).Statement,
+        {
+            Sid: "DenyPipelineRoleWritesOutsideItsPrefix",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:PutObject"],
+            NotResource: [`${arns.bucket}/${pipelineKeyPatterns(input.pipelineName).executions}`],
+            Condition: onlyThePipelineRole,
+        },
+        {
+            Sid: "DenyPipelineRoleDeletes",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            Resource: [arns.objects],
+            Condition: onlyThePipelineRole,
+        },
+    );
 }
 
 /** Actions containing a wildcard in Allow statements: the least-privilege check tests and reviews use. */

@@ -14,6 +14,21 @@ export function resourceName(environment: string, role: string): string {
     return `${environmentPrefix(environment)}-${role}`;
 }
 
+/**
+ * `RESOURCE_PREFIX` of deploy-approved: `sagemaker-approval-gate-<env>-`, so the models and endpoint configs it
+ * names (`<this>-v<version>-<hash>`, lambdas/shared/names.ts) are `sagemaker-approval-gate-<env>--v3-1a2b3c4d`.
+ * Environment names never hold two hyphens in a row (infra/config.ts), so `<this>-*` matches this environment's
+ * names only: `…-prod--*` cannot match prod-eu's `…-prod-eu--v3-…`, where `…-prod-*` would.
+ */
+export function deployedResourcePrefix(environment: string): string {
+    return `${environmentPrefix(environment)}-`;
+}
+
+/** The name pattern IAM statements give deploy-approved's models and endpoint configs (lower-case, as in their ARNs). */
+export function deployedResourceNamePattern(environment: string): string {
+    return `${deployedResourcePrefix(environment)}-*`.toLowerCase();
+}
+
 /** The one real-time endpoint per environment that approved versions are deployed to. */
 export function endpointName(environment: string): string {
     return resourceName(environment, "endpoint");

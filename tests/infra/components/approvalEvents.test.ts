@@ -10,7 +10,9 @@ import {
     functionCode,
     functionEnvironment,
     MAX_ROLLBACK_ALARMS,
+    ownAlarmNames,
     rollbackAlarmNames,
+    ruleDlqDeliveryFailuresAlarmName,
     ruleFailedInvocationsAlarmName,
     RULE_ROLES,
     TARGET_RETRY_POLICY,
@@ -156,6 +158,7 @@ for (const stack of ["dev", "prod"]) {
                     "deploy-approved-dlq-depth", "deploy-approved-errors", "deploy-requests-age", own.errors5xx.replace(`sagemaker-approval-gate-${stack}-`, ""), own.latency.replace(`sagemaker-approval-gate-${stack}-`, ""),
                     "events-dlq-depth", "no-rollback-target", "notify-approver-dlq-depth", "notify-approver-errors",
                     "pending-approval-failed-invocations", "approved-failed-invocations", "rejected-failed-invocations", "pipeline-failed-failed-invocations",
+                    "pending-approval-dlq-delivery-failures", "approved-dlq-delivery-failures", "rejected-dlq-delivery-failures", "pipeline-failed-dlq-delivery-failures",
                 ].map((s) => `sagemaker-approval-gate-${stack}-${s}`).sort(),
             );
             for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
@@ -189,6 +192,25 @@ for (const stack of ["dev", "prod"]) {
             );
         });
 
+        it("alarms when EventBridge cannot put a failed event into the DLQ either: InvocationsFailedToBeSentToDlq per rule with a DLQ target, to the topic", () => {
+            const topicArn = get(T.topic, "notifications-topic").state.arn;
+            const rulesWithDlqTargets = new Set(run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.deadLetterConfig?.arn).map((t) => t.inputs.rule));
+            assert.equal(rulesWithDlqTargets.size, Object.keys(RULE_ROLES).length);
+            for (const key of Object.keys(RULE_ROLES) as (keyof typeof RULE_ROLES)[]) {
+                const alarm = get(T.alarm, `${RULE_ROLES[key]}-dlq-delivery-failures`);
+                assert.equal(alarm.inputs.name, ruleDlqDeliveryFailuresAlarmName(stack, key));
+                assert.ok(rulesWithDlqTargets.has(alarm.inputs.dimensions.RuleName), alarm.inputs.dimensions.RuleName);
+                assert.equal(alarm.inputs.namespace, "AWS/Events");
+                assert.equal(alarm.inputs.metricName, "InvocationsFailedToBeSentToDlq");
+                assert.deepEqual(alarm.inputs.dimensions, { RuleName: get(T.rule, RULE_ROLES[key]).inputs.name });
+                assert.equal(alarm.inputs.statistic, "Sum");
+                assert.equal(alarm.inputs.threshold, 0);
+                assert.equal(alarm.inputs.comparisonOperator, "GreaterThanThreshold");
+                assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+                assert.deepEqual(alarm.inputs.alarmActions, [topicArn]);
+            }
+        });
+
         it("grants the approvers the operator-read policy (endpoint, configs, models, ledger, ledger key via DynamoDB), attached like the approver policy", () => {
             const policy = get(T.policy, "operator-read-policy");
             const approvers = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { principalArns: string[] }).principalArns;
@@ -196,7 +218,7 @@ for (const stack of ["dev", "prod"]) {
                 JSON.parse(policy.inputs.policy),
                 operatorReadPolicy({
                     scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
-                    resourcePrefix: `sagemaker-approval-gate-${stack}`,
+                    environment: stack,
                     endpointName: `sagemaker-approval-gate-${stack}-endpoint`,
                     ledgerTableArn: get(T.table, "ledger").state.arn,
                     ledgerKmsKeyArn: get(T.key, "notifications-key").state.arn,
@@ -210,17 +232,17 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(run.outputs.operatorReadPolicyArn, policy.state.arn);
         });
 
-        it("lets every one of its rules and alarms that targets the topic publish to it, and no one else's", () => {
+        it("lets exactly its rules and alarms publish to the topic, each by its ARN, and no one else's", () => {
             const policy = JSON.parse(get("aws:sns/topicPolicy:TopicPolicy", "notifications-topic-policy").inputs.policy);
             const allowed = (service: string) =>
-                policy.Statement.find((s: any) => s.Effect === "Allow" && s.Principal.Service.includes(service)).Condition.ArnLike["aws:SourceArn"] as string;
-            const matches = (pattern: string, name: string) => name.startsWith(pattern.slice(pattern.lastIndexOf(pattern.includes(":rule/") ? "/" : ":") + 1, -1));
+                policy.Statement.find((s: any) => s.Effect === "Allow" && s.Principal.Service.includes(service)).Condition.ArnEquals["aws:SourceArn"] as string[];
             const topicTargets = run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.arn === get(T.topic, "notifications-topic").state.arn);
             assert.equal(topicTargets.length, 2);
-            for (const t of topicTargets) assert.ok(matches(allowed("events.amazonaws.com"), t.inputs.rule), t.inputs.rule);
-            for (const a of run.recorder.ofType(T.alarm).filter(byUrnParent)) assert.ok(matches(allowed("cloudwatch.amazonaws.com"), a.inputs.name), a.inputs.name);
-            assert.ok(!matches(allowed("events.amazonaws.com"), "someone-elses-rule"));
-            assert.ok(!matches(allowed("cloudwatch.amazonaws.com"), `sagemaker-approval-gate-${stack === "dev" ? "prod" : "dev"}-endpoint-5xx`));
+            for (const t of topicTargets) assert.ok(allowed("events.amazonaws.com").includes(get(T.rule, t.inputs.rule.replace(`sagemaker-approval-gate-${stack}-`, "")).state.arn), t.inputs.rule);
+            const alarmArns = run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${a.inputs.name}`).sort();
+            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes, and only those");
+            assert.deepEqual(ownAlarmNames(stack).sort(), run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name).sort());
+            assert.deepEqual(allowed("events.amazonaws.com"), run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn).sort());
         });
 
         it("encrypts the topic, the ledger and the log groups with the approvals CMK, and subscribes the approvers' emails", () => {
@@ -244,6 +266,11 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(subs.map((s) => s.name).sort(), emails.map((e) => n(`notifications-email-${subscriptionSuffix(e)}`)).sort());
             const keyPolicy = JSON.parse(get(T.key, "notifications-key").inputs.policy);
             assert.deepEqual(wildcardAllowActions(keyPolicy), []);
+            const logsStatement = keyPolicy.Statement.find((st: any) => st.Sid === "LogsEncryptThisEnvironmentsLogGroups");
+            assert.deepEqual(
+                logsStatement.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"],
+                ["deploy-approved", "notify-approver"].map((role) => `arn:aws:logs:us-east-1:123456789012:log-group:${get(T.logGroup, `${role}-logs`).inputs.name}`),
+            );
             assert.equal(get(T.key, "notifications-key").inputs.enableKeyRotation, true);
         });
 
@@ -256,16 +283,24 @@ for (const stack of ["dev", "prod"]) {
             const pass = deploy.Statement.find((s: { Action: string[] }) => s.Action.includes("iam:PassRole"));
             assert.deepEqual(pass.Resource, [get(T.role, "model-role").state.arn]);
             assert.equal(JSON.parse(get(T.role, "model-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "sagemaker.amazonaws.com");
+            const objects = (role: string) =>
+                JSON.parse(get(T.rolePolicy, role).inputs.policy).Statement.filter((st: any) => st.Action.includes("s3:GetObject")).flatMap((st: any) => st.Resource);
+            const executions = `arn:aws:s3:::sagemaker-approval-gate-${stack}-training-123456789012/sagemaker-approval-gate-${stack}-training/*`;
+            assert.deepEqual(objects("notify-approver-policy"), [`${executions}/Evaluate/output/evaluation/evaluation.json`], "notify reads the evaluation reports only");
+            assert.deepEqual(objects("model-role-policy"), [`${executions}/Train/output/*`], "the model reads training outputs only");
             assert.equal(JSON.parse(get(T.role, "deploy-approved-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "lambda.amazonaws.com");
         });
 
-        it("ships the bundled handlers on nodejs22.x, one deployment at a time, configured through env vars", () => {
+        it("ships the bundled handlers on nodejs22.x, configured through env vars, reserving no concurrency", () => {
             const deploy = get(T.fn, "deploy-approved");
             const notify = get(T.fn, "notify-approver");
             assert.equal(deploy.inputs.runtime, "nodejs22.x");
             assert.equal(deploy.inputs.handler, "index.handler");
-            assert.equal(deploy.inputs.reservedConcurrentExecutions, 1);
+            // Accounts with the new-account concurrency quota (10) reject any reservation; one at a time comes
+            // from the FIFO message group and the ledger's conditional write.
+            assert.equal(deploy.inputs.reservedConcurrentExecutions, undefined);
             assert.equal(notify.inputs.reservedConcurrentExecutions, undefined);
+            assert.equal(deploy.inputs.environment.variables.RESOURCE_PREFIX, `sagemaker-approval-gate-${stack}-`, "names are <prefix>-v<n>-<hash>: sagemaker-approval-gate-<env>--v…");
             assert.equal(deploy.inputs.loggingConfig.logGroup, `/aws/lambda/sagemaker-approval-gate-${stack}-deploy-approved`);
             const config = exampleStackConfig(stack) as Record<string, any>;
             const endpoint = { rollbackAlarmNames: [], ...config["sagemaker-approval-gate:endpoint"] };

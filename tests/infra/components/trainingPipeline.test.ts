@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { EXAMPLE_SCRIPTS_DIR, readScript, scriptObjectKey } from "../../../infra/components/trainingPipeline";
-import { pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
+import { artifactsBucketPolicy, pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, tlsOnlyBucketPolicy } from "../../../infra/lib/iamDocuments";
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { definitionProblems } from "../../../infra/pipeline/validate";
 import { loadEnvironment } from "../../../cli/approvals/environment";
@@ -62,9 +62,14 @@ describe("infra/components/trainingPipeline", () => {
             assert.deepStrictEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
         });
 
-        it("has the TLS-only bucket policy", () => {
-            const policy = child(t("s3", "BucketPolicy"), "artifacts-tls-only");
-            assert.deepStrictEqual(JSON.parse(policy.inputs.policy), tlsOnlyBucketPolicy("aws", BUCKET));
+        it("has the TLS-only bucket policy, which also keeps the pipeline role's writes inside its executions and forbids its deletes", () => {
+            const policy = JSON.parse(child(t("s3", "BucketPolicy"), "artifacts-tls-only").inputs.policy);
+            const role = child(t("iam", "Role"), "execution-role");
+            assert.deepStrictEqual(policy, artifactsBucketPolicy({ partition: "aws", bucketName: BUCKET, pipelineName: NAME, pipelineRoleArn: role.state.arn }));
+            assert.deepStrictEqual(policy.Statement[0], tlsOnlyBucketPolicy("aws", BUCKET).Statement[0]);
+            const outside = policy.Statement.find((s: any) => s.Sid === "DenyPipelineRoleWritesOutsideItsPrefix")!;
+            assert.deepStrictEqual(outside.NotResource, [`arn:aws:s3:::${BUCKET}/${NAME}/*`]);
+            assert.deepStrictEqual(outside.Condition!.ArnEquals["aws:PrincipalArn"], [role.state.arn]);
         });
     });
 
@@ -85,6 +90,7 @@ describe("infra/components/trainingPipeline", () => {
                     scope: MOCK_SCOPE,
                     roleArn: role.state.arn,
                     artifactsBucketName: BUCKET,
+                    pipelineName: NAME,
                     kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
                     inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
                     imageUris: [
@@ -93,6 +99,17 @@ describe("infra/components/trainingPipeline", () => {
                     ],
                 }),
             );
+        });
+
+        it("writes (and reads) only its own executions' prefix, reads the scripts, and deletes nothing in the bucket", () => {
+            const statements = JSON.parse(child(t("iam", "RolePolicy"), "execution-policy").inputs.policy).Statement as { Action: string[]; Resource: string[] }[];
+            const on = (action: string) => statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource).filter((r) => r.includes(BUCKET));
+            assert.deepStrictEqual(on("s3:PutObject"), [`arn:aws:s3:::${BUCKET}/${NAME}/*`]);
+            assert.deepStrictEqual(on("s3:DeleteObject"), []);
+            assert.deepStrictEqual(on("s3:GetObject").sort(), [`arn:aws:s3:::${BUCKET}/${NAME}/*`, `arn:aws:s3:::${BUCKET}/scripts/*`]);
+            const scripts = run.recorder.ofType(t("s3", "BucketObjectv2")).filter((o) => o.inputs.bucket === BUCKET);
+            assert.strictEqual(scripts.length, 2);
+            for (const o of scripts) assert.ok(o.inputs.key.startsWith("scripts/"), `${o.inputs.key}: under the read-only scripts prefix`);
         });
 
         it("has the registry's registrar guardrail attached", () => {

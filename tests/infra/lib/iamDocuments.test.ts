@@ -5,6 +5,8 @@
 import * as assert from "assert";
 import {
     approvalGuardrailScp,
+    artifactsBucketPolicy,
+    pipelineKeyPatterns,
     approverPolicy,
     modelPackageGroupResourcePolicy,
     pipelineExecutionRolePolicy,
@@ -15,6 +17,8 @@ import {
     tlsOnlyBucketPolicy,
     wildcardAllowActions,
 } from "../../../infra/lib/iamDocuments";
+import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
+import { sampleInput } from "../../../infra/pipeline/sampleInput";
 import { attachablePrincipal, AwsScope, ecrRepositoryArn, modelPackageArnPattern, parseS3Uri, principalArnForCondition } from "../../../infra/lib/arns";
 
 const scope: AwsScope = { partition: "aws", region: "us-east-1", accountId: "111111111111" };
@@ -25,6 +29,7 @@ const pipelineInput = {
     scope,
     roleArn,
     artifactsBucketName: "sagemaker-approval-gate-dev-training-111111111111",
+    pipelineName: "sagemaker-approval-gate-dev-training",
     kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/1234",
     inputDataS3Uri: "s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
     imageUris: [
@@ -233,7 +238,7 @@ describe("infra/lib/iamDocuments", () => {
             const foreign = foreignAllowResources(doc, [
                 /^arn:aws:sagemaker:us-east-1:111111111111:(processing|training)-job\/pipelines-\*$/,
                 /^arn:aws:logs:us-east-1:111111111111:log-group:\/aws\/sagemaker\/(Processing|Training)Jobs(:log-stream:\*)?$/,
-                /^arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111(\/\*)?$/,
+                /^arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111(\/(sagemaker-approval-gate-dev-training|scripts)\/\*)?$/,
                 /^arn:aws:s3:::sagemaker-sample-files(\/datasets\/tabular\/uci_abalone\/abalone\.csv\*)?$/,
                 /^arn:aws:ecr:us-east-1:683313688378:repository\/sagemaker-(scikit-learn|xgboost)$/,
                 new RegExp(`^${roleArn}$`),
@@ -244,6 +249,50 @@ describe("infra/lib/iamDocuments", () => {
             const unscoped = doc.Statement.filter((s) => s.Effect === "Allow" && (s.Resource ?? []).includes("*")).map((s) => s.Sid);
             assert.deepStrictEqual(unscoped, ["JobMetrics", "EcrAuthorizationToken"]);
             assert.deepStrictEqual(statement(doc, "EcrAuthorizationToken").Action, ["ecr:GetAuthorizationToken"]);
+        });
+        it("writes only under its own pipeline's prefix, deletes nothing, and reads the scripts without writing them", () => {
+            const bucket = "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111";
+            const writes = doc.Statement.filter((s) => s.Effect === "Allow" && s.Action.some((a) => a === "s3:PutObject" || a === "s3:AbortMultipartUpload"));
+            assert.deepStrictEqual(writes.map((s) => s.Resource), [[`${bucket}/sagemaker-approval-gate-dev-training/*`]]);
+            assert.deepStrictEqual(allowedActions(doc).filter((a) => a.startsWith("s3:Delete")), []);
+            const reads = doc.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes("s3:GetObject")).flatMap((s) => s.Resource ?? []);
+            assert.ok(reads.includes(`${bucket}/scripts/*`), "the jobs read their scripts");
+            assert.ok(reads.includes(`${bucket}/sagemaker-approval-gate-dev-training/*`), "later steps read earlier steps' outputs");
+            assert.ok(!reads.includes(`${bucket}/*`) && !writes.flatMap((s) => s.Resource).includes(`${bucket}/*`), "never the whole bucket");
+        });
+        it("covers every S3 location the definition writes and reads in the artifacts bucket (any execution id)", () => {
+            const input = sampleInput();
+            const doc = pipelineExecutionRolePolicy({ ...pipelineInput, artifactsBucketName: input.artifactsBucket, pipelineName: input.pipelineName });
+            const iamMatches = (pattern: string, arn: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`).test(arn);
+            const granted = (action: string, arn: string) =>
+                doc.Statement.some((s) => s.Effect === "Allow" && s.Action.includes(action) && (s.Resource ?? []).some((r) => iamMatches(r, arn)));
+            /** Every `s3://…` the definition names, an execution id standing in for each run-time value. */
+            const uris: string[] = [];
+            const walk = (v: unknown): void => {
+                if (typeof v === "string" && v.startsWith(`s3://${input.artifactsBucket}/`)) uris.push(v);
+                else if (Array.isArray(v)) v.forEach(walk);
+                else if (v && typeof v === "object") {
+                    const join = (v as Record<string, any>)["Std:Join"];
+                    if (join && join.Values[0] === "s3:/") uris.push(join.Values.map((x: unknown) => (typeof x === "string" ? x : "execution-1")).join(join.On) + "/object");
+                    else Object.values(v).forEach(walk);
+                }
+            };
+            walk(buildPipelineDefinition(input));
+            const arns = uris.map((u) => `arn:aws:s3:::${u.slice("s3://".length)}`);
+            const outputs = arns.filter((a) => !a.includes("/scripts/"));
+            assert.ok(outputs.length >= 5, `processing outputs and the training output path: ${outputs.join(", ")}`);
+            for (const arn of outputs) assert.ok(granted("s3:PutObject", arn) && granted("s3:GetObject", arn), arn);
+            const scripts = arns.filter((a) => a.includes("/scripts/"));
+            assert.strictEqual(scripts.length, 2);
+            for (const arn of scripts) assert.ok(granted("s3:GetObject", arn) && !granted("s3:PutObject", arn), arn);
+        });
+        it("key patterns follow the definition: executions, their evaluation reports and training outputs, the scripts", () => {
+            assert.deepStrictEqual(pipelineKeyPatterns("p"), {
+                executions: "p/*",
+                evaluationReports: "p/*/Evaluate/output/evaluation/evaluation.json",
+                modelArtifacts: "p/*/Train/output/*",
+                scripts: "scripts/*",
+            });
         });
         it("publishes job metrics only to SageMaker's job namespaces", () => {
             const metrics = statement(doc, "JobMetrics");
@@ -294,6 +343,21 @@ describe("infra/lib/iamDocuments", () => {
             assert.strictEqual(s.Effect, "Deny");
             assert.deepStrictEqual(s.Condition, { Bool: { "aws:SecureTransport": "false" } });
             assert.deepStrictEqual(s.Resource, ["arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111", "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111/*"]);
+        });
+        it("the artifacts bucket denies the pipeline role any write outside its prefix and any delete, whatever else it is granted", () => {
+            const bucket = "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111";
+            const doc = artifactsBucketPolicy({ partition: "aws", bucketName: pipelineInput.artifactsBucketName, pipelineName: pipelineInput.pipelineName, pipelineRoleArn: roleArn });
+            assert.deepStrictEqual(doc.Statement[0], documents.bucket.Statement[0], "TLS only, as before");
+            const outside = statement(doc, "DenyPipelineRoleWritesOutsideItsPrefix");
+            assert.strictEqual(outside.Effect, "Deny");
+            assert.deepStrictEqual(outside.Action, ["s3:PutObject"]);
+            assert.deepStrictEqual(outside.NotResource, [`${bucket}/sagemaker-approval-gate-dev-training/*`]);
+            assert.deepStrictEqual(outside.Condition, { ArnEquals: { "aws:PrincipalArn": [roleArn] } });
+            const deletes = statement(doc, "DenyPipelineRoleDeletes");
+            assert.deepStrictEqual(deletes.Action, ["s3:DeleteObject", "s3:DeleteObjectVersion"]);
+            assert.deepStrictEqual(deletes.Resource, [`${bucket}/*`]);
+            assert.deepStrictEqual(deletes.Condition, { ArnEquals: { "aws:PrincipalArn": [roleArn] } });
+            assert.deepStrictEqual(wildcardAllowActions(doc), []);
         });
     });
 });

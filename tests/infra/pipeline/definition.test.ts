@@ -34,6 +34,7 @@ function allowedActionsOfPipelineRole(): string[] {
         scope,
         roleArn: input.roleArn,
         artifactsBucketName: input.artifactsBucket,
+        pipelineName: input.pipelineName,
         inputDataS3Uri: input.inputDataS3Uri,
         imageUris: [input.processingImageUri, input.trainingImageUri],
     });
