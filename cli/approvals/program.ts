@@ -41,7 +41,7 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
         .description("Approve or reject SageMaker model package versions, and see what is live. Separation of duties is enforced: you cannot approve what you registered.")
         .version(versionText(json), "-V, --version", "print the CLI's name and version (with --json, as JSON)")
         .exitOverride()
-        .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr, outputError: (s, write) => write(s) })
+        .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr })
         .showHelpAfterError("(run with --help for usage)")
         .addHelpText("after", `\n${EXIT_CODES_HELP}\n\nExamples:\n  approvals pending --env prod\n  approvals show abalone-prod/7 --env prod\n  approvals approve abalone-prod/7 --env prod --comment "mse 3.9 < live 4.1; drift report reviewed"\n  approvals live --env prod --json`);
 
@@ -97,7 +97,8 @@ const COMMANDER_SUCCESS = new Set(["commander.helpDisplayed", "commander.help", 
 
 /** A commander parse error as a CliError (exit 2), pointing at the help of the command it was for. */
 function parseError(err: CommanderError, program: Command, argv: readonly string[]): CliError {
-    const command = program.commands.find((c) => argv.includes(c.name()))?.name();
+    const names = new Set(program.commands.map((c) => c.name()));
+    const command = argv.find((arg) => names.has(arg));
     return new CliError(EXIT.usage, err.message.replace(/^error: /, ""),
         command ? `Run \`${CLI_NAME} ${command} --help\` for its arguments and options.` : `Run \`${CLI_NAME} --help\` for the commands.`);
 }
@@ -124,15 +125,15 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
             err instanceof CommanderError ? parseError(err, program, argv)
             : err instanceof CliError ? err
             : toCliError(err, { action: "run the command" });
-        if (process.env.APPROVALS_DEBUG && !(err instanceof CliError)) deps.io.err(String((err as Error)?.stack ?? err));
         if (json) {
             // stdout, not stderr: under --json stdout is always exactly one document, the result or this error;
             // stderr carries warnings and prompts as text, so it could not be parsed as one.
             deps.io.out(JSON.stringify(errorDocument(cliError), null, 2));
-            return cliError.exitCode;
+        } else {
+            deps.io.err(`error: ${cliError.message}`);
+            if (cliError.hint) deps.io.err(`hint: ${cliError.hint}`);
         }
-        deps.io.err(`error: ${cliError.message}`);
-        if (cliError.hint) deps.io.err(`hint: ${cliError.hint}`);
+        if (process.env.APPROVALS_DEBUG && !(err instanceof CliError || err instanceof CommanderError)) deps.io.err(String((err as Error)?.stack ?? err));
         return cliError.exitCode;
     }
 }

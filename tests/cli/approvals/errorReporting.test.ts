@@ -145,6 +145,10 @@ describe("cli/approvals --json: errors are one JSON object on stdout", () => {
             assert.match(error.fix ?? "", new RegExp(`approvals ${command.split(" ")[0]} --help`), command);
         }
     });
+    it("the fix names the command that was run, not a command name given as a value", async () => {
+        const { io } = await run(["show", "--group", "pending", "--bogus", "--json"]);
+        assert.match(errorDocument(io).error.fix ?? "", /`approvals show --help`/);
+    });
     it("an unknown command and a missing argument", async () => {
         const unknown = await run(["promote", "--json"]);
         assert.equal(unknown.code, EXIT.usage);
