@@ -93,6 +93,9 @@ export function foreignResponse(error: unknown): { status?: number; contentType?
     return undefined;
 }
 
+/** Node's TLS failures, by `error.code`: wrong protocol (plain HTTP answered), untrusted or mismatched certificates. */
+const TLS_FAILURE = /^(EPROTO|ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/;
+
 const EMULATOR_EXAMPLE = "--endpoint-url http://127.0.0.1:5000 (what `python3 -m moto.server -H 127.0.0.1 -p 5000` serves)";
 
 const CREDENTIALS_HINT =
@@ -136,6 +139,13 @@ export function toCliError(error: unknown, site: CallSite): CliError {
     }
     if (/Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure/i.test(name)) {
         return new CliError(EXIT.aws, `AWS is throttling or unavailable${where} (${name}): could not ${site.action}.`, "Wait a moment and run the command again.");
+    }
+    if (e.code && TLS_FAILURE.test(e.code)) {
+        return site.endpointUrl
+            ? new CliError(EXIT.aws, `--endpoint-url ${site.endpointUrl}: the TLS handshake failed (${e.code}): could not ${site.action}.`,
+                "An emulator serving plain HTTP needs an http:// URL (e.g. --endpoint-url http://127.0.0.1:5000); for a self-signed certificate set NODE_EXTRA_CA_CERTS to its CA file.")
+            : new CliError(EXIT.aws, `The TLS handshake with AWS failed${where} (${e.code}): could not ${site.action}.`,
+                "A proxy that inspects TLS needs its CA certificate in NODE_EXTRA_CA_CERTS; check HTTPS_PROXY and AWS_ENDPOINT_URL.");
     }
     if (/ENOTFOUND|ECONNREFUSED|ECONNRESET|EAI_AGAIN|ETIMEDOUT|TimeoutError|socket hang up|timed? ?out|getaddrinfo/i.test(`${name} ${e.code ?? ""} ${message}`)) {
         if (site.endpointUrl) {

@@ -92,6 +92,20 @@ describe("cli/approvals: a wrong --endpoint-url", function () {
         });
     }
 
+    it("https:// to a plain-HTTP server: exit 3, a TLS failure named as such, with the fix (http://)", async () => {
+        const stub = await htmlServer(404);
+        try {
+            const url = stub.url.replace(/^http:/, "https:");
+            const { code, io } = await run(["pending", "--group", "g", "--region", "us-east-1", "--endpoint-url", url]);
+            assert.equal(code, EXIT.aws);
+            assertOneLineErrorWithFix(io, new RegExp(`--endpoint-url ${url.replace(/\./g, "\\.")}.*TLS.*\\(EPROTO\\)`));
+            assert.doesNotMatch(io.stderr[0], /SSL routines|openssl/);
+            assert.match(io.stderr[1], /http:\/\//);
+        } finally {
+            await stub.close();
+        }
+    });
+
     for (const url of ["http://[::1", "http://127.0.0.1:99999", "localhost:5000", "ftp://127.0.0.1:5000"]) {
         it(`a malformed URL (${url}): exit 2 before any call, names the flag and the value, shows a well-formed one`, async () => {
             const { code, io } = await run(["pending", "--group", "g", "--region", "us-east-1", "--endpoint-url", url]);
