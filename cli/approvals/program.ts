@@ -103,6 +103,18 @@ function parseError(err: CommanderError, program: Command, argv: readonly string
         command ? `Run \`${CLI_NAME} ${command} --help\` for its arguments and options.` : `Run \`${CLI_NAME} --help\` for the commands.`);
 }
 
+/**
+ * `approve <version> --comment` with nothing after it is a missing comment: drop the dangling flag so the
+ * command's own check reports it, with a complete example, instead of commander's "argument missing". Pure.
+ */
+export function withoutDanglingComment(argv: readonly string[]): readonly string[] {
+    const last = argv[argv.length - 1];
+    // The program itself takes no option with a value, so its first bare word is the command.
+    const command = argv.find((arg) => !arg.startsWith("-"));
+    const decides = command === "approve" || command === "reject";
+    return decides && (last === "--comment" || last === "-m") && !argv.includes("--") ? argv.slice(0, -1) : argv;
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], deps: Deps): Promise<number> {
     const result = { code: EXIT.ok as number };
@@ -113,7 +125,7 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
             program.outputHelp();
             return EXIT.usage;
         }
-        await program.parseAsync([...argv], { from: "user" });
+        await program.parseAsync([...withoutDanglingComment(argv)], { from: "user" });
         return result.code;
     } catch (err) {
         if (err instanceof CommanderError) {

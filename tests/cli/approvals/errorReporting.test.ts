@@ -128,6 +128,15 @@ describe("cli/approvals: a missing --comment", () => {
         assert.equal(code, EXIT.usage);
         assert.match(io.stderr[1], /`approvals reject 7 --group abalone-dev --region eu-west-1 --comment "[^"]+"`/);
     });
+    it("--comment (or -m) as the last word, without its text: the same error and example, not the parser's", async () => {
+        for (const flag of ["--comment", "-m"]) {
+            const { code, io } = await run(["approve", "abalone-dev/3", "--env", "dev", flag]);
+            assert.equal(code, EXIT.usage);
+            assert.deepEqual(io.stderr.length, 2, io.stderr.join("\n"));
+            assert.match(io.stderr[0], /^error: --comment is required/);
+            assert.match(io.stderr[1], /`approvals approve abalone-dev\/3 --env dev --comment "[^"]+"`/);
+        }
+    });
     it("an empty --comment gets the same example", async () => {
         const { code, io } = await run(["approve", "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/7", "--comment", "  "]);
         assert.equal(code, EXIT.usage);
