@@ -6,6 +6,7 @@ import Table from "cli-table3";
 import { createClients, type AwsClients, type ClientOptions } from "./clients";
 import { loadEnvironment, findProjectDir, listStacks, type Environment } from "./environment";
 import { CliError, EXIT } from "./errors";
+import { requireRegion } from "./region";
 
 export interface Io {
     /** Writes to stdout (a newline is added). */
@@ -39,7 +40,8 @@ export interface Scope {
     readonly env?: Environment;
     readonly group?: string;
     readonly endpointName?: string;
-    readonly region?: string;
+    /** Always set: `resolveScope` fails when no region is configured anywhere. */
+    readonly region: string;
     readonly endpointUrl?: string;
     readonly clients: AwsClients;
 }
@@ -53,8 +55,24 @@ export interface ScopeNeeds {
     readonly regionFromTarget?: string;
 }
 
-/** Resolves --env/--group/--region/--endpoint-url into a scope with clients. */
-export function resolveScope(options: CommonOptions, deps: Deps, needs: ScopeNeeds = {}): Scope {
+/** Checks `--endpoint-url` before any call. Pure; throws CliError(exit 2). */
+export function validateEndpointUrl(value: string): string {
+    let url: URL | undefined;
+    try {
+        url = new URL(value);
+    } catch {
+        url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || !url.hostname) {
+        const why = !url ? "is not a valid URL" : !/^https?:$/.test(url.protocol) ? "is not an http:// or https:// URL" : "has no host";
+        throw new CliError(EXIT.usage, `--endpoint-url "${value}" ${why}.`,
+            "Give the scheme, host and port of the emulator, e.g. --endpoint-url http://127.0.0.1:5000; leave it out to call AWS.");
+    }
+    return value;
+}
+
+/** Resolves --env/--group/--region/--endpoint-url into a scope with clients and a region. */
+export async function resolveScope(options: CommonOptions, deps: Deps, needs: ScopeNeeds = {}): Promise<Scope> {
     const projectDir = deps.projectDir ?? findProjectDir();
     const env = options.env ? loadEnvironment(options.env, projectDir) : undefined;
     if (needs.env && !env) {
@@ -66,12 +84,10 @@ export function resolveScope(options: CommonOptions, deps: Deps, needs: ScopeNee
         const known = safeListStacks(projectDir);
         throw new CliError(EXIT.usage, "Which model package group?", `Pass --env <env>${known.length ? ` (one of ${known.join(", ")})` : ""} or --group <name>, or set APPROVALS_ENV.`);
     }
-    const region = needs.regionFromTarget ?? options.region ?? env?.region;
-    const endpointUrl = options.endpointUrl;
-    if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
-        throw new CliError(EXIT.usage, `--endpoint-url "${endpointUrl}" is not a URL.`, "Use e.g. --endpoint-url http://127.0.0.1:5000.");
-    }
-    const clients = (deps.makeClients ?? createClients)({ region, endpointUrl });
+    const given = needs.regionFromTarget ?? options.region ?? env?.region;
+    const endpointUrl = options.endpointUrl === undefined ? undefined : validateEndpointUrl(options.endpointUrl);
+    const clients = (deps.makeClients ?? createClients)({ region: given, endpointUrl });
+    const region = await requireRegion(given, env, clients.sagemaker);
     return { env, group, endpointName: env?.endpointName, region, endpointUrl, clients };
 }
 

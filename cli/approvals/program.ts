@@ -9,7 +9,8 @@ import { runLive, type LedgerOptions } from "./commands/live";
 import { runPending } from "./commands/pending";
 import { runShow } from "./commands/show";
 import type { CommonOptions, Deps } from "./context";
-import { CliError, EXIT, EXIT_CODES_HELP, toCliError } from "./errors";
+import { CliError, EXIT, EXIT_CODES_HELP, errorDocument, toCliError } from "./errors";
+import { CLI_NAME, versionText } from "./version";
 
 const VERSION_ARG = "<version>";
 const VERSION_HELP = "an ARN, <group>/<version> (e.g. abalone-dev/3), or a version number with --env/--group";
@@ -23,13 +24,24 @@ function addCommonOptions(command: Command, withGroup = true): Command {
         .option("--json", "print one JSON document on stdout instead of text");
 }
 
-/** Builds a fresh program whose actions record their exit code in `result`. */
-export function buildProgram(deps: Deps, result: { code: number }): Command {
+/** True when `--json` comes before any `--` (which ends the options). Pure. */
+export function wantsJson(argv: readonly string[]): boolean {
+    const end = argv.indexOf("--");
+    return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/**
+ * Builds a fresh program whose actions record their exit code in `result`. With `json`, commander's own
+ * error text is silenced: `runCli` reports its errors as a JSON document instead.
+ */
+export function buildProgram(deps: Deps, result: { code: number }, json = false): Command {
     const { io } = deps;
-    const program = new Command("approvals")
+    const writeErr = json ? () => undefined : (s: string) => io.err(s.replace(/\n$/, ""));
+    const program = new Command(CLI_NAME)
         .description("Approve or reject SageMaker model package versions, and see what is live. Separation of duties is enforced: you cannot approve what you registered.")
+        .version(versionText(json), "-V, --version", "print the CLI's name and version (with --json, as JSON)")
         .exitOverride()
-        .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) })
+        .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr })
         .showHelpAfterError("(run with --help for usage)")
         .addHelpText("after", `\n${EXIT_CODES_HELP}\n\nExamples:\n  approvals pending --env prod\n  approvals show abalone-prod/7 --env prod\n  approvals approve abalone-prod/7 --env prod --comment "mse 3.9 < live 4.1; drift report reviewed"\n  approvals live --env prod --json`);
 
@@ -54,7 +66,8 @@ export function buildProgram(deps: Deps, result: { code: number }): Command {
                 ? "Approve a version awaiting approval (never one you registered); the environment's deploy Lambda then rolls it out"
                 : "Reject a pending or approved version; rejecting the live version rolls the endpoint back")
             .argument(VERSION_ARG, VERSION_HELP)
-            .requiredOption("-m, --comment <text>", "why; stored as the version's ApprovalDescription (required, at most 1024 characters)")
+            // Checked by runDecide, not commander, so the error can show a complete example for this version.
+            .option("-m, --comment <text>", "why; stored as the version's ApprovalDescription (required, at most 1024 characters)")
             .option("-y, --yes", "do not ask for confirmation (needed without a terminal, e.g. in CI)");
         if (decision === "approve") {
             cmd.option("--allow-unknown-registrar", "approve even though the version records no IAM identity for its registrar (separation of duties cannot be checked)");
@@ -80,26 +93,59 @@ export function buildProgram(deps: Deps, result: { code: number }): Command {
     return program;
 }
 
+const COMMANDER_SUCCESS = new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+
+/** A commander parse error as a CliError (exit 2), pointing at the help of the command it was for. */
+function parseError(err: CommanderError, program: Command, argv: readonly string[]): CliError {
+    const names = new Set(program.commands.map((c) => c.name()));
+    const command = argv.find((arg) => names.has(arg));
+    return new CliError(EXIT.usage, err.message.replace(/^error: /, ""),
+        command ? `Run \`${CLI_NAME} ${command} --help\` for its arguments and options.` : `Run \`${CLI_NAME} --help\` for the commands.`);
+}
+
+/**
+ * `approve <version> --comment` with nothing after it is a missing comment: drop the dangling flag so the
+ * command's own check reports it, with a complete example, instead of commander's "argument missing". Pure.
+ */
+export function withoutDanglingComment(argv: readonly string[]): readonly string[] {
+    const last = argv[argv.length - 1];
+    // The program itself takes no option with a value, so its first bare word is the command.
+    const command = argv.find((arg) => !arg.startsWith("-"));
+    const decides = command === "approve" || command === "reject";
+    return decides && (last === "--comment" || last === "-m") && !argv.includes("--") ? argv.slice(0, -1) : argv;
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], deps: Deps): Promise<number> {
     const result = { code: EXIT.ok as number };
-    const program = buildProgram(deps, result);
+    const json = wantsJson(argv);
+    const program = buildProgram(deps, result, json);
     try {
         if (argv.length === 0) {
             program.outputHelp();
             return EXIT.usage;
         }
-        await program.parseAsync([...argv], { from: "user" });
+        await program.parseAsync([...withoutDanglingComment(argv)], { from: "user" });
         return result.code;
     } catch (err) {
         if (err instanceof CommanderError) {
-            // Help and version are successes; every parse error is a usage error.
-            return err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+            // Help and version are successes; every parse error is a usage error, already printed as text.
+            if (COMMANDER_SUCCESS.has(err.code)) return EXIT.ok;
+            if (!json) return EXIT.usage;
         }
-        const cliError = err instanceof CliError ? err : toCliError(err, { action: "run the command" });
-        deps.io.err(`error: ${cliError.message}`);
-        if (cliError.hint) deps.io.err(`hint: ${cliError.hint}`);
-        if (process.env.APPROVALS_DEBUG && !(err instanceof CliError)) deps.io.err(String((err as Error)?.stack ?? err));
+        const cliError =
+            err instanceof CommanderError ? parseError(err, program, argv)
+            : err instanceof CliError ? err
+            : toCliError(err, { action: "run the command" });
+        if (json) {
+            // stdout, not stderr: under --json stdout is always exactly one document, the result or this error;
+            // stderr carries warnings and prompts as text, so it could not be parsed as one.
+            deps.io.out(JSON.stringify(errorDocument(cliError), null, 2));
+        } else {
+            deps.io.err(`error: ${cliError.message}`);
+            if (cliError.hint) deps.io.err(`hint: ${cliError.hint}`);
+        }
+        if (process.env.APPROVALS_DEBUG && !(err instanceof CliError || err instanceof CommanderError)) deps.io.err(String((err as Error)?.stack ?? err));
         return cliError.exitCode;
     }
 }

@@ -6,7 +6,7 @@ import { checkDecision, describePackage, registrarOf, shortName, type Decision }
 import { resolveTarget } from "../target";
 
 export interface DecideOptions extends CommonOptions {
-    readonly comment: string;
+    readonly comment?: string;
     readonly yes?: boolean;
     readonly allowUnknownRegistrar?: boolean;
 }
@@ -14,10 +14,29 @@ export interface DecideOptions extends CommonOptions {
 /** SageMaker's limit on ApprovalDescription. */
 export const MAX_COMMENT_LENGTH = 1024;
 
-/** Validates the comment. Pure; throws CliError(exit 2). */
-export function validateComment(comment: string | undefined): string {
-    const text = (comment ?? "").trim();
-    if (!text) throw new CliError(EXIT.usage, "--comment is empty.", 'Say why, e.g. --comment "mse 3.9 beats live 4.1; reviewed drift report".');
+const EXAMPLE_COMMENT: Record<Decision, string> = {
+    approve: "mse 3.9 beats live 4.1; drift report reviewed",
+    reject: "mse 5.2 is worse than live 4.1",
+};
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(word: string): string {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command the person ran, with a comment: what to type next. Pure. */
+export function decisionExample(decision: Decision, input: string, options: CommonOptions): string {
+    const scope: [string, string | undefined][] = [["--env", options.env], ["--group", options.group], ["--region", options.region], ["--endpoint-url", options.endpointUrl]];
+    const flags = scope.filter(([, value]) => value !== undefined).flatMap(([flag, value]) => [flag, shellWord(value!)]);
+    return ["approvals", decision, shellWord(input), ...flags, "--comment", `"${EXAMPLE_COMMENT[decision]}"`].join(" ");
+}
+
+/** Validates the comment; `example` is the command to show when it is missing. Pure; throws CliError(exit 2). */
+export function validateComment(comment: string | undefined, example: string): string {
+    const hint = `Say why; it is stored on the version for whoever looks later, e.g. \`${example}\`.`;
+    if (comment === undefined) throw new CliError(EXIT.usage, "--comment is required: approvals record why.", hint);
+    const text = comment.trim();
+    if (!text) throw new CliError(EXIT.usage, "--comment is empty.", hint);
     if (text.length > MAX_COMMENT_LENGTH) {
         throw new CliError(EXIT.usage, `--comment is ${text.length} characters; SageMaker stores at most ${MAX_COMMENT_LENGTH}.`, "Shorten it and link to the longer review instead.");
     }
@@ -26,7 +45,7 @@ export function validateComment(comment: string | undefined): string {
 
 export async function runDecide(decision: Decision, input: string, options: DecideOptions, deps: Deps): Promise<number> {
     const { io } = deps;
-    const comment = validateComment(options.comment);
+    const comment = validateComment(options.comment, decisionExample(decision, input, options));
     const target = await resolveTarget(input, options, deps, true);
     const { scope } = target;
     const caller = target.caller!;
@@ -74,6 +93,11 @@ export async function runDecide(decision: Decision, input: string, options: Deci
         check.to === "Approved"
             ? `The deploy Lambda of this environment re-checks the approval and rolls ${name} out; follow it with \`approvals live${scope.env ? ` --env ${scope.env.name}` : ""}\`.`
             : `If ${name} was live, the rollback Lambda restores the previous version; check with \`approvals live${scope.env ? ` --env ${scope.env.name}` : ""}\`.`;
+    const readBackDiffers = after.ModelApprovalStatus !== check.to
+        ? new CliError(EXIT.aws, `SageMaker accepted the update but ${name} reads back as ${after.ModelApprovalStatus}.`, "Someone may have changed it at the same moment; run `approvals show` and decide again.")
+        : undefined;
+    // Under --json stdout holds one document: the error replaces the result.
+    if (options.json && readBackDiffers) throw readBackDiffers;
     if (options.json) {
         printJson(io, {
             arn: after.ModelPackageArn,
@@ -91,8 +115,6 @@ export async function runDecide(decision: Decision, input: string, options: Deci
         io.out(`\n${check.to === "Approved" ? "Approved" : "Rejected"} ${name}: status is now ${after.ModelApprovalStatus}.`);
         io.out(next);
     }
-    if (after.ModelApprovalStatus !== check.to) {
-        throw new CliError(EXIT.aws, `SageMaker accepted the update but ${name} reads back as ${after.ModelApprovalStatus}.`, "Someone may have changed it at the same moment; run `approvals show` and decide again.");
-    }
+    if (readBackDiffers) throw readBackDiffers;
     return EXIT.ok;
 }

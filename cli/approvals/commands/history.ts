@@ -26,7 +26,7 @@ export function historyRow(r: DeploymentRecord): string[] {
 export async function runHistory(options: HistoryOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const limit = parseLimit(options.limit);
-    const scope = resolveScope(options, deps, { env: true });
+    const scope = await resolveScope(options, deps, { env: true });
     const env = scope.env!;
     const table = options.ledgerTable ?? ledgerTableName(env.config.environment);
     const records = await readHistory(scope, table, env.endpointName, limit);

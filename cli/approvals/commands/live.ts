@@ -22,7 +22,7 @@ export function compareLedger(endpointArns: readonly string[], current: Deployme
 
 export async function runLive(options: LedgerOptions, deps: Deps): Promise<number> {
     const { io } = deps;
-    const scope = resolveScope(options, deps, { env: true });
+    const scope = await resolveScope(options, deps, { env: true });
     const env = scope.env!;
     const table = options.ledgerTable ?? ledgerTableName(env.config.environment);
     const [live, current] = await Promise.all([liveSummary(scope), readCurrent(scope, table, env.endpointName)]);

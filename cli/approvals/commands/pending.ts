@@ -94,7 +94,7 @@ export function describeLive(live: LiveSummary): string {
 
 export async function runPending(options: CommonOptions, deps: Deps): Promise<number> {
     const { io } = deps;
-    const scope = resolveScope(options, deps, { group: true });
+    const scope = await resolveScope(options, deps, { group: true });
     const group = scope.group!;
     await assertGroupExists(scope.clients.sagemaker, group, scope);
     const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummaryIfVisible(scope)]);

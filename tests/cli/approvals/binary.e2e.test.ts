@@ -87,7 +87,67 @@ describe("cli/bin/approvals.js (spawned)", function () {
         assert.match(noCreds.stderr, /No usable AWS credentials[\s\S]*hint: .*AWS_PROFILE/);
         const unreachable = await approvals(["pending", "--group", group, "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"], { env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
         assert.equal(unreachable.code, EXIT.aws);
-        assert.match(unreachable.stderr, /Could not reach AWS in us-east-1 at http:\/\/127\.0\.0\.1:9/);
+        assert.match(unreachable.stderr, /Could not reach --endpoint-url http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED, region us-east-1\)/);
         for (const r of [noCreds, unreachable]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+});
+
+describe("cli/bin/approvals.js (spawned): version, region and --json errors", function () {
+    this.timeout(60_000);
+    const packageJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8")) as { name: string; version: string };
+    let projectDir: string;
+
+    before(() => {
+        // A stack file without aws:region, as a new environment often starts.
+        projectDir = makeProject("staging", "abalone-staging");
+        const file = path.join(projectDir, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^ {2}aws:region: .*\n/m, ""));
+        assert.doesNotMatch(fs.readFileSync(file, "utf8"), /aws:region/);
+    });
+    after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
+
+    it("--version prints the CLI's name and package.json's version, exit 0; with --json as a document", async () => {
+        const expected = `approvals ${packageJson.version} (${packageJson.name}, Node ${process.version})`;
+        const text = await approvals(["--version"]);
+        assert.equal(text.code, EXIT.ok, text.stderr);
+        assert.equal(text.stdout, `${expected}\n`);
+        const json = await approvals(["--version", "--json"]);
+        assert.equal(json.code, EXIT.ok, json.stderr);
+        assert.deepEqual(JSON.parse(json.stdout), { name: "approvals", version: packageJson.version, package: packageJson.name, node: process.version });
+        // The same program in-process (spawning is slow): -V, and --help lists the flag.
+        const short = captureIo();
+        assert.equal(await runCli(["-V"], { io: short }), EXIT.ok);
+        assert.deepEqual(short.stdout, [expected]);
+        const help = captureIo();
+        await runCli(["--help"], { io: help });
+        assert.match(help.text(), /-V, --version/);
+    });
+
+    it("--env staging whose stack file has no aws:region: names the missing region and every way to set it (exit 2)", async () => {
+        for (const args of [["show", "3", "--env", "staging"], ["live", "--env", "staging"]]) {
+            const { code, stderr } = await approvals(args, { cwd: projectDir, env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
+            assert.equal(code, EXIT.usage, `${args.join(" ")}: ${stderr}`);
+            const [error, hint] = stderr.split("\n");
+            assert.match(error, /^error: No AWS region for environment "staging": Pulumi\.staging\.yaml has no aws:region, and neither --region nor AWS_REGION is set\.$/, args.join(" "));
+            assert.match(hint, /^hint: .*`pulumi config set aws:region <region> --stack staging`.*--region <region>.*AWS_REGION/, args.join(" "));
+            assert.doesNotMatch(hint, /--env/, args.join(" "));
+        }
+    });
+
+    it("without --env and without a region, the hint names all three sources", async () => {
+        const { code, stderr } = await approvals(["show", "abalone-dev/3"], { env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
+        assert.equal(code, EXIT.usage, stderr);
+        assert.match(stderr, /^error: No AWS region: .*\nhint: .*--region <region>.*--env <env>.*aws:region.*AWS_REGION/);
+    });
+
+    it("--json: usage errors and the parser's own are one JSON object on stdout, stderr empty, exit code unchanged", async () => {
+        for (const args of [["promote", "--json"], ["approve", "abalone-dev/3", "--json"]]) {
+            const { code, stdout, stderr } = await approvals(args);
+            assert.equal(code, EXIT.usage, args.join(" "));
+            assert.equal(stderr, "", args.join(" "));
+            const doc = JSON.parse(stdout);
+            assert.equal(doc.error.code, "usage", args.join(" "));
+            assert.equal(typeof doc.error.message, "string");
+        }
     });
 });

@@ -104,6 +104,18 @@ describe("cli/approvals approve/reject (mocked SDK)", () => {
         assert.match(d.io.stderr.join("\n"), /reads back as Rejected/);
     });
 
+    it("with --json, that read-back error is the only document on stdout (no result before it)", async () => {
+        sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:sts::111111111111:assumed-role/ml-approver/alice", UserId: "AROAAPPROVER00000001:alice", Account: "111111111111" });
+        sagemaker.on(DescribeModelPackageCommand).resolvesOnce(pkg()).resolves(pkg({ ModelApprovalStatus: "Rejected" }));
+        sagemaker.on(UpdateModelPackageCommand).resolves({ ModelPackageArn: ARN });
+        const d = deps();
+        assert.equal(await runCli(["approve", ARN, "--comment", "lgtm", "--yes", "--json"], d), EXIT.aws);
+        assert.equal(d.io.stdout.length, 1, d.io.stdout.join("\n"));
+        const { error } = JSON.parse(d.io.stdout[0]);
+        assert.equal(error.code, "aws");
+        assert.match(error.message, /reads back as Rejected/);
+    });
+
     it("maps missing credentials to exit 3 without a stack trace", async () => {
         sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }));
         const d = deps();

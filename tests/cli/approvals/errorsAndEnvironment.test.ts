@@ -18,8 +18,10 @@ describe("cli/approvals/errors", () => {
     it("names region and endpoint for network failures and access denied", () => {
         const net = toCliError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), { ...site, endpointUrl: "http://127.0.0.1:1" });
         assert.equal(net.exitCode, EXIT.aws);
-        assert.match(net.message, /in eu-west-1 at http:\/\/127\.0\.0\.1:1/);
-        assert.match(net.hint ?? "", /emulator running/);
+        assert.match(net.message, /--endpoint-url http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED, region eu-west-1\)/);
+        assert.match(net.hint ?? "", /Start the emulator there, or fix the URL/);
+        const noEndpoint = toCliError(Object.assign(new Error("getaddrinfo ENOTFOUND sagemaker.eu-west-1.amazonaws.com"), { code: "ENOTFOUND" }), site);
+        assert.match(noEndpoint.message, /^Could not reach AWS in eu-west-1 \(ENOTFOUND/);
         const denied = toCliError(Object.assign(new Error("no"), { name: "AccessDeniedException" }), site);
         assert.match(denied.message, /Access denied in eu-west-1/);
     });
