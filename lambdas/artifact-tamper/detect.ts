@@ -7,7 +7,7 @@
  * event (time and id), so a redelivery writes nothing new; an alert marker, written after the message went out,
  * keeps a redelivery from sending it twice, and a failed send from being lost.
  */
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describePinChanges, type ArtifactPin, type ImagePin, type PackagePins } from "../../policies/lib/artifactPins";
 import { parseImageUri } from "../../policies/lib/artifactRefs";
 import { packagesIndexedBy, readPins, recordTampering } from "../../policies/lib/pinStore";
@@ -16,6 +16,7 @@ import { MalformedEventError, retryableIfTransient } from "../shared/errors";
 import { metricLine, type Logger } from "../shared/log";
 import { quoteEvent } from "../shared/malformed";
 import type { Publisher } from "../shared/publish";
+import { alertSent, markAlertSent } from "./alerts";
 import { readTamperEvent, type ReadEvent } from "./event";
 import { tamperMessage, type AffectedVersion, type UnreadableVersion } from "./message";
 import { TAMPER_METRIC, type TamperSettings } from "./settings";
@@ -110,22 +111,9 @@ async function detect(read: ReadEvent, settings: TamperSettings, deps: TamperDep
         return { outcome: "already-alerted", reason };
     }
     const { subject, body } = tamperMessage({ environment: settings.environment, summary: read.summary, affected, unreadable });
+    // Before the message: should SNS fail for good, the alarm on this metric still goes off.
     if (affected.length) deps.emitMetric(metricLine(TAMPER_METRIC, settings.environment, affected.length));
     await deps.publisher.publish(subject, body);
-    await markAlertSent(deps.dynamodb, table, read);
+    await markAlertSent(deps.dynamodb, table, read.eventId, read.time, read.summary);
     return { outcome: "alerted", affected, unreadable, subject, body };
-}
-
-/** The alert marker's key: one per event, apart from the pins' `PINS#` items. */
-export function alertKey(eventId: string): { pk: { S: string }; sk: { S: string } } {
-    return { pk: { S: `TAMPER-ALERT#${eventId}` }, sk: { S: "ALERT" } };
-}
-
-async function alertSent(client: Pick<DynamoDBClient, "send">, table: string, eventId: string): Promise<boolean> {
-    const out = await client.send(new GetItemCommand({ TableName: table, Key: alertKey(eventId), ConsistentRead: true }));
-    return !!out.Item;
-}
-
-async function markAlertSent(client: Pick<DynamoDBClient, "send">, table: string, read: ReadEvent): Promise<void> {
-    await client.send(new PutItemCommand({ TableName: table, Item: { ...alertKey(read.eventId), eventTime: { S: read.time }, summary: { S: read.summary } } }));
 }
