@@ -5,12 +5,13 @@
  *   array's values; when the event's value is itself an array, when any of its elements does;
  * - a pattern field holding an object descends into the event's object at that key;
  * - a field the pattern names but the event lacks never matches; fields the pattern does not name are ignored;
- * - matching is exact and case-sensitive, strings and numbers are not coerced into each other.
+ * - matching is exact and case-sensitive, strings and numbers are not coerced into each other;
+ * - `{ "prefix": "p" }` in an array matches a string value that starts with `p` (case-sensitive), never a number.
  * Anything else in a pattern (prefix, anything-but, numeric, ...) is rejected loudly rather than guessed.
  */
-import type { EventPattern } from "../../../infra/events/patterns";
+import type { FilteredEventPattern } from "../../../infra/events/tamperPatterns";
 
-export function matches(pattern: EventPattern, event: unknown): boolean {
+export function matches(pattern: FilteredEventPattern, event: unknown): boolean {
     if (typeof event !== "object" || event === null || Array.isArray(event)) return false;
     const record = event as Record<string, unknown>;
     return Object.entries(pattern).every(([field, expected]) => {
@@ -18,11 +19,17 @@ export function matches(pattern: EventPattern, event: unknown): boolean {
         const actual = record[field];
         if (Array.isArray(expected)) {
             for (const value of expected) {
-                if (typeof value === "object" && value !== null) throw new Error(`matcher: content filter ${JSON.stringify(value)} is not supported`);
+                if (typeof value === "object" && value !== null && !isPrefixFilter(value)) throw new Error(`matcher: content filter ${JSON.stringify(value)} is not supported`);
             }
             const candidates = Array.isArray(actual) ? actual : [actual];
-            return candidates.some((candidate) => (expected as readonly unknown[]).some((value) => value === candidate));
+            return candidates.some((candidate) =>
+                (expected as readonly unknown[]).some((value) => (isPrefixFilter(value) ? typeof candidate === "string" && candidate.startsWith(value.prefix) : value === candidate)),
+            );
         }
-        return matches(expected as EventPattern, actual);
+        return matches(expected as FilteredEventPattern, actual);
     });
+}
+
+function isPrefixFilter(value: unknown): value is { prefix: string } {
+    return typeof value === "object" && value !== null && Object.keys(value).length === 1 && typeof (value as { prefix?: unknown }).prefix === "string";
 }

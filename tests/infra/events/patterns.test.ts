@@ -82,7 +82,10 @@ describe("infra/events/patterns", () => {
             assert.equal(matches({ a: [2] }, { a: "2" }), false);
             assert.equal(matches({ a: { b: ["x"] } }, { a: { b: "x" } }), true);
             assert.equal(matches({ a: { b: ["x"] } }, { a: "x" }), false);
-            assert.throws(() => matches({ a: [{ prefix: "x" } as never] }, { a: "x" }), /not supported/);
+            assert.throws(() => matches({ a: [{ "anything-but": "x" } as never] }, { a: "x" }), /not supported/);
+            assert.equal(matches({ a: [{ prefix: "x/" }] }, { a: "x/y" }), true);
+            assert.equal(matches({ a: [{ prefix: "x/" }] }, { a: "X/y" }), false);
+            assert.equal(matches({ a: [{ prefix: "1" }] }, { a: 12 }), false);
         });
     });
 

@@ -1,0 +1,17 @@
+/** The tamper function's settings, from its environment variables (set by the component that deploys it). */
+import { requireEnv } from "../shared/env";
+
+/** The function's timeout: a few DynamoDB Queries and one SNS Publish per event. */
+export const TAMPER_TIMEOUT_SECONDS = 30;
+
+/** The EMF metric (namespace METRIC_NAMESPACE, dimension Environment) an alarm on tampering watches: the number of versions affected. */
+export const TAMPER_METRIC = "ArtifactTampered";
+
+export interface TamperSettings {
+    readonly environment: string;
+    readonly ledgerTableName: string;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): TamperSettings {
+    return { environment: requireEnv(env, "ENVIRONMENT"), ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME") };
+}
