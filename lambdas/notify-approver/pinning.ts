@@ -93,9 +93,12 @@ function verdictProblems(pins: PackagePins, observed: Observations): string[] {
     return verdict.intact ? [] : [describePinChanges(verdict.changes)];
 }
 
+/** DescribeModelPackage's budget, SDK retries included: well inside the function's 30 s, so a hung call is a retry, not a timeout. */
+export const DESCRIBE_TIMEOUT_MS = 10_000;
+
 async function describeLive(sagemaker: DescribeModelPackageSender, packageArn: string): Promise<DescribeModelPackageCommandOutput | { problem: string }> {
     try {
-        return await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
+        return await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }), { abortSignal: AbortSignal.timeout(DESCRIBE_TIMEOUT_MS) });
     } catch (error) {
         if (isTransientAwsError(error)) throw new TransientPinningError(`DescribeModelPackage ${packageArn} failed transiently: ${describeAwsError(error)}`);
         return { problem: `DescribeModelPackage ${packageArn} failed: ${describeAwsError(error)}` };
