@@ -17,6 +17,7 @@ import {
     observeArtifacts,
     pinPackage,
     verifyPins,
+    type ArtifactTargets,
     type EcrSender,
     type Observations,
     type PackagePins,
@@ -81,8 +82,7 @@ export function livePackageProblem(description: Pick<DescribeModelPackageCommand
  * or what `verifyPins` would report against the very observations they came from (no digest, a prefix, an image
  * nobody here can resolve). Pure.
  */
-export function judgeRegistration(packageArn: string, description: DescribeModelPackageCommandOutput, observed: Observations, pinnedAt: string): { pins?: PackagePins; problems: string[] } {
-    const targets = artifactTargets(description);
+export function judgeRegistration(packageArn: string, targets: ArtifactTargets, observed: Observations, pinnedAt: string): { pins?: PackagePins; problems: string[] } {
     const outcome = pinPackage(packageArn, targets, observed, pinnedAt);
     if (!outcome.pinned) return { problems: [...outcome.problems] };
     return { pins: outcome.pins, problems: verdictProblems(outcome.pins, observed) };
@@ -113,7 +113,7 @@ export async function pinAtRegistration(packageArn: string, eventId: string, set
     if ("problem" in described) return notPinned([described.problem]);
     const liveProblem = livePackageProblem(described, packageArn);
     if (liveProblem) return notPinned([liveProblem]);
-    let targets;
+    let targets: ArtifactTargets;
     try {
         targets = artifactTargets(described);
     } catch (error) {
@@ -122,7 +122,7 @@ export async function pinAtRegistration(packageArn: string, eventId: string, set
     const observed = await observeArtifacts(deps.s3, deps.ecr, targets, { ecrRegion: settings.region });
     const transient = transientObservationFailures(observed);
     if (transient.length) throw new TransientPinningError(`could not observe ${packageArn}'s artifacts yet: ${transient.join("; ")}`);
-    const judged = judgeRegistration(packageArn, described, observed, deps.now().toISOString());
+    const judged = judgeRegistration(packageArn, targets, observed, deps.now().toISOString());
     if (!judged.pins) return notPinned(judged.problems);
     const write = await writePins(deps.dynamodb, settings.ledgerTableName, judged.pins, eventId);
     if (write === "written") return { pins: judged.pins, pinWrite: write, problems: [...tampered.map(describeTampering), ...judged.problems], tampered };
