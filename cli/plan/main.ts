@@ -66,7 +66,7 @@ function readStackFile(file: string, stack: string): { flat: Record<string, unkn
     }
     const { raw, region } = rawConfigFromDocument(document);
     try {
-        parseStackConfig(raw, stack);
+        parseStackConfig(raw, stack, region);
     } catch (err) {
         if (err instanceof ConfigError) throw new PlanError(PLAN_EXIT.usage, `${path.basename(file)}: ${err.message}`);
         throw err;

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { modelPackageArnPattern } from "../lib/arns";
+import { attachablePrincipal } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
@@ -28,10 +29,28 @@ export interface ModelRegistryArgs {
      * Defaults to true.
      */
     readonly attachApproverPolicy?: boolean;
+    /**
+     * The account the stack deploys into, as checked by the caller (e.g. against the config). The approver
+     * attachments wait for it, so a failed check declares none; and a principal of any other account is
+     * never attached (IAM would attach by name in the deploying account). Defaults to the caller identity.
+     */
+    readonly deployingAccountId?: pulumi.Input<string>;
     /** AWS accounts that may describe and list this group's versions (read only). Defaults to none: no resource policy. */
     readonly consumerAccountIds?: readonly string[];
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The principal ARNs whose account is not `accountId` (IAM cannot attach a policy to them from it). */
+export function principalsOutsideAccount(principalArns: readonly string[], accountId: string): string[] {
+    return principalArns.filter((arn) => attachablePrincipal(arn).accountId !== accountId);
+}
+
+export function foreignPrincipalsMessage(foreign: readonly string[], accountId: string): string {
+    return (
+        `Not attaching the approver policy to ${foreign.join(", ")}: not in the deploying account ${accountId}. ` +
+        `Use approvers of account ${accountId}, or set attachApproverPolicy false and attach approverPolicyArn in the approvers' account.`
+    );
 }
 
 export class ModelRegistry extends pulumi.ComponentResource {
@@ -120,7 +139,13 @@ export class ModelRegistry extends pulumi.ComponentResource {
         );
 
         if (args.attachApproverPolicy ?? true) {
-            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, this.approverPolicy.arn, { parent: this });
+            const accountId = args.deployingAccountId ?? scope.accountId;
+            const policyArn = pulumi.all([accountId, this.approverPolicy.arn]).apply(([account, arn]) => {
+                const foreign = principalsOutsideAccount(args.approverPrincipalArns, account);
+                if (foreign.length > 0) throw new pulumi.ResourceError(foreignPrincipalsMessage(foreign, account), this, true);
+                return arn;
+            });
+            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, policyArn, { parent: this });
         }
 
         this.registerOutputs({

@@ -18,7 +18,7 @@ function rawFromStack(stack: string): Record<string, any> {
 
 function problemsFor(raw: RawStackConfig, stack = "dev"): readonly string[] {
     try {
-        parseStackConfig(raw, stack);
+        parseStackConfig(raw, stack, "us-east-1");
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
         // Pulumi prints a RunError's message alone; any other Error comes with a stack trace.
@@ -44,11 +44,11 @@ function devWith(pathSpec: string, value: unknown): Record<string, any> {
 describe("infra/config", () => {
     describe("accepted config", () => {
         it("parses the dev and prod example stacks", () => {
-            const dev = parseStackConfig(rawFromStack("dev"), "dev");
+            const dev = parseStackConfig(rawFromStack("dev"), "dev", "us-east-1");
             assert.strictEqual(dev.environment, "dev");
             assert.strictEqual(dev.production, false);
             assert.strictEqual(dev.pipeline.metric.comparison, "LessThanOrEqualTo");
-            const prod = parseStackConfig(rawFromStack("prod"), "prod");
+            const prod = parseStackConfig(rawFromStack("prod"), "prod", "us-east-1");
             assert.strictEqual(prod.production, true);
             assert.deepStrictEqual(prod.consumerAccountIds, ["333333333333"]);
         });
@@ -59,7 +59,7 @@ describe("infra/config", () => {
             delete raw.tags;
             delete raw.pipeline.processingInstanceType;
             delete raw.pipeline.inferenceInstanceTypes;
-            const config = parseStackConfig(raw, "staging");
+            const config = parseStackConfig(raw, "staging", "us-east-1");
             assert.strictEqual(config.environment, "staging");
             assert.strictEqual(config.pipeline.processingInstanceType, "ml.m5.xlarge");
             assert.deepStrictEqual(config.pipeline.inferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
@@ -70,13 +70,13 @@ describe("infra/config", () => {
         });
 
         it("takes tag values that YAML made numbers or booleans as their text, and still rejects objects", () => {
-            assert.deepStrictEqual(parseStackConfig(devWith("tags", { "cost-center": 1234, shared: true }), "dev").tags, { "cost-center": "1234", shared: "true" });
+            assert.deepStrictEqual(parseStackConfig(devWith("tags", { "cost-center": 1234, shared: true }), "dev", "us-east-1").tags, { "cost-center": "1234", shared: "true" });
             const [problem] = problemsFor(devWith("tags", { owner: { name: "x" } }));
             assert.match(problem, /^sagemaker-approval-gate:tags\.owner: got \{"name":"x"\}; expected a string\./);
         });
 
         it("takes an account ID that YAML made a number back as its 12-digit string, and still rejects one that lost its leading zero", () => {
-            assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev").consumerAccountIds, ["333333333333"]);
+            assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev", "us-east-1").consumerAccountIds, ["333333333333"]);
             const [problem] = problemsFor(devWith("consumerAccountIds", [12345678901]));
             assert.match(problem, /^sagemaker-approval-gate:consumerAccountIds\[0\]: got 12345678901; /);
             assert.match(problem, /a 12-digit AWS account ID/);
@@ -84,7 +84,7 @@ describe("infra/config", () => {
     });
 
     it("the longest accepted environment gives a bucket name S3 accepts", () => {
-        const config = parseStackConfig(devWith("environment", "e".repeat(MAX_ENVIRONMENT_LENGTH)), "dev");
+        const config = parseStackConfig(devWith("environment", "e".repeat(MAX_ENVIRONMENT_LENGTH)), "dev", "us-east-1");
         const bucket = `sagemaker-approval-gate-${config.environment}-training-123456789012`;
         assert.strictEqual(bucket.length, 63);
     });
