@@ -146,6 +146,7 @@ const stackConfigSchema = z
                     .refine((key) => !STACK_TAG_KEYS.includes(key), "a tag key other than project and environment (the stack sets those), e.g. team"),
                 z.preprocess((value) => (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ? String(value) : value, z.string().max(256)),
             )
+            .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags (AWS takes 50 per resource; the stack sets project and environment)`)
             .default({}),
     })
     .strict();
@@ -303,6 +304,15 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown, sta
             });
         }
         const key = `${PROJECT}:${formatPath(path)}`;
+        if (issue.code === "invalid_key") {
+            const expected = issue.issues.map((inner) => inner.message).join("; ");
+            const keyed = formatPath([...path.slice(0, -1), expected.match(/e\.g\. (\S+)$/)?.[1] ?? "<key>"]);
+            const value = JSON.stringify(valueAt(input, path) ?? "<value>");
+            return [
+                `${key}: got ${JSON.stringify(path[path.length - 1])}; expected ${expected}. Fix: ${forStack(`pulumi config rm --path '${formatPath(path)}'`, stack)}, ` +
+                    `then set the value under another key: ${forStack(`pulumi config set --path '${keyed}' ${value}`, stack)}`,
+            ];
+        }
         const expected = describeIssue(issue);
         const value = valueAt(input, path);
         return [`${key}: got ${describeValue(value)}; expected ${expected}. Fix: ${exampleFor(issue, expected, stack, value)}`];
@@ -385,14 +395,16 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, awsRegion: 
     const input = { environment: stack, ...dropUndefined(raw) };
     const result = stackConfigSchema.safeParse(input);
     const problems = regionProblems(awsRegion, stack);
+    const regionKnown = problems.length === 0;
     if (!result.success) throw new ConfigError([...problems, ...schemaProblems(result.error.issues, input, stack)]);
     const parsed = result.data;
     problems.push(...stackNameProblems(parsed, raw, stack));
-    if (problems.length > 0) throw new ConfigError(problems);
+    // Images are judged against the region only once the region itself is good.
+    if (!regionKnown) throw new ConfigError(problems);
     const region = awsRegion as string;
     const { images, problems: imageProblems } = resolveImages(parsed, region, stack);
-    if (!images) throw new ConfigError(imageProblems);
-    if (imageProblems.length > 0) throw new ConfigError(imageProblems);
+    problems.push(...imageProblems);
+    if (problems.length > 0 || !images) throw new ConfigError(problems);
     return { ...parsed, awsRegion: region, pipeline: { ...parsed.pipeline, ...images } };
 }
 
