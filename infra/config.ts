@@ -43,7 +43,9 @@ const iamPrincipalArn = z
     .regex(
         /^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/[\w+=,.@\/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/,
         "an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/ml-approver",
-    );
+    )
+    // IAM role and user names are at most 64 characters (the path before them does not count).
+    .refine((arn) => (/\/([^/]+)$/.exec(arn.replace(/^(arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+)\/.*$/, "$1"))?.[1] ?? "").length <= 64, "a role or user name of at most 64 characters (IAM's limit), e.g. arn:aws:iam::123456789012:role/ml-approver");
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an email address, e.g. ml-approvers@example.com");
 const resourceName = z
     .string()

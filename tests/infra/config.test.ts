@@ -290,6 +290,13 @@ describe("infra/config", () => {
             assert.match(message, /^sagemaker-approval-gate:endpoint\.rollbackAlarmNames\[0\]: got "a+"; expected at most 255 character\(s\)\. Fix: pulumi config set --path 'endpoint\.rollbackAlarmNames\[0\]' my-endpoint-5xx -s dev/);
         });
 
+        it("rejects an approver role name longer than IAM's 64 characters, counting the name only", () => {
+            const [message] = problemsFor(devWith("approvers.principalArns", [`arn:aws:iam::123456789012:role/${"r".repeat(65)}`]));
+            assert.match(message, /^sagemaker-approval-gate:approvers\.principalArns\[0\]: got "arn:aws:iam::123456789012:role\/r{65}"; expected a role or user name of at most 64 characters/);
+            const ok = [`arn:aws:iam::123456789012:role/${"p".repeat(40)}/${"r".repeat(64)}`, `arn:aws:sts::123456789012:assumed-role/${"r".repeat(64)}/${"s".repeat(64)}`];
+            assert.deepStrictEqual(parseStackConfig(devWith("approvers.principalArns", ok), "dev", "us-east-1").approvers.principalArns, ok);
+        });
+
         it("rejects more tags than a resource takes with the stack's own two, AWS-reserved keys and the keys the stack sets", () => {
             const many = Object.fromEntries(Array.from({ length: MAX_USER_TAGS + 1 }, (_, i) => [`k${i}`, "v"]));
             assert.match(problemsFor(devWith("tags", many))[0], /^sagemaker-approval-gate:tags: got .*expected at most 48 tags \(AWS takes 50 per resource; the stack sets project and environment\)/);
