@@ -10,7 +10,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { modelPackageArnPattern } from "../lib/arns";
-import { attachablePrincipal } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
@@ -39,18 +38,6 @@ export interface ModelRegistryArgs {
     readonly consumerAccountIds?: readonly string[];
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
-}
-
-/** The principal ARNs whose account is not `accountId` (IAM cannot attach a policy to them from it). */
-export function principalsOutsideAccount(principalArns: readonly string[], accountId: string): string[] {
-    return principalArns.filter((arn) => attachablePrincipal(arn).accountId !== accountId);
-}
-
-export function foreignPrincipalsMessage(foreign: readonly string[], accountId: string): string {
-    return (
-        `Not attaching the approver policy to ${foreign.join(", ")}: not in the deploying account ${accountId}. ` +
-        `Use approvers of account ${accountId}, or set attachApproverPolicy false and attach approverPolicyArn in the approvers' account.`
-    );
 }
 
 export class ModelRegistry extends pulumi.ComponentResource {
@@ -139,12 +126,9 @@ export class ModelRegistry extends pulumi.ComponentResource {
         );
 
         if (args.attachApproverPolicy ?? true) {
-            const accountId = args.deployingAccountId ?? scope.accountId;
-            const policyArn = pulumi.all([accountId, this.approverPolicy.arn]).apply(([account, arn]) => {
-                const foreign = principalsOutsideAccount(args.approverPrincipalArns, account);
-                if (foreign.length > 0) throw new pulumi.ResourceError(foreignPrincipalsMessage(foreign, account), this, true);
-                return arn;
-            });
+            // Waits for the caller's check (its message names the config keys); attachPolicyToPrincipals refuses
+            // a principal of another account in any case.
+            const policyArn = pulumi.all([args.deployingAccountId ?? "", this.approverPolicy.arn]).apply(([, arn]) => arn);
             attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, policyArn, { parent: this });
         }
 

@@ -5,8 +5,7 @@
 import * as assert from "assert";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { approvalGuardrailScp, approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
-import { distinctAttachablePrincipals } from "../../../infra/lib/attachments";
-import { foreignPrincipalsMessage, principalsOutsideAccount } from "../../../infra/components/modelRegistry";
+import { distinctAttachablePrincipals, foreignPrincipalsMessage, principalsOutsideAccount } from "../../../infra/lib/attachments";
 import { exampleStackConfig } from "../exampleStacks";
 
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
@@ -131,7 +130,7 @@ describe("infra/components/modelRegistry", () => {
             const arns = ["arn:aws:iam::123456789012:role/a", "arn:aws:sts::111111111111:assumed-role/b/session", "arn:aws:iam::111111111111:user/c"];
             assert.deepStrictEqual(principalsOutsideAccount(arns, "123456789012"), arns.slice(1));
             assert.deepStrictEqual(principalsOutsideAccount(arns.slice(0, 1), "123456789012"), []);
-            assert.match(foreignPrincipalsMessage(arns.slice(1), "123456789012"), /^Not attaching the approver policy to arn:aws:sts::111111111111:assumed-role\/b\/session, arn:aws:iam::111111111111:user\/c: not in the deploying account 123456789012\./);
+            assert.match(foreignPrincipalsMessage(arns.slice(1), "123456789012"), /^Not attaching a policy to arn:aws:sts::111111111111:assumed-role\/b\/session, arn:aws:iam::111111111111:user\/c: not in the deploying account 123456789012 \(IAM attaches by name/);
         });
     });
 });
