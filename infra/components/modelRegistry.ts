@@ -128,7 +128,9 @@ export class ModelRegistry extends pulumi.ComponentResource {
         if (args.attachApproverPolicy ?? true) {
             // Waits for the caller's check (its message names the config keys); attachPolicyToPrincipals refuses
             // a principal of another account in any case.
-            const policyArn = pulumi.all([args.deployingAccountId ?? "", this.approverPolicy.arn]).apply(([, arn]) => arn);
+            const policyArn = args.deployingAccountId
+                ? pulumi.all([args.deployingAccountId, this.approverPolicy.arn]).apply(([, arn]) => arn)
+                : this.approverPolicy.arn;
             attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, policyArn, { parent: this });
         }
 

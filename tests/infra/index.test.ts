@@ -208,4 +208,18 @@ describe("infra/index.ts: checks against the account and region the stack deploy
             return true;
         });
     });
+
+    it("stops a stack file copied to another stack name (Pulumi.dev.yaml as staging) before any resource", async () => {
+        await assert.rejects(runProgramUnderMocks({ stack: "staging", config: exampleStackConfig("dev") }), (err: Error) => {
+            assert.strictEqual(err.name, "ConfigError");
+            assert.match(err.message, /sagemaker-approval-gate:environment: got "dev" in stack "staging".*Fix: pulumi config rm environment -s staging/);
+            return true;
+        });
+    });
+
+    it("stops production: false in the prod stack", async () => {
+        const config = exampleStackConfig("prod");
+        config["sagemaker-approval-gate:production"] = false;
+        await assert.rejects(runProgramUnderMocks({ stack: "prod", config }), /sagemaker-approval-gate:production: got false in stack "prod".*Fix: pulumi config set production true -s prod/);
+    });
 });
