@@ -26,7 +26,7 @@ import {
     type DescribeModelPackageSender,
     type RefusalCause,
 } from "../../policies/lib/approvalRule";
-import type { EcrSender, S3Sender } from "../../policies/lib/artifactPins";
+import { describePinChanges, type EcrSender, type S3Sender } from "../../policies/lib/artifactPins";
 import { recordTampering } from "../../policies/lib/pinStore";
 import { MalformedEventError, RetryableError, retryableIfTransient } from "../shared/errors";
 import { awsErrorKind } from "../../policies/lib/awsErrors";
@@ -206,7 +206,7 @@ async function recordFinding(verdict: ApprovalVerdict, eventId: string, deps: De
         eventId,
         source: "deploy",
         changes: verdict.bytes.changes,
-        summary: verdict.reason,
+        summary: describePinChanges(verdict.bytes.changes),
     });
 }
 
