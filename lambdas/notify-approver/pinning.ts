@@ -23,7 +23,7 @@ import {
     type PackagePins,
     type S3Sender,
 } from "../../policies/lib/artifactPins";
-import { describeAwsError, isTransientAwsError } from "../../policies/lib/awsErrors";
+import { describeAwsError, isTransientAwsError, isTransientKind, type AwsErrorKind } from "../../policies/lib/awsErrors";
 import { readPins, writePins, type TamperRecord } from "../../policies/lib/pinStore";
 
 export interface PinningDeps {
@@ -57,12 +57,10 @@ export class TransientPinningError extends Error {
     override readonly name = "TransientPinningError";
 }
 
-/** Observation kinds (artifactObserve) that a later attempt can clear: throttling, a timeout, a 5xx. */
-const TRANSIENT_OBSERVATION_KINDS: ReadonlySet<string> = new Set(["throttled", "timeout", "service"]);
 
 /** The observations that failed transiently, as one line each. Pure. */
 export function transientObservationFailures(observed: Observations): string[] {
-    return [...observed.artifacts, ...observed.images].flatMap((o) => (o.status === "unverified" && TRANSIENT_OBSERVATION_KINDS.has(o.kind) ? [o.detail] : []));
+    return [...observed.artifacts, ...observed.images].flatMap((o) => (o.status === "unverified" && isTransientKind(o.kind as AwsErrorKind) ? [o.detail] : []));
 }
 
 /** One line per TAMPERED record, as the approvers read it. Pure. */

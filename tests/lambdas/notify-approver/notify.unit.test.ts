@@ -186,11 +186,12 @@ describe("notify-approver message and pinning (pure)", () => {
                 { uri: "s3://b/d", status: "unverified", kind: "access-denied", detail: "denied" },
             ],
             images: [
-                { image: "i", status: "unverified", kind: "timeout", detail: "DescribeImages timed out" },
+                { image: "i", status: "unverified", kind: "timed-out", detail: "DescribeImages timed out" },
+                { image: "k", status: "unverified", kind: "unavailable", detail: "DescribeImages: 503" },
                 { image: "j", status: "unverified", kind: "not-ecr", detail: "not ECR" },
             ],
         });
-        assert.deepEqual(failures, ["HeadObject s3://b/a failed: SlowDown", "DescribeImages timed out"]);
+        assert.deepEqual(failures, ["HeadObject s3://b/a failed: SlowDown", "DescribeImages timed out", "DescribeImages: 503"]);
     });
 
     it("pins only a live package that is PendingManualApproval/Completed", () => {
