@@ -173,3 +173,18 @@ export function pinRefusal(name: string, report: PinReport): CliError | undefine
                 : "Approve once they can be checked: you need dynamodb:Query on the ledger, s3:GetObject and s3:ListBucket on the artifacts, ecr:DescribeImages on the images (pass --env or --ledger-table if the ledger is elsewhere).");
     }
 }
+
+/** One word for `pending`: from the ledger alone (one Query per version, no S3 or ECR call). */
+export type PinWord = "pinned" | "NOT PINNED" | "TAMPERED" | "unknown";
+
+export async function pinWord(scope: Scope, table: string, packageArn: string): Promise<PinWord> {
+    try {
+        const stored = await readPins(scope.clients.dynamodb, table, packageArn);
+        if (stored.tampered.length) return "TAMPERED";
+        if (stored.problem) return "unknown";
+        return stored.pins ? "pinned" : "NOT PINNED";
+    } catch {
+        // pending is a listing: an unreadable ledger shows as unknown here; `show` and `approve` say why.
+        return "unknown";
+    }
+}

@@ -57,6 +57,15 @@ describe("cli/approvals artifact pins against moto", function () {
     });
     after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 
+    it("pending: a Pins column from the ledger alone (pinned / NOT PINNED / TAMPERED)", async () => {
+        const { code, out } = await run(["pending", "--env", env]);
+        assert.equal(code, EXIT.ok);
+        const rows = out.split("\n").filter((l) => /^│ \d/.test(l)).map((r) => r.split("│").map((c) => c.trim()));
+        assert.deepEqual(rows.map((r) => [r[1], r[6]]), [["5", "pinned"], ["4", "TAMPERED"], ["3", "NOT PINNED"], ["2", "pinned"], ["1", "pinned"]]);
+        const doc = JSON.parse((await run(["pending", "--env", env, "--json"])).out);
+        assert.deepEqual(doc.pending.map((p: { pins: string }) => p.pins), ["pinned", "TAMPERED", "NOT PINNED", "pinned", "pinned"]);
+    });
+
     it("show: lists every artifact (URI, version id, ETag) and image (digest and its source), and says intact", async () => {
         const { code, out } = await run(["show", `${group}/1`, "--env", env]);
         assert.equal(code, EXIT.ok);
