@@ -43,6 +43,8 @@ export interface PinReport {
     readonly problem?: string;
     /** Only transient failures (throttling, timeouts): asking again may succeed. */
     readonly retryable: boolean;
+    /** The pin record exists but cannot be read: nothing vouches for the bytes any more. */
+    readonly corrupt?: boolean;
     /** One line saying what the state means for the approver. */
     readonly summary: string;
 }
@@ -58,7 +60,7 @@ export function judgePins(table: string, stored: StoredPins, observed: Observati
         const records = stored.tampered.map((t) => `${t.recordedAt} (${t.source}): ${t.summary}`).join("; ");
         return { ...base, state: "tampered", changes, retryable: false, summary: `TAMPERED: its bytes were found changed: ${records}` };
     }
-    if (stored.problem) return { ...base, state: "unverified", changes, problem: stored.problem, retryable: false, summary: `could not verify: ${stored.problem}` };
+    if (stored.problem) return { ...base, state: "unverified", changes, problem: stored.problem, retryable: false, corrupt: true, summary: `could not verify: ${stored.problem}` };
     if (!stored.pins) return { ...base, state: "not-pinned", changes, retryable: false, summary: `not pinned: production will refuse this version (${NOT_PINNED_WHY})` };
     if ("error" in observed) return { ...base, state: "unverified", changes, problem: observed.error, retryable: false, summary: `could not verify: ${observed.error}` };
     if (check!.intact) return { ...base, state: "intact", changes, retryable: false, summary: "intact: the bytes are the ones pinned at registration" };
@@ -170,6 +172,7 @@ export function pinRefusal(name: string, report: PinReport): CliError | undefine
         case "unverified":
             return new CliError(report.retryable ? EXIT.aws : EXIT.refused, `Refused: could not verify the bytes of ${name} against its pins (${report.problem}). Nothing was changed.`,
                 report.retryable ? "Wait a moment and approve again."
+                : report.corrupt ? REREGISTER
                 : "Approve once they can be checked: you need dynamodb:Query on the ledger, s3:GetObject and s3:ListBucket on the artifacts, ecr:DescribeImages on the images (pass --env or --ledger-table if the ledger is elsewhere).");
     }
 }
