@@ -4,6 +4,7 @@
  * hand in clients aimed at moto or mocked with aws-sdk-client-mock.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -13,6 +14,8 @@ export interface AwsClients {
     readonly s3: S3Client;
     readonly sts: STSClient;
     readonly dynamodb: DynamoDBClient;
+    /** Resolves image tags to digests, to check a version's images against its pins. */
+    readonly ecr: ECRClient;
 }
 
 export interface ClientOptions {
@@ -37,6 +40,7 @@ export function createClients(options: ClientOptions): AwsClients {
         s3: new S3Client({ ...common, forcePathStyle: Boolean(customS3Endpoint) }),
         sts: new STSClient(common),
         dynamodb: new DynamoDBClient(common),
+        ecr: new ECRClient(common),
     };
 }
 

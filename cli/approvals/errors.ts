@@ -20,7 +20,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
-  1  refused or not allowed (self-approval, wrong status, IAM denied, prompt declined)
+  1  refused or not allowed (self-approval, wrong status, bytes not the pinned ones, IAM denied, prompt declined)
   2  usage or bad input (missing --comment, malformed version, invalid stack config, no TTY without --yes)
   3  AWS or credentials error (no credentials, expired token, unreachable endpoint, throttling)
   4  not found (version, model package group, environment, endpoint)`;

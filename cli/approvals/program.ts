@@ -7,12 +7,13 @@ import { runDecide, type DecideOptions } from "./commands/decide";
 import { runHistory, type HistoryOptions } from "./commands/history";
 import { runLive, type LedgerOptions } from "./commands/live";
 import { runPending } from "./commands/pending";
-import { runShow } from "./commands/show";
+import { runShow, type ShowOptions } from "./commands/show";
 import type { CommonOptions, Deps } from "./context";
 import { CliError, EXIT, EXIT_CODES_HELP, errorDocument, toCliError } from "./errors";
 import { CLI_NAME, versionText } from "./version";
 
 const VERSION_ARG = "<version>";
+const PIN_TABLE_HELP = "ledger table holding the version's artifact pins (default: the --env stack's, or the stack whose group it is)";
 const VERSION_HELP = "an ARN, <group>/<version> (e.g. abalone-dev/3), or a version number with --env/--group";
 
 function addCommonOptions(command: Command, withGroup = true): Command {
@@ -54,22 +55,24 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
             return run(() => runPending(this.opts<CommonOptions>(), deps))();
         });
 
-    addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version").argument(VERSION_ARG, VERSION_HELP))
+    addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version, and what it is made of (its artifact pins, checked now)").argument(VERSION_ARG, VERSION_HELP))
+        .option("--ledger-table <name>", PIN_TABLE_HELP)
         .action(function (this: Command, version: string) {
-            return run(() => runShow(version, this.opts<CommonOptions>(), deps))();
+            return run(() => runShow(version, this.opts<ShowOptions>(), deps))();
         });
 
     for (const decision of ["approve", "reject"] as const) {
         const cmd = program
             .command(decision)
             .description(decision === "approve"
-                ? "Approve a version awaiting approval (never one you registered); the environment's deploy Lambda then rolls it out"
+                ? "Approve a version awaiting approval (never one you registered, never one whose bytes differ from its pins); the environment's deploy Lambda then rolls it out"
                 : "Reject a pending or approved version; rejecting the live version rolls the endpoint back")
             .argument(VERSION_ARG, VERSION_HELP)
             // Checked by runDecide, not commander, so the error can show a complete example for this version.
             .option("-m, --comment <text>", "why; stored as the version's ApprovalDescription (required, at most 1024 characters)")
             .option("-y, --yes", "do not ask for confirmation (needed without a terminal, e.g. in CI)");
         if (decision === "approve") {
+            cmd.option("--ledger-table <name>", PIN_TABLE_HELP);
             cmd.option("--allow-unknown-registrar", "approve even though the version records no IAM identity for its registrar (separation of duties cannot be checked)");
         }
         addCommonOptions(cmd).action(function (this: Command, version: string) {

@@ -15,12 +15,13 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { endpointName, resourceName } from "../../infra/lib/naming";
 import { recordDeployment } from "../../lambdas/shared/ledger";
 import { ledgerTableName } from "../approvals/ledger";
-import { registerVersions, serveApprovedVersion } from "./registrySeed";
+import { pinVersions, publishImage, registerVersions, serveApprovedVersion, XGBOOST_IMAGE } from "./registrySeed";
 
 const REPO = path.resolve(__dirname, "../..");
 const BIN = path.join(REPO, "cli/bin/approvals.js");
@@ -44,6 +45,7 @@ async function seed(endpoint: string): Promise<void> {
     const sagemaker = new SageMakerClient(config);
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     const dynamodb = new DynamoDBClient(config);
+    const ecr = new ECRClient(config);
     const bucket = `sagemaker-approval-gate-dev-training-${ACCOUNT}`;
     const pipeline = resourceName(ENV, "training");
     const executions = ["k2v9x1q7d3ab", "p8c4m2z6w1ef", "t5r7y3n9h2cd"];
@@ -58,6 +60,16 @@ async function seed(endpoint: string): Promise<void> {
         })),
     );
     const arns = registered.map((v) => v.arn);
+    const table = ledgerTableName(ENV);
+    await dynamodb.send(new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    }));
+    // Registration pinned each version's bytes (notify-approver does it in a real account).
+    await publishImage(ecr, XGBOOST_IMAGE);
+    await pinVersions({ sagemaker, s3, ecr, dynamodb }, table, arns, "2026-11-25T07:41:09.000Z");
     // Version 1 was approved last week and is live, as the deploy Lambda left it.
     const model = `${resourceName(ENV, "v1")}-3f9a2c1d`;
     await serveApprovedVersion(sagemaker, {
@@ -67,13 +79,6 @@ async function seed(endpoint: string): Promise<void> {
         executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${resourceName(ENV, "model-execution")}`,
         approvalDescription: "first model for dev; mse 4.71 within the gate",
     });
-    const table = ledgerTableName(ENV);
-    await dynamodb.send(new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-    }));
     await recordDeployment(dynamodb, table, {
         endpointName: endpointName(ENV),
         packageArn: arns[0],

@@ -4,7 +4,9 @@
  * environment's endpoint. The README's approver's day and the CLI tests both build their world with it.
  * Nothing here is used by the CLI itself.
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateRepositoryCommand, PutImageCommand, type ECRClient } from "@aws-sdk/client-ecr";
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
     CreateEndpointCommand,
     CreateEndpointConfigCommand,
@@ -12,8 +14,11 @@ import {
     CreateModelPackageCommand,
     CreateModelPackageGroupCommand,
     SageMakerClient,
+    DescribeModelPackageCommand,
     UpdateModelPackageCommand,
 } from "@aws-sdk/client-sagemaker";
+import { artifactTargets, observeArtifacts, parseImageUri, parseS3Uri, pinPackage } from "../../policies/lib/artifactPins";
+import { writePins } from "../../policies/lib/pinStore";
 
 export const XGBOOST_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 
@@ -33,8 +38,9 @@ export interface RegisteredVersion {
 }
 
 /**
- * Creates the bucket and the group, then one PendingManualApproval version per entry, in order, each with
- * its evaluation report (`regression_metrics.mse`) as ModelQuality statistics.
+ * Creates the (versioned) bucket and the group, then one PendingManualApproval version per entry, in order, each
+ * with its evaluation report (`regression_metrics.mse`) as ModelQuality statistics and, when `modelDataUrl` is in
+ * the bucket, its model artifact, as the training job leaves them.
  */
 export async function registerVersions(
     clients: { readonly sagemaker: SageMakerClient; readonly s3: S3Client },
@@ -49,11 +55,14 @@ export async function registerVersions(
 ): Promise<RegisteredVersion[]> {
     const { sagemaker, s3 } = clients;
     await s3.send(new CreateBucketCommand({ Bucket: registry.bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: registry.bucket, VersioningConfiguration: { Status: "Enabled" } }));
     await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: registry.group }));
     const registered: RegisteredVersion[] = [];
     for (const [i, v] of versions.entries()) {
         const report = { regression_metrics: { mse: { value: v.mse, standard_deviation: registry.standardDeviation } } };
         await s3.send(new PutObjectCommand({ Bucket: registry.bucket, Key: v.reportKey, Body: JSON.stringify(report) }));
+        const model = parseS3Uri(v.modelDataUrl);
+        if (model?.bucket === registry.bucket) await s3.send(new PutObjectCommand({ Bucket: model.bucket, Key: model.key, Body: `model weights, mse ${v.mse}` }));
         const out = await sagemaker.send(new CreateModelPackageCommand({
             ModelPackageGroupName: registry.group,
             ...(registry.description ? { ModelPackageDescription: registry.description } : {}),
@@ -84,4 +93,49 @@ export async function serveApprovedVersion(
         ProductionVariants: [{ VariantName: "AllTraffic", ModelName: live.modelName, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
     }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: live.endpointName, EndpointConfigName: live.modelName }));
+}
+
+/** A manifest whose digest (moto: sha256 of the layer digests) is set by `layer`. */
+function imageManifest(layer: string): string {
+    return JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 1, digest: `sha256:${"c".repeat(64)}` },
+        layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 1, digest: `sha256:${layer.repeat(64).slice(0, 64)}` }],
+    });
+}
+
+/**
+ * Makes an ECR image URI (`<registry id>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`) resolvable in the emulator:
+ * its repository (under the URI's registry id) and the tag. Pushing again with another `layer` moves the tag.
+ */
+export async function publishImage(ecr: ECRClient, image: string, layer = "a"): Promise<void> {
+    const ref = parseImageUri(image);
+    if (!ref?.ecr || !ref.tag) throw new Error(`${image} is not an ECR image URI with a tag`);
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: ref.repository, registryId: ref.ecr.registryId })).catch((err: Error) => {
+        if (err.name !== "RepositoryAlreadyExistsException") throw err;
+    });
+    await ecr.send(new PutImageCommand({ repositoryName: ref.repository, registryId: ref.ecr.registryId, imageManifest: imageManifest(layer), imageTag: ref.tag })).catch((err: Error) => {
+        if (err.name !== "ImageAlreadyExistsException") throw err;
+    });
+}
+
+/**
+ * Records each version's artifact pins in the ledger `table` the way registration does: describe the package,
+ * observe its artifacts and images, pin, write once. Throws when a version cannot be pinned.
+ */
+export async function pinVersions(
+    clients: { readonly sagemaker: SageMakerClient; readonly s3: S3Client; readonly ecr: ECRClient; readonly dynamodb: DynamoDBClient },
+    table: string,
+    arns: readonly string[],
+    pinnedAt: string,
+): Promise<void> {
+    for (const arn of arns) {
+        const description = await clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+        const targets = artifactTargets(description);
+        const region = await clients.ecr.config.region();
+        const outcome = pinPackage(arn, targets, await observeArtifacts(clients.s3, clients.ecr, targets, { ecrRegion: region }), pinnedAt);
+        if (!outcome.pinned) throw new Error(`cannot pin ${arn}: ${outcome.problems.join("; ")}`);
+        await writePins(clients.dynamodb, table, outcome.pins, `seed-${arn}`);
+    }
 }

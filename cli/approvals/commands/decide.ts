@@ -2,13 +2,15 @@
 import { UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { printJson, renderFields, type CommonOptions, type Deps } from "../context";
 import { CliError, EXIT, toCliError } from "../errors";
-import { checkDecision, describePackage, registrarOf, shortName, type Decision } from "../packages";
-import { resolveTarget } from "../target";
+import { checkDecision, describePackage, registrarOf, shortName, type Decision, type PackageDescription } from "../packages";
+import { inspectPins, pinRefusal, pinReportJson, pinTable, renderPinReport, type PinReport } from "../pins";
+import { resolveTarget, type Target } from "../target";
 
 export interface DecideOptions extends CommonOptions {
     readonly comment?: string;
     readonly yes?: boolean;
     readonly allowUnknownRegistrar?: boolean;
+    readonly ledgerTable?: string;
 }
 
 /** SageMaker's limit on ApprovalDescription. */
@@ -43,6 +45,19 @@ export function validateComment(comment: string | undefined, example: string): s
     return text;
 }
 
+/** The pins' report when they are intact; throws the refusal otherwise (fail closed). */
+async function checkPinsBeforeApproval(name: string, options: DecideOptions, target: Target, deps: Deps, description: PackageDescription): Promise<PinReport> {
+    const table = pinTable(options, target.scope, description.ModelPackageGroupName, deps);
+    if (!table) {
+        throw new CliError(EXIT.usage, `Cannot check the artifact pins of ${name}: no environment says which deployment ledger holds them, and approving needs them.`,
+            "Pass --env <env> (the environment of this version's group), or --ledger-table <name>.");
+    }
+    const report = await inspectPins(target.scope, table, description, target.region);
+    const refusal = pinRefusal(name, report);
+    if (refusal) throw refusal;
+    return report;
+}
+
 export async function runDecide(decision: Decision, input: string, options: DecideOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const comment = validateComment(options.comment, decisionExample(decision, input, options));
@@ -53,6 +68,8 @@ export async function runDecide(decision: Decision, input: string, options: Deci
     const name = shortName(before);
     const check = checkDecision(decision, before, caller, { allowUnknownRegistrar: options.allowUnknownRegistrar });
     if (!check.allowed) throw new CliError(EXIT.refused, `Refused: ${check.reason}`, check.hint);
+    // Approving covers the bytes, not just the name: only a version whose pins are intact (rejecting is never blocked).
+    const pins = decision === "approve" ? await checkPinsBeforeApproval(name, options, target, deps, before) : undefined;
 
     const verb = decision === "approve" ? "Approve" : "Reject";
     if (!options.json) {
@@ -63,6 +80,7 @@ export async function runDecide(decision: Decision, input: string, options: Deci
             ["Registered by", registrarOf(before)],
             ["You are", caller.arn],
         ]));
+        if (pins) io.out(`\n${renderPinReport(pins)}`);
     }
     for (const warning of check.warnings) io.err(`warning: ${warning}`);
 
@@ -110,6 +128,7 @@ export async function runDecide(decision: Decision, input: string, options: Deci
             caller: caller.arn,
             registeredBy: registrarOf(before),
             separationOfDuties: check.duties.verdict,
+            ...(pins ? { pins: pinReportJson(pins) } : {}),
         });
     } else {
         io.out(`\n${check.to === "Approved" ? "Approved" : "Rejected"} ${name}: status is now ${after.ModelApprovalStatus}.`);

@@ -3,6 +3,7 @@ import { formatAge, mapLimit, printJson, renderTable, resolveScope, type CommonO
 import { CliError, EXIT } from "../errors";
 import { describeLiveEndpoint, livePackageArns, type LiveEndpoint } from "../live";
 import { describeGate, evaluateGate, evaluationSource, formatMetrics, formatNumber, readMetricsReport, type GateResult, type MetricsReport } from "../metrics";
+import { pinTable, pinWord, type PinWord } from "../pins";
 import { assertGroupExists, describePackage, listPendingVersions, registrarOf, shortExecution, type PackageDescription } from "../packages";
 
 export interface VersionWithMetrics {
@@ -98,7 +99,11 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
     const group = scope.group!;
     await assertGroupExists(scope.clients.sagemaker, group, scope);
     const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummaryIfVisible(scope)]);
-    const pending = await mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope)));
+    const table = pinTable({}, scope, group, deps);
+    const [pending, pins] = await Promise.all([
+        mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope))),
+        table ? mapLimit(summaries, 4, (s) => pinWord(scope, table, s.ModelPackageArn!)) : Promise.resolve<PinWord[] | undefined>(undefined),
+    ]);
     const now = io.now();
 
     if (options.json) {
@@ -107,7 +112,7 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
             group,
             region: scope.region,
             live: liveJson(live, now),
-            pending: pending.map((v) => versionJson(v, now)),
+            pending: pending.map((v, i) => ({ ...versionJson(v, now), ...(pins ? { pins: pins[i] } : {}) })),
         });
         return EXIT.ok;
     }
@@ -120,7 +125,7 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
         return EXIT.ok;
     }
     const liveValue = liveGate(live);
-    const rows = pending.map((v) => {
+    const rows = pending.map((v, i) => {
         const d = v.description;
         let gate = v.gate ? v.gate.text : "-";
         if (v.gate?.value !== undefined && liveValue !== undefined) gate += ` (live ${formatNumber(liveValue)})`;
@@ -130,10 +135,11 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
             shortExecution(d.MetadataProperties?.GeneratedBy),
             formatMetrics(v.metrics.values) || `unavailable: ${v.metrics.error}`,
             gate,
+            ...(pins ? [pins[i]] : []),
         ];
     });
     io.out(`\n${pending.length} version${pending.length === 1 ? "" : "s"} awaiting approval:`);
-    io.out(renderTable(["Version", "Age", "Pipeline execution", "Metrics", "Gate"], rows));
+    io.out(renderTable(["Version", "Age", "Pipeline execution", "Metrics", "Gate", ...(pins ? ["Pins"] : [])], rows));
     io.out(`\nInspect one with \`approvals show ${group}/<version>\`; decide with \`approvals approve|reject ${group}/<version> --comment "…"\`.`);
     return EXIT.ok;
 }

@@ -4,15 +4,27 @@ import { EXIT } from "../errors";
 import { livePackageArns } from "../live";
 import { formatNumber, metricsSources } from "../metrics";
 import { describePackage, registrarOf, shortName } from "../packages";
+import { inspectPins, pinReportJson, pinTable, renderPinReport, type PinReport } from "../pins";
 import { resolveTarget } from "../target";
 import { liveJson, liveSummaryIfVisible, withMetrics, describeLive } from "./pending";
 
-export async function runShow(input: string, options: CommonOptions, deps: Deps): Promise<number> {
+export interface ShowOptions extends CommonOptions {
+    readonly ledgerTable?: string;
+}
+
+const NO_PIN_TABLE = "not checked: no ledger to read the pins from (pass --env <env> or --ledger-table <name>)";
+
+export async function runShow(input: string, options: ShowOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const target = await resolveTarget(input, options, deps, false);
     const { scope } = target;
     const description = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
-    const [version, live] = await Promise.all([withMetrics(scope, description), liveSummaryIfVisible(scope)]);
+    const table = pinTable(options, scope, description.ModelPackageGroupName, deps);
+    const [version, live, pins] = await Promise.all([
+        withMetrics(scope, description),
+        liveSummaryIfVisible(scope),
+        table ? inspectPins(scope, table, description, target.region) : Promise.resolve<PinReport | undefined>(undefined),
+    ]);
     const isLive = livePackageArns(live.endpoint).some((a) => a.toLowerCase() === (description.ModelPackageArn ?? "").toLowerCase());
     const now = io.now();
     const name = shortName(description);
@@ -27,6 +39,7 @@ export async function runShow(input: string, options: CommonOptions, deps: Deps)
             gate: version.gate,
             isLive,
             live: liveJson(live, now),
+            pins: pins ? pinReportJson(pins) : { state: "not-checked", summary: NO_PIN_TABLE },
         });
         return EXIT.ok;
     }
@@ -65,6 +78,7 @@ export async function runShow(input: string, options: CommonOptions, deps: Deps)
         ["Customer metadata", customer.join(", ") || undefined],
         ["Live", `${describeLive(live)}${isLive ? "  <- this version" : ""}`],
     ]));
+    io.out(`\n${pins ? renderPinReport(pins) : `What you approve: ${NO_PIN_TABLE}`}`);
     if (d.ModelApprovalStatus === "PendingManualApproval") {
         io.out(`\nDecide: approvals approve ${name} --comment "…"   |   approvals reject ${name} --comment "…"`);
     }

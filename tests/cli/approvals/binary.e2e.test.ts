@@ -6,7 +6,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { EXIT } from "../../../cli/approvals/errors";
-import { motoEndpoint, motoEnv, uniqueName } from "../../helpers/moto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { motoClientConfig, motoEndpoint, motoEnv, uniqueName } from "../../helpers/moto";
+import { createLedgerTable } from "../../lambdas/ledgerTable";
 import { environmentWithoutAws, spawnNode, type SpawnResult } from "../spawnNode";
 import { runCli } from "../../../cli/approvals/program";
 import { captureIo, makeProject, seedRegistry } from "./helpers";
@@ -29,13 +31,16 @@ describe("cli/bin/approvals.js (spawned)", function () {
     let group: string;
     let env: string;
     let projectDir: string;
+    let ledgerTable: string;
 
     before(async () => {
         endpoint = await motoEndpoint();
         group = uniqueName("e2e");
         env = uniqueName("e2e-env");
         projectDir = makeProject(env, group);
-        await seedRegistry(endpoint, group, uniqueName("e2e-reports"), [3.5, 4.25]);
+        ledgerTable = uniqueName("e2e-ledger");
+        await createLedgerTable(new DynamoDBClient(motoClientConfig(endpoint)), ledgerTable);
+        await seedRegistry(endpoint, group, uniqueName("e2e-reports"), [3.5, 4.25], { table: ledgerTable });
     });
     after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 
@@ -73,7 +78,7 @@ describe("cli/bin/approvals.js (spawned)", function () {
     });
 
     it("refuses to approve without a terminal or --yes (exit 2), and exits 4 for an unknown version", async () => {
-        const noTty = await approvals(["approve", `${group}/1`, "--comment", "ok", "--allow-unknown-registrar", "--region", "us-east-1"], { env: motoEnv(endpoint) });
+        const noTty = await approvals(["approve", `${group}/1`, "--comment", "ok", "--allow-unknown-registrar", "--region", "us-east-1", "--ledger-table", ledgerTable], { env: motoEnv(endpoint) });
         assert.equal(noTty.code, EXIT.usage, noTty.stderr);
         assert.match(noTty.stderr, /no terminal to confirm on/);
         const missing = await approvals(["show", `${group}/42`, "--region", "us-east-1"], { env: motoEnv(endpoint) });

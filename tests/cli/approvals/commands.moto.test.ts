@@ -36,8 +36,9 @@ describe("cli/approvals commands against moto", function () {
         env = uniqueName("cli");
         group = uniqueName("abalone");
         projectDir = makeProject(env, group);
-        // v1 is live; v2, v3 and v4 await approval (v4 fails the gate mse <= 6).
-        versions = await seedRegistry(endpoint, group, uniqueName("reports"), [4.8, 4.1, 3.92, 6.5]);
+        await createLedgerTable(new DynamoDBClient(motoClientConfig(endpoint)), ledgerTableName(env));
+        // v1 is live; v2, v3 and v4 await approval (v4 fails the gate mse <= 6); registration pinned them all.
+        versions = await seedRegistry(endpoint, group, uniqueName("reports"), [4.8, 4.1, 3.92, 6.5], { table: ledgerTableName(env) });
         await deployLive(endpoint, endpointName(env), versions[0].arn, `${env}-v1`);
     });
     after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
@@ -140,6 +141,7 @@ describe("cli/approvals commands against moto", function () {
                 captureIo({ interactive: true, answer: true }),
             );
             assert.equal(code, EXIT.ok, io.stderr.join("\n"));
+            assert.match(out, /What you approve \(pinned at registration[\s\S]*Checked now: intact/);
             assert.match(out, new RegExp(`Approved ${group}/3: status is now Approved`));
             const described = await new SageMakerClient(motoClientConfig(endpoint)).send(new DescribeModelPackageCommand({ ModelPackageName: versions[2].arn }));
             assert.equal(described.ModelApprovalStatus, "Approved");
@@ -175,7 +177,6 @@ describe("cli/approvals commands against moto", function () {
         before(async () => {
             table = ledgerTableName(env);
             const dynamodb = new DynamoDBClient(motoClientConfig(endpoint));
-            await createLedgerTable(dynamodb, table);
             const base = { endpointName: endpointName(env), groupName: group, kind: "deploy" as const, outcome: "deployed" as const };
             await recordDeployment(dynamodb, table, { ...base, packageArn: versions[0].arn, version: 1, deployedAt: "2026-11-20T10:00:00.000Z", eventId: "e1", approvedBy: "arn:aws:sts::123456789012:assumed-role/ml-approver/alice", approvalDescription: "first model", endpointConfigName: `${env}-v1` }, undefined);
         });

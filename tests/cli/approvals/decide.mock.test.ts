@@ -15,10 +15,12 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import * as path from "path";
 import { runCli } from "../../../cli/approvals/program";
 import { EXIT } from "../../../cli/approvals/errors";
+import { pinsKey, serializePins } from "../../../policies/lib/pinRecord";
 import { captureIo } from "./helpers";
 
 const ARN = "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone-dev/7";
@@ -28,6 +30,10 @@ const sagemakerClient = new SageMakerClient({ region: "us-east-1" });
 const stsClient = new STSClient({ region: "us-east-1" });
 const sagemaker = mockClient(sagemakerClient);
 const sts = mockClient(stsClient);
+// The ledger holds the version's pins (a package with no artifacts or images: intact by construction).
+const ledgerClient = new DynamoDBClient({ region: "us-east-1" });
+const ledger = mockClient(ledgerClient);
+const PIN_ITEM = { ...Object.fromEntries(Object.entries(pinsKey(ARN)).map(([k, v]) => [k, { S: v }])), pins: { S: serializePins({ packageArn: ARN, pinnedAt: "2026-11-25T08:00:00.000Z", artifacts: [], images: [] }) } };
 
 function pkg(overrides: Partial<DescribeModelPackageCommandOutput> = {}): DescribeModelPackageCommandOutput {
     return {
@@ -48,13 +54,15 @@ function pkg(overrides: Partial<DescribeModelPackageCommandOutput> = {}): Descri
 const deps = () => ({
     io: captureIo(),
     projectDir: path.resolve(__dirname, "../../.."),
-    makeClients: () => ({ sagemaker: sagemakerClient, sts: stsClient, s3: new S3Client({ region: "us-east-1" }), dynamodb: new DynamoDBClient({ region: "us-east-1" }) }),
+    makeClients: () => ({ sagemaker: sagemakerClient, sts: stsClient, s3: new S3Client({ region: "us-east-1" }), dynamodb: ledgerClient, ecr: new ECRClient({ region: "us-east-1" }) }),
 });
 
 describe("cli/approvals approve/reject (mocked SDK)", () => {
     beforeEach(() => {
         sagemaker.reset();
         sts.reset();
+        ledger.reset();
+        ledger.on(QueryCommand).resolves({ Items: [PIN_ITEM] });
     });
     after(() => {
         sagemaker.restore();
@@ -136,6 +144,8 @@ describe("cli/approvals pending/show when IAM hides the endpoint (mocked SDK)", 
     beforeEach(() => {
         sagemaker.reset();
         sts.reset();
+        ledger.reset();
+        ledger.on(QueryCommand).resolves({ Items: [PIN_ITEM] });
         sagemaker.on(DescribeModelPackageGroupCommand).resolves({
             $metadata: {}, ModelPackageGroupName: "abalone-dev", ModelPackageGroupArn: GROUP_ARN, CreationTime: new Date(), ModelPackageGroupStatus: "Completed",
             CreatedBy: {},
@@ -168,4 +178,6 @@ describe("cli/approvals pending/show when IAM hides the endpoint (mocked SDK)", 
         assert.match(d.io.stderr.join("\n"), /Access denied/);
         dynamodb.restore();
     });
+
+    after(() => ledger.restore());
 });

@@ -11,6 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { STSClient } from "@aws-sdk/client-sts";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import type { AwsClients, ClientOptions } from "../../../cli/approvals/clients";
 import { EXIT } from "../../../cli/approvals/errors";
 import { runCli } from "../../../cli/approvals/program";
@@ -26,7 +27,7 @@ function stubbedClients(options: ClientOptions): AwsClients {
         credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
         maxAttempts: 1,
     };
-    return { sagemaker: new SageMakerClient(config), s3: new S3Client({ ...config, forcePathStyle: true }), sts: new STSClient(config), dynamodb: new DynamoDBClient(config) };
+    return { sagemaker: new SageMakerClient(config), s3: new S3Client({ ...config, forcePathStyle: true }), sts: new STSClient(config), dynamodb: new DynamoDBClient(config), ecr: new ECRClient(config) };
 }
 
 /** An HTTP server that answers every request with `status` and an HTML page, like a web server or proxy would. */

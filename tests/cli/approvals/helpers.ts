@@ -8,11 +8,12 @@ import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { STSClient } from "@aws-sdk/client-sts";
 import { stringify } from "yaml";
 import type { AwsClients } from "../../../cli/approvals/clients";
 import type { Io } from "../../../cli/approvals/context";
-import { registerVersions, serveApprovedVersion, type RegisteredVersion } from "../../../cli/demo/registrySeed";
+import { pinVersions, publishImage, registerVersions, serveApprovedVersion, XGBOOST_IMAGE, type RegisteredVersion } from "../../../cli/demo/registrySeed";
 import { motoClientConfig } from "../../helpers/moto";
 
 export interface CapturedIo extends Io {
@@ -50,6 +51,7 @@ export function motoClients(endpoint: string) {
             s3: new S3Client({ ...config, forcePathStyle: true }),
             sts: new STSClient(config),
             dynamodb: new DynamoDBClient(config),
+            ecr: new ECRClient(config),
         };
     };
 }
@@ -78,16 +80,32 @@ export function makeProject(env: string, group: string, overrides: Record<string
 
 export type SeededVersion = RegisteredVersion;
 
-/** Creates the group, one package per mse (PendingManualApproval, with an evaluation report in S3). */
-export async function seedRegistry(endpoint: string, group: string, bucket: string, mses: readonly number[]): Promise<SeededVersion[]> {
+export interface SeedPins {
+    /** The ledger table (it must exist) where registration records the versions' artifact pins. */
+    readonly table: string;
+    /** Versions (1-based) registered without pins, as before pinning existed. */
+    readonly unpinned?: readonly number[];
+}
+
+/**
+ * Creates the group, one package per mse (PendingManualApproval, with an evaluation report and a model artifact
+ * in S3); with `pins`, its image in ECR and each version's artifact pins in the ledger, as registration does.
+ */
+export async function seedRegistry(endpoint: string, group: string, bucket: string, mses: readonly number[], pins?: SeedPins): Promise<SeededVersion[]> {
     const config = motoClientConfig(endpoint);
-    const clients = { sagemaker: new SageMakerClient(config), s3: new S3Client({ ...config, forcePathStyle: true }) };
-    return registerVersions(clients, { group, bucket, standardDeviation: 0.4 }, mses.map((mse, i) => ({
+    const clients = { sagemaker: new SageMakerClient(config), s3: new S3Client({ ...config, forcePathStyle: true }), ecr: new ECRClient(config), dynamodb: new DynamoDBClient(config) };
+    const seeded = await registerVersions(clients, { group, bucket, standardDeviation: 0.4 }, mses.map((mse, i) => ({
         mse,
         reportKey: `evaluation/${i + 1}/evaluation.json`,
         executionArn: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${group}-pipeline/execution/run${i + 1}`,
         modelDataUrl: `s3://${bucket}/model/${i + 1}/model.tar.gz`,
     })));
+    if (pins) {
+        await publishImage(clients.ecr, XGBOOST_IMAGE);
+        const pinned = seeded.filter((v) => !pins.unpinned?.includes(v.version)).map((v) => v.arn);
+        await pinVersions(clients, pins.table, pinned, "2026-11-25T08:00:00.000Z");
+    }
+    return seeded;
 }
 
 /** Approves `arn` and serves it on the env's endpoint, as the deploy Lambda would. */
