@@ -18,6 +18,7 @@ import {
     TARGET_RETRY_POLICY,
 } from "../../../infra/components/approvalEvents";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
+import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { operatorReadPolicy } from "../../../infra/lib/approvalEventsPolicies";
@@ -108,7 +109,9 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(q.inputs.kmsMasterKeyId, get(T.key, "notifications-key").state.arn, q.name);
             }
             const policy = JSON.parse(get(T.queuePolicy, "events-dlq-policy").inputs.policy);
-            assert.equal(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"].length, 4);
+            // Its four rules and the tamper detection's two (ArtifactGuard, passed as companions), each by exact ARN.
+            const companionRules = artifactGuardCompanions(stack).ruleNames.map((r) => `arn:aws:events:us-east-1:123456789012:rule/${r}`);
+            assert.deepEqual(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"], [...run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn), ...companionRules]);
         });
 
         it("lets only the pending rule invoke notify, and only the approved/rejected rules feed the deploy queue", () => {
@@ -239,8 +242,9 @@ for (const stack of ["dev", "prod"]) {
             const topicTargets = run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.arn === get(T.topic, "notifications-topic").state.arn);
             assert.equal(topicTargets.length, 2);
             for (const t of topicTargets) assert.ok(allowed("events.amazonaws.com").includes(get(T.rule, t.inputs.rule.replace(`sagemaker-approval-gate-${stack}-`, "")).state.arn), t.inputs.rule);
-            const alarmArns = run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${a.inputs.name}`).sort();
-            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes, and only those");
+            const companionAlarms = artifactGuardCompanions(stack).alarmNames;
+            const alarmArns = [...run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name), ...companionAlarms].map((name) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`).sort();
+            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes and its companions' (ArtifactGuard), and only those");
             assert.deepEqual(ownAlarmNames(stack).sort(), run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name).sort());
             assert.deepEqual(allowed("events.amazonaws.com"), run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn).sort());
         });
@@ -269,7 +273,10 @@ for (const stack of ["dev", "prod"]) {
             const logsStatement = keyPolicy.Statement.find((st: any) => st.Sid === "LogsEncryptThisEnvironmentsLogGroups");
             assert.deepEqual(
                 logsStatement.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"],
-                ["deploy-approved", "notify-approver"].map((role) => `arn:aws:logs:us-east-1:123456789012:log-group:${get(T.logGroup, `${role}-logs`).inputs.name}`),
+                [
+                    `/aws/lambda/sagemaker-approval-gate-${stack}-artifact-tamper`,
+                    ...["deploy-approved", "notify-approver"].map((role) => get(T.logGroup, `${role}-logs`).inputs.name),
+                ].map((name) => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`),
             );
             assert.equal(get(T.key, "notifications-key").inputs.enableKeyRotation, true);
         });
