@@ -7,7 +7,11 @@
  * expected and the `pulumi config set` command that fixes it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { BUILTIN_IMAGES, builtinImageInRegion, builtinImageUri, ecrDomain, parseEcrImageUri } from "./pipeline/builtinImages";
+import { DEFAULT_APPROVAL_GATE_CONFIG } from "../policies/lib/gateConfig";
+import { matchesPattern } from "../policies/lib/environment";
 
 export const PROJECT = "sagemaker-approval-gate";
 
@@ -39,7 +43,9 @@ const iamPrincipalArn = z
     .regex(
         /^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/[\w+=,.@\/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/,
         "an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/ml-approver",
-    );
+    )
+    // IAM role and user names are at most 64 characters (the path before them does not count).
+    .refine((arn) => (/\/([^/]+)$/.exec(arn.replace(/^(arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+)\/.*$/, "$1"))?.[1] ?? "").length <= 64, "a role or user name of at most 64 characters (IAM's limit), e.g. arn:aws:iam::123456789012:role/ml-approver");
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an email address, e.g. ml-approvers@example.com");
 const resourceName = z
     .string()
@@ -47,6 +53,24 @@ const resourceName = z
 
 /** Longest environment name whose artifacts bucket name still fits S3's 63 characters. */
 export const MAX_ENVIRONMENT_LENGTH = 17;
+
+/** UpdateEndpoint's DeploymentConfig.AutoRollbackConfiguration.Alarms takes 1 to 10 alarms (SageMaker API reference). */
+export const MAX_ROLLBACK_ALARMS = 10;
+/** The stack's own endpoint alarms (5xx, latency), always in the rollback list. */
+export const STACK_ROLLBACK_ALARMS = 2;
+export const MAX_CONFIGURED_ROLLBACK_ALARMS = MAX_ROLLBACK_ALARMS - STACK_ROLLBACK_ALARMS;
+/** PutMetricAlarm's AlarmName: 1 to 255 characters. */
+export const MAX_ALARM_NAME_LENGTH = 255;
+/** AWS resources take at most 50 tags; the stack adds `project` and `environment`. */
+export const MAX_USER_TAGS = 48;
+/** Tag keys the stack sets itself (lib/naming standardTags). */
+const STACK_TAG_KEYS = ["project", "environment"];
+
+/**
+ * Regions `aws:region` may name: the values of @pulumi/aws's `Region` enum (every region the provider
+ * knows, all partitions).
+ */
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
 
 const metricSchema = z
     .object({
@@ -64,8 +88,9 @@ const metricSchema = z
 const pipelineSchema = z
     .object({
         inputDataS3Uri: s3Uri,
-        processingImageUri: ecrImage,
-        trainingImageUri: ecrImage,
+        // Default: the sample's built-in images in the stack's aws:region (infra/pipeline/builtinImages.ts).
+        processingImageUri: ecrImage.optional(),
+        trainingImageUri: ecrImage.optional(),
         processingInstanceType: instanceType.default("ml.m5.xlarge"),
         trainingInstanceType: instanceType.default("ml.m5.xlarge"),
         inferenceInstanceTypes: z.array(instanceType).min(1).default(["ml.m5.large", "ml.m5.xlarge"]),
@@ -87,7 +112,11 @@ const endpointSchema = z
         instanceType: instanceType.default("ml.m5.large"),
         initialInstanceCount: z.number().int().min(1).max(100).default(1),
         /** Existing CloudWatch alarms that roll a blue/green update back, in addition to the stack's own. */
-        rollbackAlarmNames: z.array(z.string().min(1)).default([]),
+        // CloudWatch alarm names are 1-255 characters; SageMaker takes at most 10 rollback alarms, 2 of them the stack's own.
+        rollbackAlarmNames: z
+            .array(z.string().min(1).max(MAX_ALARM_NAME_LENGTH))
+            .max(MAX_CONFIGURED_ROLLBACK_ALARMS, `at most ${MAX_CONFIGURED_ROLLBACK_ALARMS} alarms (UpdateEndpoint takes ${MAX_ROLLBACK_ALARMS}, ${STACK_ROLLBACK_ALARMS} are the stack's own; combine more into a composite alarm)`)
+            .default([]),
         /** Seconds the new fleet bakes behind the alarms before the old fleet is torn down. */
         terminationWaitSeconds: z.number().int().min(0).max(3600).default(300),
     })
@@ -100,6 +129,8 @@ const stackConfigSchema = z
             .string()
             // No two hyphens in a row: "--" separates the environment from deploy-approved's run-time names, which keeps IAM patterns from matching a longer environment's (infra/lib/naming.ts).
             .regex(new RegExp(`^(?=.{1,${MAX_ENVIRONMENT_LENGTH}}$)[a-z0-9](-?[a-z0-9])*$`), `1-${MAX_ENVIRONMENT_LENGTH} lower-case letters, digits or hyphens (bucket names embed it), no two hyphens in a row, e.g. staging`),
+        /** An environment other than the stack name must be chosen on purpose (names and groups are shared). */
+        environmentDiffersFromStack: z.boolean().default(false),
         production: z.boolean(),
         modelPackageGroupName: resourceName,
         pipeline: pipelineSchema,
@@ -110,28 +141,42 @@ const stackConfigSchema = z
         // `cost-center: 1234` in YAML is a number; a tag value is its text.
         tags: z
             .record(
-                z.string().min(1).max(128),
+                z
+                    .string()
+                    .min(1)
+                    .max(128)
+                    .refine((key) => !/^aws:/i.test(key), "a tag key that does not start with aws: (AWS reserves it), e.g. team")
+                    .refine((key) => !STACK_TAG_KEYS.includes(key), "a tag key other than project and environment (the stack sets those), e.g. team"),
                 z.preprocess((value) => (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ? String(value) : value, z.string().max(256)),
             )
+            .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags (AWS takes 50 per resource; the stack sets project and environment)`)
             .default({}),
     })
     .strict();
 
-export type StackConfig = z.infer<typeof stackConfigSchema>;
+type ParsedConfig = z.infer<typeof stackConfigSchema>;
+
+/** The validated config: every key, with the pipeline images resolved for the stack's region. */
+export type StackConfig = Omit<ParsedConfig, "pipeline"> & {
+    /** `aws:region`, checked against AWS_REGIONS. */
+    readonly awsRegion: string;
+    readonly pipeline: ParsedConfig["pipeline"] & { readonly processingImageUri: string; readonly trainingImageUri: string };
+};
 export type PipelineSettings = StackConfig["pipeline"];
 export type MetricGate = PipelineSettings["metric"];
 export type ApproverSettings = StackConfig["approvers"];
 export type EndpointSettings = StackConfig["endpoint"];
 
 /** Raw values as they come out of the stack config, before validation. */
-export type RawStackConfig = { [K in keyof StackConfig]?: unknown };
+export type RawStackConfig = { [K in keyof ParsedConfig]?: unknown };
 
 /** The keys this program reads, in the order they are checked. */
-export const CONFIG_KEYS: readonly (keyof StackConfig)[] = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
+export const CONFIG_KEYS: readonly (keyof ParsedConfig)[] = Object.keys(stackConfigSchema.shape) as (keyof ParsedConfig)[];
 
-/** What a good value looks like, per top-level key, for the `pulumi config set` hint. */
-const EXAMPLES: Record<keyof StackConfig, string> = {
+/** What a good value looks like, per top-level key, for the `pulumi config set` hint (`-s <stack>` is added). */
+const EXAMPLES: Record<keyof ParsedConfig, string> = {
     environment: "pulumi config set environment dev",
+    environmentDiffersFromStack: "pulumi config set environmentDiffersFromStack true",
     production: "pulumi config set production false",
     modelPackageGroupName: "pulumi config set modelPackageGroupName churn-dev",
     pipeline: "pulumi config set --path 'pipeline.metric.threshold' 3.0",
@@ -193,16 +238,43 @@ const NESTED_EXAMPLES: Record<string, [string, string]> = {
     "endpoint.rollbackAlarmNames[0]": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
 };
 
-function exampleFor(path: readonly PropertyKey[], expected: string): string {
-    const top = String(path[0]) as keyof StackConfig;
-    const eg = expected.match(/e\.g\. (\S+)$/);
-    if (path.length > 1 && eg) {
-        return `pulumi config set --path '${formatPath(path)}' ${eg[1]}`;
+/** Every fix names the stack, so it cannot land in whichever stack happens to be selected. */
+function forStack(command: string, stack: string): string {
+    return `${command} -s ${stack}`;
+}
+
+/**
+ * A missing whole object gets every command that builds it (its required keys), not one of its keys.
+ * Joined with `&&`; the same values can go into Pulumi.<stack>.yaml instead.
+ */
+const WHOLE_OBJECT_FIXES: Partial<Record<keyof ParsedConfig, readonly string[]>> = {
+    pipeline: [
+        "pulumi config set --path 'pipeline.inputDataS3Uri' s3://sagemaker-sample-files/datasets/tabular/uci_abalone/abalone.csv",
+        "pulumi config set --path 'pipeline.metric.name' mse",
+        "pulumi config set --path 'pipeline.metric.jsonPath' regression_metrics.mse.value",
+        "pulumi config set --path 'pipeline.metric.comparison' LessThanOrEqualTo",
+        "pulumi config set --path 'pipeline.metric.threshold' 6.0",
+    ],
+    approvers: ["pulumi config set --path 'approvers.principalArns[0]' arn:aws:iam::123456789012:role/ml-approver"],
+};
+
+function exampleFor(issue: z.core.$ZodIssue, expected: string, stack: string, value: unknown): string {
+    const path = issue.path as PropertyKey[];
+    const top = String(path[0]) as keyof ParsedConfig;
+    const whole = WHOLE_OBJECT_FIXES[top];
+    if (path.length === 1 && value === undefined && whole) {
+        return `${whole.map((command) => forStack(command, stack)).join(" && ")} (or the same keys under ${PROJECT}:${top} in Pulumi.${stack}.yaml)`;
     }
-    if (path.length === 1 && eg) return `pulumi config set ${top} ${eg[1]}`;
+    if (issue.code === "too_big" && issue.origin === "array") {
+        const dotted = formatPath(path);
+        return `${forStack(`pulumi config rm --path '${dotted}[${issue.maximum}]'`, stack)} (once per extra item), or combine alarms into one composite alarm and list that`;
+    }
+    const eg = expected.match(/e\.g\. (\S+)$/);
+    if (path.length > 1 && eg) return forStack(`pulumi config set --path '${formatPath(path)}' ${eg[1]}`, stack);
+    if (path.length === 1 && eg) return forStack(`pulumi config set ${top} ${eg[1]}`, stack);
     const nested = NESTED_EXAMPLES[formatPath(path.map((part) => (typeof part === "number" ? 0 : part)))];
-    if (nested) return `pulumi config set --path '${nested[0]}' ${nested[1]}`;
-    return EXAMPLES[top] ?? `pulumi config set ${formatPath(path)} <value>`;
+    if (nested) return forStack(`pulumi config set --path '${nested[0]}' ${nested[1]}`, stack);
+    return forStack(EXAMPLES[top] ?? `pulumi config set ${formatPath(path)} <value>`, stack);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -225,36 +297,155 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     }
 }
 
-/**
- * Validates raw config values. Pure: tests call it directly with the values a stack file would hold.
- * `stack` fills `environment` when it is not set.
- */
-export function parseStackConfig(raw: RawStackConfig, stack: string): StackConfig {
-    const input = { environment: stack, ...dropUndefined(raw) };
-    const result = stackConfigSchema.safeParse(input);
-    if (result.success) return result.data;
-    const problems = result.error.issues.flatMap((issue) => {
+function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown, stack: string): string[] {
+    return issues.flatMap((issue) => {
         const path = issue.path as PropertyKey[];
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((unknownKey) => {
                 const keyPath = formatPath([...path, unknownKey]);
-                return `${PROJECT}:${keyPath}: is not a setting this program reads (check its spelling against Pulumi.yaml). Fix: pulumi config rm ${path.length ? `--path '${keyPath}'` : keyPath}`;
+                return `${PROJECT}:${keyPath}: is not a setting this program reads (check its spelling against Pulumi.yaml). Fix: ${forStack(`pulumi config rm ${path.length ? `--path '${keyPath}'` : keyPath}`, stack)}`;
             });
         }
         const key = `${PROJECT}:${formatPath(path)}`;
+        if (issue.code === "invalid_key") {
+            const expected = issue.issues.map((inner) => inner.message).join("; ");
+            const keyed = formatPath([...path.slice(0, -1), expected.match(/e\.g\. (\S+)$/)?.[1] ?? "<key>"]);
+            const value = JSON.stringify(valueAt(input, path) ?? "<value>");
+            return [
+                `${key}: got ${JSON.stringify(path[path.length - 1])}; expected ${expected}. Fix: ${forStack(`pulumi config rm --path '${formatPath(path)}'`, stack)}, ` +
+                    `then set the value under another key: ${forStack(`pulumi config set --path '${keyed}' ${value}`, stack)}`,
+            ];
+        }
         const expected = describeIssue(issue);
-        return [`${key}: got ${describeValue(valueAt(input, path))}; expected ${expected}. Fix: ${exampleFor(path, expected)}`];
+        const value = valueAt(input, path);
+        return [`${key}: got ${describeValue(value)}; expected ${expected}. Fix: ${exampleFor(issue, expected, stack, value)}`];
     });
-    throw new ConfigError(problems);
+}
+
+/**
+ * `aws:region` must be set in the stack's own config. The AWS provider would also take AWS_REGION or
+ * AWS_DEFAULT_REGION from the shell, but then the same stack deploys wherever the shell points, and the
+ * images and the policy pack's lookups could disagree with it; so the environment does not count.
+ */
+export function regionProblems(awsRegion: unknown, stack: string): string[] {
+    const fix = `${forStack("pulumi config set aws:region us-east-1", stack)} (any of ${AWS_REGIONS.length} regions @pulumi/aws knows, e.g. eu-west-1, ap-southeast-2; AWS_REGION/AWS_DEFAULT_REGION in the shell do not count: the stack file must say where it deploys)`;
+    if (awsRegion === undefined || awsRegion === "") return [`aws:region: got nothing (the key is not set); expected the region this stack deploys into. Fix: ${fix}`];
+    if (typeof awsRegion !== "string" || !AWS_REGIONS.includes(awsRegion)) {
+        return [`aws:region: got ${describeValue(awsRegion)}; expected an AWS region name. Fix: ${fix}`];
+    }
+    return [];
+}
+
+/** Image URIs must be in aws:region; the built-in ones follow it when not set. */
+function resolveImages(parsed: ParsedConfig, region: string, stack: string): { images?: { processingImageUri: string; trainingImageUri: string }; problems: string[] } {
+    const problems: string[] = [];
+    const resolved: Record<"processingImageUri" | "trainingImageUri", string | undefined> = { processingImageUri: undefined, trainingImageUri: undefined };
+    for (const [key, builtin] of [["processingImageUri", BUILTIN_IMAGES.processing], ["trainingImageUri", BUILTIN_IMAGES.training]] as const) {
+        const configured = parsed.pipeline[key];
+        const field = `${PROJECT}:pipeline.${key}`;
+        if (configured === undefined) {
+            const uri = builtinImageUri(builtin, region);
+            if (uri) resolved[key] = uri;
+            else
+                problems.push(
+                    `${field}: got nothing (the key is not set) and there is no built-in ${builtin.repository}:${builtin.tag} image known in ${region}; expected an ECR image URI in ${region}. Fix: ${forStack(`pulumi config set --path 'pipeline.${key}' <account>.dkr.ecr.${region}.${ecrDomain(region)}/<repository>:<tag>`, stack)}`,
+                );
+            continue;
+        }
+        const image = parseEcrImageUri(configured)!;
+        if (image.region !== region || image.domain !== ecrDomain(region)) {
+            const sameBuiltin = builtinImageInRegion(configured, region);
+            const fix = sameBuiltin
+                ? forStack(`pulumi config set --path 'pipeline.${key}' ${sameBuiltin}`, stack) + ` (the same built-in image in ${region}), or pulumi config rm --path 'pipeline.${key}' -s ${stack} to use the sample's default`
+                : `push or replicate the image to ECR in ${region}, then ${forStack(`pulumi config set --path 'pipeline.${key}' <account>.dkr.ecr.${region}.${ecrDomain(region)}/${image.repositoryAndReference}`, stack)}`;
+            problems.push(`${field}: got ${JSON.stringify(configured)}, an image in ${image.region}; expected an image in aws:region ${region} (SageMaker jobs pull from their own region only). Fix: ${fix}`);
+            continue;
+        }
+        resolved[key] = configured;
+    }
+    const { processingImageUri, trainingImageUri } = resolved;
+    return { images: processingImageUri && trainingImageUri ? { processingImageUri, trainingImageUri } : undefined, problems };
+}
+
+/** Checks across keys and against the stack name: what a schema of one key cannot see. */
+function stackNameProblems(parsed: ParsedConfig, raw: RawStackConfig, stack: string): string[] {
+    const problems: string[] = [];
+    if (raw.environment !== undefined && parsed.environment !== stack && !parsed.environmentDiffersFromStack) {
+        problems.push(
+            `${PROJECT}:environment: got ${JSON.stringify(parsed.environment)} in stack "${stack}"; expected the stack name, or a different one chosen on purpose ` +
+                `(every resource name, the model package group and the tags carry it, so a copied stack file would collide with stack "${parsed.environment}" in a shared account). ` +
+                `Fix: ${forStack("pulumi config rm environment", stack)} (the stack name is the default; also give modelPackageGroupName a name of its own, now ${JSON.stringify(parsed.modelPackageGroupName)}), ` +
+                `or, to keep "${parsed.environment}" on purpose, ${forStack("pulumi config set environmentDiffersFromStack true", stack)}`,
+        );
+    }
+    const pattern = [stack, parsed.environment]
+        .map((name) => ({ name, pattern: DEFAULT_APPROVAL_GATE_CONFIG.productionStackPatterns.find((p) => matchesPattern(name, p)) }))
+        .find((hit) => hit.pattern !== undefined);
+    if (!parsed.production && pattern) {
+        problems.push(
+            `${PROJECT}:production: got false in stack "${stack}" (environment "${parsed.environment}"); expected true, because "${pattern.name}" matches the production name pattern "${pattern.pattern}" and the policy pack treats this stack as production whatever this key says. ` +
+                `Fix: ${forStack("pulumi config set production true", stack)}, or deploy a non-production environment under a stack name that is not a production name (e.g. dev, staging)`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * Validates raw config values. Pure: tests call it directly with the values a stack file would hold.
+ * `stack` fills `environment` when it is not set; `awsRegion` is the stack's `aws:region`.
+ */
+export function parseStackConfig(raw: RawStackConfig, stack: string, awsRegion: unknown): StackConfig {
+    const input = { environment: stack, ...dropUndefined(raw) };
+    const result = stackConfigSchema.safeParse(input);
+    const problems = regionProblems(awsRegion, stack);
+    const regionKnown = problems.length === 0;
+    if (!result.success) throw new ConfigError([...problems, ...schemaProblems(result.error.issues, input, stack)]);
+    const parsed = result.data;
+    problems.push(...stackNameProblems(parsed, raw, stack));
+    // Images are judged against the region only once the region itself is good.
+    if (!regionKnown) throw new ConfigError(problems);
+    const region = awsRegion as string;
+    const { images, problems: imageProblems } = resolveImages(parsed, region, stack);
+    problems.push(...imageProblems);
+    if (problems.length > 0 || !images) throw new ConfigError(problems);
+    return { ...parsed, awsRegion: region, pipeline: { ...parsed.pipeline, ...images } };
 }
 
 function dropUndefined(raw: RawStackConfig): RawStackConfig {
     return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * The approver roles/users this stack attaches policies to, that are not in the deploying account.
+ * IAM attaches by name within the caller's account only: a principal of another account fails with
+ * NoSuchEntity, or hits a same-named role there whose `aws:PrincipalArn` condition then matches nothing.
+ * Approvers of all one other account also mean the credentials may be the wrong account's.
+ */
+export function approverAccountProblems(config: Pick<StackConfig, "approvers">, deployingAccountId: string, stack: string): string[] {
+    if (!config.approvers.attachPolicy) return [];
+    return config.approvers.principalArns.flatMap((arn, index) => {
+        const account = /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
+        if (account === deployingAccountId) return [];
+        return [
+            `${PROJECT}:approvers.principalArns[${index}]: got ${JSON.stringify(arn)}, a principal of account ${account}, but stack "${stack}" deploys into account ${deployingAccountId} ` +
+                `(the account of the current AWS credentials), and IAM can attach the approver policies only to roles and users of that account. ` +
+                `Fix: if ${deployingAccountId} is the wrong account, switch credentials (AWS_PROFILE) to account ${account}; otherwise name an approver of account ${deployingAccountId}: ` +
+                `${forStack(`pulumi config set --path 'approvers.principalArns[${index}]' arn:aws:iam::${deployingAccountId}:role/<approver-role>`, stack)}, ` +
+                `or, when account ${account} manages its approvers' policies, ${forStack("pulumi config set --path 'approvers.attachPolicy' false", stack)} and attach the exported approverPolicyArn there`,
+        ];
+    });
+}
+
+/** Throws a ConfigError when an approver to attach is not in the deploying account. */
+export function assertApproversInDeployingAccount(config: Pick<StackConfig, "approvers">, deployingAccountId: string, stack: string): void {
+    const problems = approverAccountProblems(config, deployingAccountId, stack);
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /** Reads and validates this stack's config. The only place `pulumi.Config` is used. */
 export function loadStackConfig(): StackConfig {
     const config = new pulumi.Config(PROJECT);
+    const stack = pulumi.getStack();
     const raw: RawStackConfig = {};
     const problems: string[] = [];
     for (const key of CONFIG_KEYS) {
@@ -265,15 +456,15 @@ export function loadStackConfig(): StackConfig {
         } catch (err) {
             // A scalar that is not JSON (e.g. production: yes) goes to the schema as the string it is, which
             // then says what the key expects.
-            if (key === "production") {
+            if (key === "production" || key === "environmentDiffersFromStack") {
                 raw[key] = config.get(key);
                 continue;
             }
             problems.push(
-                `${PROJECT}:${key}: got ${JSON.stringify(config.get(key))}, which is not valid JSON/YAML; expected structured config. Fix: ${EXAMPLES[key]}`,
+                `${PROJECT}:${key}: got ${JSON.stringify(config.get(key))}, which is not valid JSON/YAML; expected structured config. Fix: ${forStack(EXAMPLES[key], stack)}`,
             );
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    return parseStackConfig(raw, pulumi.getStack());
+    return parseStackConfig(raw, stack, new pulumi.Config("aws").get("region"));
 }

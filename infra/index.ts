@@ -2,7 +2,9 @@
  * The per-environment stack: reads the validated config, composes the components, exports outputs.
  * Nothing else happens here; logic lives in infra/components, infra/pipeline and infra/lib.
  */
-import { loadStackConfig } from "./config";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { assertApproversInDeployingAccount, loadStackConfig } from "./config";
 import { ModelRegistry } from "./components/modelRegistry";
 import { TrainingPipeline } from "./components/trainingPipeline";
 import { ApprovalEvents } from "./components/approvalEvents";
@@ -14,10 +16,18 @@ const config = loadStackConfig();
 const env = config.environment;
 const tags = standardTags(env, config.tags);
 
+// The credentials' account, once the approvers to attach are known to be in it: a ConfigError otherwise,
+// in preview too (the invoke runs in preview), and the attachments that wait for it are never declared.
+const deployingAccountId = aws.getCallerIdentityOutput({}).accountId.apply((accountId) => {
+    assertApproversInDeployingAccount(config, accountId, pulumi.getStack());
+    return accountId;
+});
+
 const registry = new ModelRegistry(resourceName(env, "registry"), {
     modelPackageGroupName: config.modelPackageGroupName,
     approverPrincipalArns: config.approvers.principalArns,
     attachApproverPolicy: config.approvers.attachPolicy,
+    deployingAccountId,
     consumerAccountIds: config.consumerAccountIds,
     tags,
 });
@@ -73,6 +83,8 @@ export const artifactTamperFunctionName = guard.functionName;
 export const artifactTamperedAlarmName = guard.tamperAlarm.name;
 
 export const environment = env;
+/** The account the stack deployed into (the credentials'); exported so a failed account check fails the program. */
+export const deployingAccount = deployingAccountId;
 export const production = config.production;
 export const modelPackageGroupName = registry.modelPackageGroupName;
 export const modelPackageGroupArn = registry.modelPackageGroupArn;

@@ -75,7 +75,7 @@ export function loadEnvironment(env: string, dir: string = findProjectDir()): En
     const { raw, region } = rawConfigFromDocument(document);
     let config: StackConfig;
     try {
-        config = parseStackConfig(raw, env);
+        config = parseStackConfig(raw, env, region);
     } catch (err) {
         if (err instanceof ConfigError) throw new CliError(EXIT.usage, `${configFile}: ${err.message}`);
         throw err;

@@ -14,7 +14,7 @@ import { Command, CommanderError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
 import { listStacks, rawConfigFromDocument } from "../approvals/environment";
-import { runProgramUnderMocks, stackConfigFromYaml, type ProgramRun } from "../lib/programUnderMocks";
+import { DEFAULT_MOCK_ACCOUNT, runProgramUnderMocks, stackConfigFromYaml, type MockAccount, type ProgramRun } from "../lib/programUnderMocks";
 import { DEFAULT_PACK_DIR, type PolicyPackConfigFile } from "../lib/policyAnalyzer";
 import { engineUrn, evaluateMoment, inferDependencies, startPack, type Finding, type Moment, type MomentResult } from "./policies";
 import { decideRegistryAccess } from "./registryAccess";
@@ -66,7 +66,7 @@ function readStackFile(file: string, stack: string): { flat: Record<string, unkn
     }
     const { raw, region } = rawConfigFromDocument(document);
     try {
-        parseStackConfig(raw, stack);
+        parseStackConfig(raw, stack, region);
     } catch (err) {
         if (err instanceof ConfigError) throw new PlanError(PLAN_EXIT.usage, `${path.basename(file)}: ${err.message}`);
         throw err;
@@ -108,6 +108,7 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     const policyConfig = policyConfigFile ? readPolicyConfig(policyConfigFile) : undefined;
     const moments = options.moments ?? ["preview", "up"];
 
+    const account = planAccount(flat);
     const access = await decideRegistryAccess(options.endpointUrl, region);
     io.err(access.description);
     const packEnv: NodeJS.ProcessEnv = {
@@ -125,8 +126,8 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     try {
         // Both runs always happen: the preview run draws the tree, the up run (every value known) tells which
         // resource each input came from.
-        previewRun = await runProgramUnderMocks({ stack, config: flat, preview: true, unknownComputedOutputs: true, entry: options.entry });
-        upRun = await runProgramUnderMocks({ stack, config: flat, preview: false, entry: options.entry });
+        previewRun = await runProgramUnderMocks({ stack, config: flat, preview: true, unknownComputedOutputs: true, entry: options.entry, account });
+        upRun = await runProgramUnderMocks({ stack, config: flat, preview: false, entry: options.entry, account });
     } catch (err) {
         for (const p of packs.values()) p.then((a) => a.close(), () => undefined);
         if (err instanceof ConfigError) throw new PlanError(PLAN_EXIT.usage, err.message);
@@ -163,7 +164,7 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     }
 
     const lines: string[] = [];
-    lines.push(`Offline plan for stack ${stack} (${relative(configFile)}), under Pulumi mocks: account 123456789012 and the invented ARNs are stand-ins.`);
+    lines.push(`Offline plan for stack ${stack} (${relative(configFile)}), under Pulumi mocks: account ${account.accountId} and the invented ARNs are stand-ins.`);
     lines.push("");
     lines.push(...renderTree(stack, PROJECT, buildTree(previewRun.recorder.resources, (r) => previewRun.recorder.parentOf(r)), projectDir, options.inputs ?? true));
     lines.push("");
@@ -232,4 +233,17 @@ export async function runPlanCli(argv: readonly string[], io: PlanIo): Promise<n
         io.err(`error: ${(err as Error)?.stack ?? String(err)}`);
         return PLAN_EXIT.failed;
     }
+}
+
+/**
+ * The stand-in account of an offline plan. There are no credentials to ask, and the program refuses to
+ * attach approvers of another account than the deploying one, so the plan assumes the stack deploys into
+ * its approvers' account when they are attached and all in one account; otherwise 123456789012.
+ */
+export function planAccount(flat: Record<string, unknown>): MockAccount {
+    const approvers = flat[`${PROJECT}:approvers`] as { principalArns?: unknown; attachPolicy?: unknown } | undefined;
+    const arns = Array.isArray(approvers?.principalArns) ? approvers!.principalArns : [];
+    const accounts = new Set(arns.map((arn) => /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(String(arn))?.[1]));
+    const [only] = [...accounts];
+    return approvers?.attachPolicy !== false && accounts.size === 1 && only ? { ...DEFAULT_MOCK_ACCOUNT, accountId: only } : DEFAULT_MOCK_ACCOUNT;
 }

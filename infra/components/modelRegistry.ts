@@ -28,6 +28,12 @@ export interface ModelRegistryArgs {
      * Defaults to true.
      */
     readonly attachApproverPolicy?: boolean;
+    /**
+     * The account the stack deploys into, as checked by the caller (e.g. against the config). The approver
+     * attachments wait for it, so a failed check declares none; and a principal of any other account is
+     * never attached (IAM would attach by name in the deploying account). Defaults to the caller identity.
+     */
+    readonly deployingAccountId?: pulumi.Input<string>;
     /** AWS accounts that may describe and list this group's versions (read only). Defaults to none: no resource policy. */
     readonly consumerAccountIds?: readonly string[];
     /** Tags on every taggable child. Defaults to none. */
@@ -120,7 +126,12 @@ export class ModelRegistry extends pulumi.ComponentResource {
         );
 
         if (args.attachApproverPolicy ?? true) {
-            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, this.approverPolicy.arn, { parent: this });
+            // Waits for the caller's check (its message names the config keys); attachPolicyToPrincipals refuses
+            // a principal of another account in any case.
+            const policyArn = args.deployingAccountId
+                ? pulumi.all([args.deployingAccountId, this.approverPolicy.arn]).apply(([, arn]) => arn)
+                : this.approverPolicy.arn;
+            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, policyArn, { parent: this });
         }
 
         this.registerOutputs({

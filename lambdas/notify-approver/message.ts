@@ -1,7 +1,9 @@
 /**
  * The approver's message, built from plain values. Pure, so every line of it is tested.
  */
+import { describePins } from "../../policies/lib/artifactPins";
 import type { ModelPackageEvent } from "../shared/events";
+import type { RegistrationIntegrity } from "./pinning";
 
 /** Numeric leaves of an evaluation report, by dotted path: `regression_metrics.mse.value → 4.2`. */
 export function flattenMetrics(report: unknown, prefix = ""): Map<string, number> {
@@ -42,6 +44,22 @@ export interface ApprovalMessageInput {
     readonly metrics: MetricsResult;
     /** The version live in this environment (from the ledger), if any. */
     readonly live: LiveVersion | undefined;
+    /** The version's pins and why production would refuse it (./pinning.ts). */
+    readonly integrity: RegistrationIntegrity;
+}
+
+/** `NOT APPROVABLE: <problems>; production will refuse this version.`, or nothing when it is approvable. */
+export function notApprovableLine(problems: readonly string[]): string | undefined {
+    return problems.length ? `NOT APPROVABLE: ${problems.join("; ")}; production will refuse this version.` : undefined;
+}
+
+/** What the approver approves: the artifact versions and ETags, the image digests and where each came from. */
+export function integrityLines(integrity: RegistrationIntegrity): string[] {
+    const { pins } = integrity;
+    if (!pins) return ["  Nothing was pinned: there is no record of this version's bytes, so no deploy will accept it."];
+    const when = integrity.pinWrite === "already-pinned" ? `pinned earlier, at ${pins.pinnedAt}` : `pinned at ${pins.pinnedAt}`;
+    const lines = describePins(pins);
+    return [`  (${when}; a deploy refuses any other bytes)`, ...(lines.length ? lines.map((l) => `  ${l}`) : ["  The package names no artifacts or images."])];
 }
 
 export function approveCommand(event: Pick<ModelPackageEvent, "groupName" | "version">, environment: string, verb: "approve" | "reject"): string {
@@ -85,9 +103,11 @@ function metricsTable(own: MetricsResult, live: LiveVersion | undefined): string
 
 /** Subject and body of the "waiting for approval" message. */
 export function approvalMessage(input: ApprovalMessageInput): { subject: string; body: string } {
-    const { event, environment } = input;
+    const { event, environment, integrity } = input;
+    const refusal = notApprovableLine(integrity.problems);
     const body = [
         `Model version ${event.groupName}/${event.version} is waiting for your approval in ${environment}.`,
+        ...(refusal ? ["", refusal] : []),
         "",
         `Group:              ${event.groupName}`,
         `Version:            ${event.version}`,
@@ -97,6 +117,9 @@ export function approvalMessage(input: ApprovalMessageInput): { subject: string;
         "",
         "Evaluation metrics:",
         ...metricsTable(input.metrics, input.live),
+        "",
+        "What you approve (artifact versions and image digests):",
+        ...integrityLines(integrity),
         "",
         "Approve (deploys exactly this version to this environment's endpoint):",
         `  ${approveCommand(event, environment, "approve")}`,
@@ -109,5 +132,6 @@ export function approvalMessage(input: ApprovalMessageInput): { subject: string;
         `Console: ${consoleLink(event.region, event.groupName)}`,
         `Event: ${event.eventId}`,
     ].join("\n");
-    return { subject: `[${environment}] Approval needed: ${event.groupName} v${event.version}`, body };
+    const what = integrity.tampered.length ? "TAMPERED, not approvable" : refusal ? "NOT APPROVABLE" : "Approval needed";
+    return { subject: `[${environment}] ${what}: ${event.groupName} v${event.version}`, body };
 }

@@ -1,5 +1,6 @@
 /**
- * notify-approver logic: one message per version and state. Clients are injected.
+ * notify-approver logic: one message per version and state, after the version's bytes are pinned (./pinning.ts).
+ * Clients are injected.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MalformedEventError } from "../shared/errors";
@@ -9,6 +10,7 @@ import { parseOrReport } from "../shared/malformed";
 import type { Publisher } from "../shared/publish";
 import type { ReportReader } from "../shared/reports";
 import { approvalMessage, parseReport, type LiveVersion, type MetricsResult } from "./message";
+import { pinAtRegistration, type PinningDeps, type RegistrationIntegrity } from "./pinning";
 import { NOTIFICATION_LEASE_SECONDS } from "./settings";
 
 export interface NotifySettings {
@@ -16,9 +18,11 @@ export interface NotifySettings {
     readonly groupName: string;
     readonly endpointName: string;
     readonly ledgerTableName: string;
+    /** The function's region (AWS_REGION): its ECR is where image tags are resolved. */
+    readonly region: string;
 }
 
-export interface NotifyDeps {
+export interface NotifyDeps extends PinningDeps {
     readonly dynamodb: DynamoDBClient;
     readonly reports: ReportReader;
     readonly publisher: Publisher;
@@ -27,7 +31,15 @@ export interface NotifyDeps {
 }
 
 export type NotifyResult =
-    | { readonly outcome: "notified"; readonly subject: string; readonly body: string }
+    | {
+          readonly outcome: "notified";
+          readonly subject: string;
+          readonly body: string;
+          /** False when production will refuse this version (`problems` says why); the message says so too. */
+          readonly approvable: boolean;
+          readonly problems: readonly string[];
+          readonly pinWrite: RegistrationIntegrity["pinWrite"];
+      }
     | { readonly outcome: "duplicate" | "ignored"; readonly reason: string };
 
 async function readMetrics(reports: ReportReader, s3Uri: string | undefined): Promise<MetricsResult> {
@@ -61,20 +73,27 @@ export async function handlePendingEvent(event: unknown, settings: NotifySetting
         return { outcome: "duplicate", reason };
     }
     try {
-        const [metrics, current] = await Promise.all([
+        // Pins first: a transient failure throws here, before anything is sent.
+        const [integrity, metrics, current] = await Promise.all([
+            pinAtRegistration(evt.packageArn, evt.eventId, settings, deps),
             readMetrics(deps.reports, evt.metricsS3Uri),
             currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
         ]);
         const live: LiveVersion | undefined = current
             ? { packageArn: current.packageArn, version: current.version, metrics: current.metricsS3Uri ? await readMetrics(deps.reports, current.metricsS3Uri) : undefined }
             : undefined;
-        const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live });
+        const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live, integrity });
         await deps.publisher.publish(subject, body);
         await confirmNotification(deps.dynamodb, settings.ledgerTableName, claim, deps.now());
-        deps.logger.log("info", `notified approvers about ${evt.packageArn}`, { eventId: evt.eventId });
-        return { outcome: "notified", subject, body };
+        const approvable = integrity.problems.length === 0;
+        deps.logger.log(approvable ? "info" : "warn", `notified approvers about ${evt.packageArn}${approvable ? "" : " (NOT APPROVABLE)"}`, {
+            eventId: evt.eventId,
+            pinWrite: integrity.pinWrite,
+            problems: integrity.problems,
+        });
+        return { outcome: "notified", subject, body, approvable, problems: integrity.problems, pinWrite: integrity.pinWrite };
     } catch (error) {
-        // Give the claim back so Lambda's retry can notify: no notification is lost silently.
+        // Give the claim back so Lambda's retry can pin and notify: no notification is lost silently.
         await releaseNotification(deps.dynamodb, settings.ledgerTableName, claim);
         throw error;
     }

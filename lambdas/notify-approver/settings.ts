@@ -18,5 +18,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifySettings {
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
         endpointName: requireEnv(env, "ENDPOINT_NAME"),
         ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
+        // Set by the Lambda runtime; the ECR client resolves image tags in this region.
+        region: requireEnv(env, "AWS_REGION"),
     };
 }

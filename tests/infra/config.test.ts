@@ -4,7 +4,17 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, MAX_ENVIRONMENT_LENGTH, parseStackConfig, RawStackConfig } from "../../infra/config";
+import {
+    approverAccountProblems,
+    AWS_REGIONS,
+    ConfigError,
+    MAX_CONFIGURED_ROLLBACK_ALARMS,
+    MAX_ENVIRONMENT_LENGTH,
+    MAX_ROLLBACK_ALARMS,
+    MAX_USER_TAGS,
+    parseStackConfig,
+    RawStackConfig,
+} from "../../infra/config";
 import { runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
 
@@ -18,7 +28,7 @@ function rawFromStack(stack: string): Record<string, any> {
 
 function problemsFor(raw: RawStackConfig, stack = "dev"): readonly string[] {
     try {
-        parseStackConfig(raw, stack);
+        parseStackConfig(raw, stack, "us-east-1");
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
         // Pulumi prints a RunError's message alone; any other Error comes with a stack trace.
@@ -44,11 +54,11 @@ function devWith(pathSpec: string, value: unknown): Record<string, any> {
 describe("infra/config", () => {
     describe("accepted config", () => {
         it("parses the dev and prod example stacks", () => {
-            const dev = parseStackConfig(rawFromStack("dev"), "dev");
+            const dev = parseStackConfig(rawFromStack("dev"), "dev", "us-east-1");
             assert.strictEqual(dev.environment, "dev");
             assert.strictEqual(dev.production, false);
             assert.strictEqual(dev.pipeline.metric.comparison, "LessThanOrEqualTo");
-            const prod = parseStackConfig(rawFromStack("prod"), "prod");
+            const prod = parseStackConfig(rawFromStack("prod"), "prod", "us-east-1");
             assert.strictEqual(prod.production, true);
             assert.deepStrictEqual(prod.consumerAccountIds, ["333333333333"]);
         });
@@ -59,7 +69,7 @@ describe("infra/config", () => {
             delete raw.tags;
             delete raw.pipeline.processingInstanceType;
             delete raw.pipeline.inferenceInstanceTypes;
-            const config = parseStackConfig(raw, "staging");
+            const config = parseStackConfig(raw, "staging", "us-east-1");
             assert.strictEqual(config.environment, "staging");
             assert.strictEqual(config.pipeline.processingInstanceType, "ml.m5.xlarge");
             assert.deepStrictEqual(config.pipeline.inferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
@@ -70,13 +80,13 @@ describe("infra/config", () => {
         });
 
         it("takes tag values that YAML made numbers or booleans as their text, and still rejects objects", () => {
-            assert.deepStrictEqual(parseStackConfig(devWith("tags", { "cost-center": 1234, shared: true }), "dev").tags, { "cost-center": "1234", shared: "true" });
+            assert.deepStrictEqual(parseStackConfig(devWith("tags", { "cost-center": 1234, shared: true }), "dev", "us-east-1").tags, { "cost-center": "1234", shared: "true" });
             const [problem] = problemsFor(devWith("tags", { owner: { name: "x" } }));
             assert.match(problem, /^sagemaker-approval-gate:tags\.owner: got \{"name":"x"\}; expected a string\./);
         });
 
         it("takes an account ID that YAML made a number back as its 12-digit string, and still rejects one that lost its leading zero", () => {
-            assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev").consumerAccountIds, ["333333333333"]);
+            assert.deepStrictEqual(parseStackConfig(devWith("consumerAccountIds", [333333333333]), "dev", "us-east-1").consumerAccountIds, ["333333333333"]);
             const [problem] = problemsFor(devWith("consumerAccountIds", [12345678901]));
             assert.match(problem, /^sagemaker-approval-gate:consumerAccountIds\[0\]: got 12345678901; /);
             assert.match(problem, /a 12-digit AWS account ID/);
@@ -84,7 +94,7 @@ describe("infra/config", () => {
     });
 
     it("the longest accepted environment gives a bucket name S3 accepts", () => {
-        const config = parseStackConfig(devWith("environment", "e".repeat(MAX_ENVIRONMENT_LENGTH)), "dev");
+        const config = parseStackConfig(devWith("environment", undefined), "e".repeat(MAX_ENVIRONMENT_LENGTH), "us-east-1");
         const bucket = `sagemaker-approval-gate-${config.environment}-training-123456789012`;
         assert.strictEqual(bucket.length, 63);
     });
@@ -127,12 +137,13 @@ describe("infra/config", () => {
                 assert.match(message, c.expected);
                 assert.match(message, /Fix: /);
                 assert.match(message, c.fix);
+                assert.match(message, / -s dev\b/, "every fix names the stack");
             });
         }
 
         it("an unknown top-level key is named with the command that removes it", () => {
             const [message] = problemsFor({ ...rawFromStack("dev"), pipline: {} } as RawStackConfig);
-            assert.strictEqual(message, `${NS}pipline: is not a setting this program reads (check its spelling against Pulumi.yaml). Fix: pulumi config rm pipline`);
+            assert.strictEqual(message, `${NS}pipline: is not a setting this program reads (check its spelling against Pulumi.yaml). Fix: pulumi config rm pipline -s dev`);
         });
 
         it("an unknown nested key is named with its path", () => {
@@ -181,6 +192,177 @@ describe("infra/config", () => {
             const run = await runProgramUnderMocks({ stack: "qa", config });
             assert.strictEqual(run.outputs.environment, "qa");
             assert.strictEqual(run.recorder.ofType("aws:sagemaker/pipeline:Pipeline")[0].inputs.pipelineName, "sagemaker-approval-gate-qa-training");
+        });
+    });
+
+    describe("aws:region and the images", () => {
+        it("rejects a missing aws:region with the command that sets it, whatever AWS_REGION says", () => {
+            const saved = process.env.AWS_REGION;
+            process.env.AWS_REGION = "us-east-1";
+            try {
+                assert.throws(() => parseStackConfig(rawFromStack("dev"), "dev", undefined), (err: ConfigError) => {
+                    assert.strictEqual(err.problems.length, 1, err.message);
+                    assert.match(err.problems[0], /^aws:region: got nothing \(the key is not set\); expected the region this stack deploys into\. Fix: pulumi config set aws:region us-east-1 -s dev/);
+                    assert.match(err.problems[0], /AWS_REGION\/AWS_DEFAULT_REGION in the shell do not count/);
+                    return true;
+                });
+            } finally {
+                if (saved === undefined) delete process.env.AWS_REGION;
+                else process.env.AWS_REGION = saved;
+            }
+        });
+
+        it("rejects a region AWS does not have, and reports it with the other problems", () => {
+            const raw = devWith("production", "no");
+            assert.throws(() => parseStackConfig(raw, "dev", "us-east-7"), (err: ConfigError) => {
+                assert.match(err.problems[0], /^aws:region: got "us-east-7"; expected an AWS region name\. Fix: pulumi config set aws:region us-east-1 -s dev/);
+                assert.match(err.problems[1], /^sagemaker-approval-gate:production:/);
+                return true;
+            });
+        });
+
+        it("accepts every region of @pulumi/aws's Region enum", () => {
+            for (const region of ["eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1"]) assert.ok(AWS_REGIONS.includes(region), region);
+            assert.ok(!AWS_REGIONS.includes("eu-west-9"));
+        });
+
+        it("defaults the sample images to the built-in ones of aws:region, with the China ECR domain in China", () => {
+            const raw = devWith("pipeline.processingImageUri", undefined);
+            delete raw.pipeline.trainingImageUri;
+            const eu = parseStackConfig(raw, "dev", "eu-west-1").pipeline;
+            assert.strictEqual(eu.processingImageUri, "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
+            assert.strictEqual(eu.trainingImageUri, "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+            const cn = parseStackConfig(raw, "dev", "cn-north-1").pipeline;
+            assert.strictEqual(cn.trainingImageUri, "450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1");
+            assert.strictEqual(parseStackConfig(raw, "dev", "us-east-1").pipeline.trainingImageUri, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+        });
+
+        it("says exactly what to set where the sample has no built-in image", () => {
+            const raw = devWith("pipeline.processingImageUri", undefined);
+            assert.throws(() => parseStackConfig(raw, "dev", "us-iso-east-1"), (err: ConfigError) => {
+                assert.match(err.message, /pipeline\.processingImageUri: got nothing \(the key is not set\) and there is no built-in sagemaker-scikit-learn:1\.2-1-cpu-py3 image known in us-iso-east-1/);
+                assert.match(err.message, /Fix: pulumi config set --path 'pipeline\.processingImageUri' <account>\.dkr\.ecr\.us-iso-east-1\.amazonaws\.com\/<repository>:<tag> -s dev/);
+                return true;
+            });
+        });
+
+        it("rejects a built-in image of another region with its URI in aws:region", () => {
+            const raw = devWith("pipeline.trainingImageUri", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+            assert.throws(() => parseStackConfig(raw, "dev", "ap-southeast-2"), (err: ConfigError) => {
+                assert.match(err.message, /pipeline\.trainingImageUri: got "683313688378\.dkr\.ecr\.us-east-1\.amazonaws\.com\/sagemaker-xgboost:1\.7-1", an image in us-east-1; expected an image in aws:region ap-southeast-2/);
+                assert.match(err.message, /Fix: pulumi config set --path 'pipeline\.trainingImageUri' 783357654285\.dkr\.ecr\.ap-southeast-2\.amazonaws\.com\/sagemaker-xgboost:1\.7-1 -s dev/);
+                return true;
+            });
+        });
+
+        it("rejects an image of your own registry in another region, saying to push or replicate it", () => {
+            const raw = devWith("pipeline.processingImageUri", "210987654321.dkr.ecr.us-west-2.amazonaws.com/team/prep@sha256:" + "a".repeat(64));
+            assert.throws(() => parseStackConfig(raw, "dev", "us-east-1"), (err: ConfigError) => {
+                assert.match(err.message, /an image in us-west-2; expected an image in aws:region us-east-1/);
+                assert.match(err.message, /push or replicate the image to ECR in us-east-1, then pulumi config set --path 'pipeline\.processingImageUri' <account>\.dkr\.ecr\.us-east-1\.amazonaws\.com\/team\/prep@sha256:a+ -s dev/);
+                return true;
+            });
+        });
+
+        it("rejects a China-region image host outside China", () => {
+            const raw = devWith("pipeline.trainingImageUri", "683313688378.dkr.ecr.us-east-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1");
+            assert.throws(() => parseStackConfig(raw, "dev", "us-east-1"), /pipeline\.trainingImageUri: got .*expected an image in aws:region us-east-1/);
+        });
+    });
+
+    describe("limits AWS and the components enforce", () => {
+        const alarms = (n: number) => Array.from({ length: n }, (_, i) => `team-alarm-${i}`);
+
+        it(`takes up to ${MAX_CONFIGURED_ROLLBACK_ALARMS} rollback alarms (UpdateEndpoint takes ${MAX_ROLLBACK_ALARMS}, 2 are the stack's own)`, () => {
+            assert.strictEqual(MAX_ROLLBACK_ALARMS, 10);
+            const config = parseStackConfig(devWith("endpoint.rollbackAlarmNames", alarms(MAX_CONFIGURED_ROLLBACK_ALARMS)), "dev", "us-east-1");
+            assert.strictEqual(config.endpoint.rollbackAlarmNames.length, 8);
+        });
+
+        it("rejects one rollback alarm too many in the config reader, with the fix, not a stack trace from a component", () => {
+            const [message] = problemsFor(devWith("endpoint.rollbackAlarmNames", alarms(9)));
+            assert.match(message, /^sagemaker-approval-gate:endpoint\.rollbackAlarmNames: got \[.*\]; expected at most 8 alarms \(UpdateEndpoint takes 10, 2 are the stack's own; combine more into a composite alarm\)/);
+            assert.match(message, /Fix: pulumi config rm --path 'endpoint\.rollbackAlarmNames\[8\]' -s dev/);
+        });
+
+        it("rejects an alarm name longer than CloudWatch's 255 characters", () => {
+            const [message] = problemsFor(devWith("endpoint.rollbackAlarmNames", ["a".repeat(256)]));
+            assert.match(message, /^sagemaker-approval-gate:endpoint\.rollbackAlarmNames\[0\]: got "a+"; expected at most 255 character\(s\)\. Fix: pulumi config set --path 'endpoint\.rollbackAlarmNames\[0\]' my-endpoint-5xx -s dev/);
+        });
+
+        it("rejects an approver role name longer than IAM's 64 characters, counting the name only", () => {
+            const [message] = problemsFor(devWith("approvers.principalArns", [`arn:aws:iam::123456789012:role/${"r".repeat(65)}`]));
+            assert.match(message, /^sagemaker-approval-gate:approvers\.principalArns\[0\]: got "arn:aws:iam::123456789012:role\/r{65}"; expected a role or user name of at most 64 characters/);
+            const ok = [`arn:aws:iam::123456789012:role/${"p".repeat(40)}/${"r".repeat(64)}`, `arn:aws:sts::123456789012:assumed-role/${"r".repeat(64)}/${"s".repeat(64)}`];
+            assert.deepStrictEqual(parseStackConfig(devWith("approvers.principalArns", ok), "dev", "us-east-1").approvers.principalArns, ok);
+        });
+
+        it("rejects more tags than a resource takes with the stack's own two, AWS-reserved keys and the keys the stack sets", () => {
+            const many = Object.fromEntries(Array.from({ length: MAX_USER_TAGS + 1 }, (_, i) => [`k${i}`, "v"]));
+            assert.match(problemsFor(devWith("tags", many))[0], /^sagemaker-approval-gate:tags: got .*expected at most 48 tags \(AWS takes 50 per resource; the stack sets project and environment\)/);
+            assert.match(problemsFor(devWith("tags", { "aws:owner": "me" }))[0], /tags\.aws:owner: got "aws:owner"; expected a tag key that does not start with aws:/);
+            assert.match(problemsFor(devWith("tags", { environment: "x" }))[0], /tags\.environment: got "environment"; expected a tag key other than project and environment/);
+        });
+    });
+
+    describe("the stack name", () => {
+        it("rejects an environment copied from another stack file, naming both and the fixes", () => {
+            const [message, ...rest] = problemsFor(rawFromStack("dev"), "staging");
+            assert.deepStrictEqual(rest, []);
+            assert.match(message, /^sagemaker-approval-gate:environment: got "dev" in stack "staging"; expected the stack name, or a different one chosen on purpose/);
+            assert.match(message, /Fix: pulumi config rm environment -s staging/);
+            assert.match(message, /modelPackageGroupName a name of its own, now "abalone-dev"/);
+            assert.match(message, /pulumi config set environmentDiffersFromStack true -s staging/);
+        });
+
+        it("accepts an environment other than the stack name when it is chosen on purpose", () => {
+            const raw = { ...rawFromStack("dev"), environmentDiffersFromStack: true };
+            assert.strictEqual(parseStackConfig(raw, "dev-eu", "us-east-1").environment, "dev");
+        });
+
+        for (const stack of ["prod", "production", "prod-eu", "live"]) {
+            it(`rejects production: false in stack "${stack}", which the policy pack treats as production`, () => {
+                const raw: Record<string, unknown> = { ...rawFromStack("prod"), production: false };
+                delete raw.environment;
+                const [message] = problemsFor(raw, stack);
+                assert.match(message, new RegExp(`^sagemaker-approval-gate:production: got false in stack "${stack}" \\(environment "${stack}"\\); expected true`));
+                assert.match(message, /Fix: pulumi config set production true -s /);
+            });
+        }
+
+        it("rejects production: false for an environment named like production in another stack", () => {
+            const raw = { ...rawFromStack("prod"), production: false, environmentDiffersFromStack: true };
+            assert.match(problemsFor(raw, "blue")[0], /production: got false in stack "blue" \(environment "prod"\); expected true, because "prod" matches/);
+        });
+    });
+
+    describe("a missing whole object", () => {
+        it("gets every command that builds the pipeline object, for this stack", () => {
+            const [message] = problemsFor(devWith("pipeline", undefined), "dev");
+            assert.match(message, /^sagemaker-approval-gate:pipeline: got nothing \(the key is not set\); expected an object\. Fix: /);
+            for (const key of ["inputDataS3Uri", "metric.name", "metric.jsonPath", "metric.comparison", "metric.threshold"]) {
+                assert.match(message, new RegExp(`pulumi config set --path 'pipeline\\.${key.replace(".", "\\.")}' \\S+ -s dev`), key);
+            }
+            assert.match(message, /Pulumi\.dev\.yaml/);
+        });
+
+        it("and so does approvers", () => {
+            const [message] = problemsFor(devWith("approvers", undefined), "dev");
+            assert.match(message, /approvers: got nothing .*Fix: pulumi config set --path 'approvers\.principalArns\[0\]' arn:aws:iam::123456789012:role\/ml-approver -s dev/);
+        });
+    });
+
+    describe("approvers and the deploying account", () => {
+        const approvers = (principalArns: string[], attachPolicy = true) => ({ approvers: { principalArns, attachPolicy, emails: [] } });
+
+        it("names each approver of another account with the fixes", () => {
+            const problems = approverAccountProblems(approvers(["arn:aws:iam::123456789012:role/a", "arn:aws:sts::111111111111:assumed-role/b/s"]), "123456789012", "dev");
+            assert.strictEqual(problems.length, 1);
+            assert.match(problems[0], /approvers\.principalArns\[1\]: got "arn:aws:sts::111111111111:assumed-role\/b\/s", a principal of account 111111111111, but stack "dev" deploys into account 123456789012/);
+        });
+
+        it("has nothing to say when the policies are not attached", () => {
+            assert.deepStrictEqual(approverAccountProblems(approvers(["arn:aws:iam::111111111111:role/a"], false), "123456789012", "dev"), []);
         });
     });
 });

@@ -4,6 +4,7 @@
  * bad config stops the program before any resource is declared.
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
 
@@ -137,5 +138,99 @@ describe("infra/index.ts: a bad config stops the program before any resource is 
             ResourceRecorder.prototype.newResource = before;
         }
         assert.strictEqual(declared, 0);
+    });
+});
+
+describe("infra/index.ts: checks against the account and region the stack deploys into", () => {
+    const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+
+    function devWithApprovers(principalArns: string[], attachPolicy?: boolean): Record<string, unknown> {
+        const config = exampleStackConfig("dev");
+        const approvers = { ...(config["sagemaker-approval-gate:approvers"] as object), principalArns, ...(attachPolicy === undefined ? {} : { attachPolicy }) };
+        config["sagemaker-approval-gate:approvers"] = approvers;
+        return config;
+    }
+
+    for (const preview of [true, false]) {
+        it(`refuses, in ${preview ? "preview" : "up"}, to attach the approver policy to a role of another account, and says how to fix it`, async () => {
+            const { ResourceRecorder } = await import("../../cli/lib/programUnderMocks");
+            const before = ResourceRecorder.prototype.newResource;
+            const attached: string[] = [];
+            ResourceRecorder.prototype.newResource = function (this: any, args: any) {
+                if (args.type === ATTACHMENT) attached.push(args.name);
+                return before.call(this, args);
+            };
+            try {
+                await assert.rejects(
+                    runProgramUnderMocks({ stack: "dev", preview, config: devWithApprovers(["arn:aws:iam::111111111111:role/ml-approver"]) }),
+                    (err: Error) => {
+                        assert.ok(pulumi.RunError.isInstance(err), `printed without a stack trace: ${err.name}: ${err.message}`);
+                        assert.match(err.message, /sagemaker-approval-gate:approvers\.principalArns\[0\]: got "arn:aws:iam::111111111111:role\/ml-approver", a principal of account 111111111111, but stack "dev" deploys into account 123456789012/);
+                        assert.match(err.message, /pulumi config set --path 'approvers\.principalArns\[0\]' arn:aws:iam::123456789012:role\/<approver-role> -s dev/);
+                        assert.match(err.message, /pulumi config set --path 'approvers\.attachPolicy' false -s dev/);
+                        assert.match(err.message, /switch credentials/);
+                        return true;
+                    },
+                );
+            } finally {
+                ResourceRecorder.prototype.newResource = before;
+            }
+            // Not the registry's approver attachment, nor any other component's (report reader, operator read).
+            assert.deepStrictEqual(attached.filter((name) => name.endsWith("-role-ml-approver")), []);
+        });
+    }
+
+    it("deploys approvers of another account with attachPolicy: false, attaching nothing to them", async () => {
+        const run = await runProgramUnderMocks({ stack: "dev", config: devWithApprovers(["arn:aws:iam::111111111111:role/ml-approver"], false) });
+        assert.deepStrictEqual(run.recorder.ofType(ATTACHMENT).filter((a) => a.inputs.role === "ml-approver"), []);
+    });
+
+    it("rejects a stack file without aws:region before any resource", async () => {
+        const config = exampleStackConfig("dev");
+        delete config["aws:region"];
+        await assert.rejects(runProgramUnderMocks({ stack: "dev", config }), (err: Error) => {
+            assert.strictEqual(err.name, "ConfigError");
+            assert.match(err.message, /aws:region: got nothing \(the key is not set\).*Fix: pulumi config set aws:region us-east-1 -s dev/);
+            return true;
+        });
+    });
+
+    it("lets the sample's built-in images follow aws:region when the stack does not set them", async () => {
+        const config = exampleStackConfig("dev");
+        config["aws:region"] = "eu-west-1";
+        const pipeline = { ...(config["sagemaker-approval-gate:pipeline"] as Record<string, unknown>) };
+        delete pipeline.processingImageUri;
+        delete pipeline.trainingImageUri;
+        config["sagemaker-approval-gate:pipeline"] = pipeline;
+        const run = await runProgramUnderMocks({ stack: "dev", config, account: { accountId: "123456789012", region: "eu-west-1", partition: "aws" } });
+        const definition = run.recorder.ofType(T.pipeline)[0].inputs.pipelineDefinition as string;
+        assert.match(definition, /141502667606\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/sagemaker-scikit-learn:1\.2-1-cpu-py3/);
+        assert.match(definition, /141502667606\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/sagemaker-xgboost:1\.7-1/);
+        assert.doesNotMatch(definition, /us-east-1/);
+    });
+
+    it("rejects images of another region than aws:region with the same built-in image's URI in the stack's region", async () => {
+        const config = exampleStackConfig("prod");
+        config["aws:region"] = "eu-west-1";
+        await assert.rejects(runProgramUnderMocks({ stack: "prod", config }), (err: Error) => {
+            assert.strictEqual(err.name, "ConfigError");
+            assert.match(err.message, /pipeline\.processingImageUri: got "683313688378\.dkr\.ecr\.us-east-1\.amazonaws\.com\/sagemaker-scikit-learn:1\.2-1-cpu-py3", an image in us-east-1; expected an image in aws:region eu-west-1/);
+            assert.match(err.message, /pulumi config set --path 'pipeline\.processingImageUri' 141502667606\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/sagemaker-scikit-learn:1\.2-1-cpu-py3 -s prod/);
+            return true;
+        });
+    });
+
+    it("stops a stack file copied to another stack name (Pulumi.dev.yaml as staging) before any resource", async () => {
+        await assert.rejects(runProgramUnderMocks({ stack: "staging", config: exampleStackConfig("dev") }), (err: Error) => {
+            assert.strictEqual(err.name, "ConfigError");
+            assert.match(err.message, /sagemaker-approval-gate:environment: got "dev" in stack "staging".*Fix: pulumi config rm environment -s staging/);
+            return true;
+        });
+    });
+
+    it("stops production: false in the prod stack", async () => {
+        const config = exampleStackConfig("prod");
+        config["sagemaker-approval-gate:production"] = false;
+        await assert.rejects(runProgramUnderMocks({ stack: "prod", config }), /sagemaker-approval-gate:production: got false in stack "prod".*Fix: pulumi config set production true -s prod/);
     });
 });

@@ -7,14 +7,15 @@ import { strict as assert } from "assert";
 import { DescribeEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { currentDeployment } from "../../lambdas/shared/ledger";
+import { readPins } from "../../policies/lib/pinStore";
 import { motoEnv, uniqueName } from "../helpers/moto";
-import { createWorld, packageEvent, putReport, readInbox, registerVersion, setStatus, type World } from "./world";
+import { createWorld, packageEvent, putReport, readInbox, registerPinnableVersion, setStatus, type World } from "./world";
 
 describe("handler modules (index.ts) against moto", function () {
     this.timeout(60_000);
     let world: World;
     const saved = { ...process.env };
-    let notify: { handler(event: unknown): Promise<{ outcome: string }> };
+    let notify: { handler(event: unknown): Promise<{ outcome: string; approvable?: boolean }> };
     let deploy: { handler(event: unknown): Promise<unknown> };
     let queueUrl: string;
 
@@ -60,8 +61,14 @@ describe("handler modules (index.ts) against moto", function () {
 
     it("notifies about a pending version, deploys it once approved, and answers a rejection with no predecessor loudly", async () => {
         await putReport(world, "eval/1.json", { regression_metrics: { mse: { value: 3.9 } } });
-        const arn = await registerVersion(world, "PendingManualApproval", "eval/1.json");
-        assert.equal((await notify.handler(packageEvent(world, arn, "PendingManualApproval", { metricsKey: "eval/1.json" }))).outcome, "notified");
+        const version = await registerPinnableVersion(world, { metricsKey: "eval/1.json" });
+        const arn = version.arn;
+        const notified = await notify.handler(packageEvent(world, arn, "PendingManualApproval", { metricsKey: "eval/1.json" }));
+        assert.deepEqual([notified.outcome, notified.approvable], ["notified", true]);
+        // The module-scope S3 and ECR clients pinned what the version is made of.
+        const pins = (await readPins(world.dynamodb, world.tableName, arn)).pins;
+        assert.deepEqual(pins?.artifacts.map((a) => [a.versionId, a.etag]), [[version.versionId, version.etag]]);
+        assert.deepEqual(pins?.images.map((i) => i.digest), [version.digest]);
         await setStatus(world, arn, "Approved", "good enough");
         assert.deepEqual(await viaQueue(packageEvent(world, arn, "Approved")), { batchItemFailures: [] });
         const endpoint = await world.sagemaker.send(new DescribeEndpointCommand({ EndpointName: `sagemaker-approval-gate-${env}-endpoint` }));

@@ -4,7 +4,8 @@
  * a bucket for evaluation reports. Every name is unique to the test run.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 import {
     CreateModelPackageCommand,
     CreateModelPackageGroupCommand,
@@ -27,6 +28,7 @@ export interface World {
     readonly sagemaker: SageMakerClient;
     readonly dynamodb: DynamoDBClient;
     readonly s3: S3Client;
+    readonly ecr: ECRClient;
     readonly sns: SNSClient;
     readonly sqs: SQSClient;
     readonly groupName: string;
@@ -42,6 +44,7 @@ export async function createWorld(groupPrefix = "Abalone-Test"): Promise<World> 
     const sagemaker = new SageMakerClient(cfg);
     const dynamodb = new DynamoDBClient(cfg);
     const s3 = new S3Client({ ...cfg, forcePathStyle: true });
+    const ecr = new ECRClient(cfg);
     const sns = new SNSClient(cfg);
     const sqs = new SQSClient(cfg);
     const groupName = uniqueName(groupPrefix);
@@ -54,7 +57,7 @@ export async function createWorld(groupPrefix = "Abalone-Test"): Promise<World> 
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn, Attributes: { RawMessageDelivery: "false" } }));
     const bucket = uniqueName("reports").toLowerCase();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return { endpoint, sagemaker, dynamodb, s3, sns, sqs, groupName, tableName, topicArn, inboxUrl, bucket };
+    return { endpoint, sagemaker, dynamodb, s3, ecr, sns, sqs, groupName, tableName, topicArn, inboxUrl, bucket };
 }
 
 /** Registers a version as the pipeline does (PendingManualApproval), then sets its status if asked. */
@@ -128,4 +131,69 @@ export function recordingLogger(): Logger & { lines: { level: LogLevel; message:
 
 export function publisherFor(world: World) {
     return snsPublisher(world.sns, world.topicArn);
+}
+
+/** An image manifest with one layer of its own: moto's digest is sha256 of the layer digests, so other layers give another digest. */
+export function imageManifest(layer: string): string {
+    return JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 1, digest: `sha256:${"c".repeat(64)}` },
+        layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 1, digest: `sha256:${layer.repeat(64).slice(0, 64)}` }],
+    });
+}
+
+export interface PinnableVersion {
+    readonly arn: string;
+    readonly bucket: string;
+    readonly key: string;
+    readonly modelDataUrl: string;
+    /** S3's answer to the training job's PutObject of model.tar.gz (ETag unquoted). */
+    readonly versionId: string;
+    readonly etag: string;
+    readonly repository: string;
+    readonly image: string;
+    /** What the image's tag resolved to in ECR when it was pushed. */
+    readonly digest: string;
+}
+
+/**
+ * Registers a version as a real pipeline would leave it: model.tar.gz in a versioned bucket, the serving image pushed
+ * to an ECR repository of this account, and a package pointing at both. `image` overrides the package's image.
+ */
+export async function registerPinnableVersion(world: World, options: { metricsKey?: string; image?: string; imageDigest?: string } = {}): Promise<PinnableVersion> {
+    const bucket = uniqueName("artifacts").toLowerCase();
+    const key = "pipelines/exec-1/TrainModel/output/model.tar.gz";
+    await world.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await world.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    const put = await world.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "approved weights" }));
+    const repository = uniqueName("serve");
+    const { repository: repo } = await world.ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
+    const pushed = await world.ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: imageManifest("a"), imageTag: "v1" }));
+    const image = options.image ?? `${repo!.repositoryUri}:v1`;
+    const modelDataUrl = `s3://${bucket}/${key}`;
+    const out = await world.sagemaker.send(
+        new CreateModelPackageCommand({
+            ModelPackageGroupName: world.groupName,
+            ModelApprovalStatus: "PendingManualApproval",
+            InferenceSpecification: {
+                Containers: [{ Image: image, ModelDataUrl: modelDataUrl, ...(options.imageDigest ? { ImageDigest: options.imageDigest } : {}) }],
+                SupportedContentTypes: ["text/csv"],
+                SupportedResponseMIMETypes: ["text/csv"],
+            },
+            ModelMetrics: options.metricsKey ? { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${world.bucket}/${options.metricsKey}` } } } : undefined,
+            MetadataProperties: { GeneratedBy: "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc123" },
+        }),
+    );
+    return {
+        arn: out.ModelPackageArn!,
+        bucket,
+        key,
+        modelDataUrl,
+        versionId: put.VersionId!,
+        etag: put.ETag!.replace(/"/g, ""),
+        repository,
+        image,
+        digest: pushed.image!.imageId!.imageDigest!,
+    };
 }

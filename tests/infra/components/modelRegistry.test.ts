@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderMocks";
 import { approvalGuardrailScp, approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
-import { distinctAttachablePrincipals } from "../../../infra/lib/attachments";
+import { distinctAttachablePrincipals, foreignPrincipalsMessage, principalsOutsideAccount } from "../../../infra/lib/attachments";
 import { exampleStackConfig } from "../exampleStacks";
 
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
@@ -58,7 +58,7 @@ describe("infra/components/modelRegistry", () => {
             const policy = run.recorder.get(T.policy, "sagemaker-approval-gate-dev-registry-approver-policy");
             assert.deepStrictEqual(
                 JSON.parse(policy.inputs.policy),
-                approverPolicy({ scope: MOCK_SCOPE, groupName: "abalone-dev", approverPrincipalArns: ["arn:aws:iam::111111111111:role/ml-approver"] }),
+                approverPolicy({ scope: MOCK_SCOPE, groupName: "abalone-dev", approverPrincipalArns: ["arn:aws:iam::123456789012:role/ml-approver"] }),
             );
             const attachments = run.recorder.ofType(T.roleAttachment).filter((a) => a.name.includes("-registry-approver-"));
             assert.deepStrictEqual(attachments.map((a) => [a.name, a.inputs.role, a.inputs.policyArn]), [
@@ -74,7 +74,7 @@ describe("infra/components/modelRegistry", () => {
             approvalGuardrailScp({
                 scope: MOCK_SCOPE,
                 groupName: "abalone-prod",
-                approverPrincipalArns: ["arn:aws:iam::222222222222:role/ml-approver", "arn:aws:iam::222222222222:role/ml-release-manager"],
+                approverPrincipalArns: ["arn:aws:iam::123456789012:role/ml-approver", "arn:aws:iam::123456789012:role/ml-release-manager"],
             }),
         );
     });
@@ -112,7 +112,7 @@ describe("infra/components/modelRegistry", () => {
             const run = await runProgramUnderMocks({
                 stack: "dev",
                 config: withApprovers("dev", {
-                    principalArns: ["arn:aws:iam::111111111111:user/alice", "arn:aws:sts::111111111111:assumed-role/ml-approver/bob", "arn:aws:iam::111111111111:role/ml-approver"],
+                    principalArns: ["arn:aws:iam::123456789012:user/alice", "arn:aws:sts::123456789012:assumed-role/ml-approver/bob", "arn:aws:iam::123456789012:role/ml-approver"],
                 }),
             });
             assert.deepStrictEqual(run.recorder.ofType(T.userAttachment).filter((a) => a.name.includes("-registry-approver-")).map((a) => a.inputs.user), ["alice"]);
@@ -124,6 +124,13 @@ describe("infra/components/modelRegistry", () => {
                 distinctAttachablePrincipals(["arn:aws:iam::1:role/x".replace("1", "111111111111"), "arn:aws:iam::111111111111:role/path/x", "arn:aws:iam::111111111111:user/x"]).map((p) => `${p.kind}/${p.name}`),
                 ["role/x", "user/x"],
             );
+        });
+
+        it("finds the principals of another account, which IAM cannot attach to from the deploying one", () => {
+            const arns = ["arn:aws:iam::123456789012:role/a", "arn:aws:sts::111111111111:assumed-role/b/session", "arn:aws:iam::111111111111:user/c"];
+            assert.deepStrictEqual(principalsOutsideAccount(arns, "123456789012"), arns.slice(1));
+            assert.deepStrictEqual(principalsOutsideAccount(arns.slice(0, 1), "123456789012"), []);
+            assert.match(foreignPrincipalsMessage(arns.slice(1), "123456789012"), /^Not attaching a policy to arn:aws:sts::111111111111:assumed-role\/b\/session, arn:aws:iam::111111111111:user\/c: not in the deploying account 123456789012 \(IAM attaches by name/);
         });
     });
 });

@@ -159,7 +159,7 @@ describe("infra/components/trainingPipeline", () => {
                     artifactsBucketName: BUCKET,
                     reportKeyPattern: `${NAME}/*/Evaluate/output/evaluation/evaluation.json`,
                     kmsKeyArn: child(t("kms", "Key"), "key").state.arn,
-                    readerPrincipalArns: ["arn:aws:iam::111111111111:role/ml-approver"],
+                    readerPrincipalArns: ["arn:aws:iam::123456789012:role/ml-approver"],
                 }),
             );
             const attachment = child(t("iam", "RolePolicyAttachment"), "report-reader-role-ml-approver");

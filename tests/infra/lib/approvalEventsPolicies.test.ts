@@ -271,9 +271,9 @@ describe("infra/lib/approvalEventsPolicies", () => {
         it("the environment-name rule keeps the separator unambiguous: no two hyphens in a row, single ones allowed", () => {
             const NS = "sagemaker-approval-gate:";
             const raw = Object.fromEntries(Object.entries(exampleStackConfig("prod")).filter(([k]) => k.startsWith(NS)).map(([k, v]) => [k.slice(NS.length), v]));
-            assert.equal(parseStackConfig({ ...raw, environment: "prod-eu" }, "prod").environment, "prod-eu");
-            assert.throws(() => parseStackConfig({ ...raw, environment: "prod--eu" }, "prod"), /environment.*no two hyphens in a row/s);
-            assert.throws(() => parseStackConfig({ ...raw, environment: "a-b-c-d-e-f-g-h-i-j" }, "prod"), /environment/, "17 characters at most, hyphens included");
+            assert.equal(parseStackConfig({ ...raw, environment: "prod-eu" }, "prod-eu", "us-east-1").environment, "prod-eu");
+            assert.throws(() => parseStackConfig({ ...raw, environment: "prod--eu" }, "prod--eu", "us-east-1"), /environment.*no two hyphens in a row/s);
+            assert.throws(() => parseStackConfig({ ...raw, environment: "a-b-c-d-e-f-g-h-i-j" }, "a-b-c-d-e-f-g-h-i-j", "us-east-1"), /environment/, "17 characters at most, hyphens included");
         });
         it("the IAM matcher itself: * spans hyphens, so a bare name prefix would have matched", () => {
             assert.ok(iamMatches("arn:aws:sagemaker:us-east-1:111111111111:model/sagemaker-approval-gate-prod-*", resourcesOfEnvironment("prod-eu").sagemaker[0]));
