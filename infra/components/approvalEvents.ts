@@ -33,9 +33,9 @@ import {
     eventTargetDlqPolicy,
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
-    notifyApproverPolicy,
     operatorReadPolicy,
 } from "../lib/approvalEventsPolicies";
+import { notifyApproverPinningPolicy } from "../lib/artifactGuardPolicies";
 import { cloudwatchAlarmArn, environmentArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { pipelineKeyPatterns, sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
@@ -464,10 +464,11 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         };
 
         const notifyPolicy = pulumi
-            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.pipelineName, args.artifactsKmsKeyArn])
-            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, pipelineName, reportKey]) =>
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, pulumi.all([args.pipelineName, groupName]), args.artifactsKmsKeyArn])
+            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, [pipelineName, g], reportKey]) =>
                 JSON.stringify(
-                    notifyApproverPolicy({
+                    // Issue 9: notify-approver pins the version's bytes at registration (artifactGuardPolicies.ts).
+                    notifyApproverPinningPolicy({
                         scope: s,
                         logGroupName: logGroupName(env, "notify-approver"),
                         ledgerTableArn: tableArn,
@@ -477,6 +478,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         reportBucketName: bucket,
                         reportKeyPattern: pipelineKeyPatterns(pipelineName).evaluationReports,
                         reportKmsKeyArn: reportKey,
+                        groupName: g,
+                        artifactsBucketName: bucket,
+                        pipelineName,
+                        imageUris: args.modelImageUris,
                     }),
                 ),
             );

@@ -22,6 +22,7 @@ import { artifactGuardCompanions } from "../../../infra/components/artifactGuard
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { operatorReadPolicy } from "../../../infra/lib/approvalEventsPolicies";
+import { notifyApproverPinningPolicy } from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
 
@@ -293,9 +294,40 @@ for (const stack of ["dev", "prod"]) {
             const objects = (role: string) =>
                 JSON.parse(get(T.rolePolicy, role).inputs.policy).Statement.filter((st: any) => st.Action.includes("s3:GetObject")).flatMap((st: any) => st.Resource);
             const executions = `arn:aws:s3:::sagemaker-approval-gate-${stack}-training-123456789012/sagemaker-approval-gate-${stack}-training/*`;
-            assert.deepEqual(objects("notify-approver-policy"), [`${executions}/Evaluate/output/evaluation/evaluation.json`], "notify reads the evaluation reports only");
+            // Since issue 9 notify also heads the training outputs to pin them (HeadObject is authorised as GetObject).
+            assert.deepEqual(objects("notify-approver-policy"), [`${executions}/Evaluate/output/evaluation/evaluation.json`, `${executions}/Train/output/*`], "notify reads the evaluation reports and the training outputs only");
             assert.deepEqual(objects("model-role-policy"), [`${executions}/Train/output/*`], "the model reads training outputs only");
             assert.equal(JSON.parse(get(T.role, "deploy-approved-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "lambda.amazonaws.com");
+        });
+
+        it("lets notify-approver read what it pins (issue 9): this group's versions, the training outputs, the serving images' tags, the pins in the ledger", () => {
+            const policy = JSON.parse(get(T.rolePolicy, "notify-approver-policy").inputs.policy);
+            const bucket = `sagemaker-approval-gate-${stack}-training-123456789012`;
+            const pipeline = `sagemaker-approval-gate-${stack}-training`;
+            const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Statement.filter((st) => st.Sid !== "ResolveServingImageTags");
+            assert.deepEqual(
+                withoutImages(policy),
+                withoutImages(notifyApproverPinningPolicy({
+                    scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
+                    logGroupName: `/aws/lambda/sagemaker-approval-gate-${stack}-notify-approver`,
+                    ledgerTableArn: get(T.table, "ledger").state.arn,
+                    topicArn: get(T.topic, "notifications-topic").state.arn,
+                    kmsKeyArn: get(T.key, "notifications-key").state.arn,
+                    dlqArn: get(T.queue, "notify-approver-dlq").state.arn,
+                    reportBucketName: bucket,
+                    reportKeyPattern: `${pipeline}/*/Evaluate/output/evaluation/evaluation.json`,
+                    reportKmsKeyArn: run.outputs.artifactsKmsKeyArn as string,
+                    groupName: group,
+                    artifactsBucketName: bucket,
+                    pipelineName: pipeline,
+                    imageUris: [],
+                })),
+            );
+            // The tags it resolves are those of the images the model role may pull (the serving images), no others.
+            const pull = JSON.parse(get(T.rolePolicy, "model-role-policy").inputs.policy).Statement.find((st: any) => st.Sid === "PullInferenceImages");
+            assert.deepEqual(policy.Statement.find((st: any) => st.Sid === "ResolveServingImageTags").Resource, pull.Resource);
+            assert.ok(policy.Statement.some((st: any) => st.Sid === "HeadRegisteredArtifacts"));
+            assert.deepEqual(wildcardAllowActions(policy), []);
         });
 
         it("ships the bundled handlers on nodejs22.x, configured through env vars, reserving no concurrency", () => {

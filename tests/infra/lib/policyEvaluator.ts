@@ -5,7 +5,7 @@
  * Deny in any document wins; otherwise an Allow in the identity policy or the resource policy allows;
  * otherwise the request is implicitly denied. It knows only what our documents use: `*` and `?` in actions
  * and resources, Resource/NotResource, Principal "*" or by ARN, and the ArnEquals/ArnNotEquals/StringEquals/
- * StringNotEquals/Bool conditions (a missing key fails the positive operators and passes the negative ones).
+ * StringNotEquals/StringLike/Bool conditions (a missing key fails the positive operators and passes the negative ones).
  */
 import type { PolicyDocument, PolicyStatement } from "../../../infra/lib/iamDocuments";
 
@@ -25,8 +25,9 @@ function conditionHolds(condition: PolicyStatement["Condition"], context: Record
         Object.entries(entries).every(([key, expected]) => {
             const values = ([] as string[]).concat(expected);
             const actual = context[key];
-            const matches = actual !== undefined && values.some((v) => (operator.startsWith("Arn") ? globCaseSensitive(v).test(actual) : v === actual));
+            const matches = actual !== undefined && values.some((v) => (operator.startsWith("Arn") || operator === "StringLike" ? globCaseSensitive(v).test(actual) : v === actual));
             switch (operator) {
+                case "StringLike":
                 case "ArnEquals":
                 case "StringEquals":
                 case "Bool":
