@@ -74,7 +74,7 @@ export function validateEndpointUrl(value: string): string {
 /** Resolves --env/--group/--region/--endpoint-url into a scope with clients and a region. */
 export async function resolveScope(options: CommonOptions, deps: Deps, needs: ScopeNeeds = {}): Promise<Scope> {
     const projectDir = deps.projectDir ?? findProjectDir();
-    const env = options.env ? loadEnvironment(options.env, projectDir) : undefined;
+    const env = options.env ? loadEnvironment(options.env, projectDir, options.region ?? process.env.AWS_REGION) : undefined;
     if (needs.env && !env) {
         const known = safeListStacks(projectDir);
         throw new CliError(EXIT.usage, "This command needs an environment.", `Pass --env <env>${known.length ? ` (one of ${known.join(", ")})` : ""}, or set APPROVALS_ENV.`);

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { missingRegionError } from "./region";
 import { ConfigError, PROJECT, parseStackConfig, type MetricGate, type RawStackConfig, type StackConfig } from "../../infra/config";
 import { endpointName } from "../../infra/lib/naming";
 import { CliError, EXIT } from "./errors";
@@ -55,8 +56,12 @@ export function rawConfigFromDocument(document: unknown): { raw: RawStackConfig;
     return { raw: raw as RawStackConfig, region };
 }
 
-/** Loads and validates one environment's stack config. Throws `CliError` (exit 4 unknown env, 2 invalid). */
-export function loadEnvironment(env: string, dir: string = findProjectDir()): Environment {
+/**
+ * Loads and validates one environment's stack config. Throws `CliError` (exit 4 unknown env, 2 invalid).
+ * A stack file without aws:region is read in `fallbackRegion` (--region, AWS_REGION), or refused with the CLI's
+ * own missing-region error, which names every way to set one.
+ */
+export function loadEnvironment(env: string, dir: string = findProjectDir(), fallbackRegion?: string): Environment {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(env)) {
         throw new CliError(EXIT.usage, `--env "${env}" is not a stack name.`, "Use the name of a Pulumi.<env>.yaml file, e.g. --env dev.");
     }
@@ -73,9 +78,10 @@ export function loadEnvironment(env: string, dir: string = findProjectDir()): En
         throw new CliError(EXIT.usage, `${configFile} is not valid YAML: ${(err as Error).message}`, "Fix the file (it is the stack's Pulumi config).");
     }
     const { raw, region } = rawConfigFromDocument(document);
+    if (!region && !fallbackRegion) throw missingRegionError({ name: env, configFile });
     let config: StackConfig;
     try {
-        config = parseStackConfig(raw, env, region);
+        config = parseStackConfig(raw, env, region ?? fallbackRegion);
     } catch (err) {
         if (err instanceof ConfigError) throw new CliError(EXIT.usage, `${configFile}: ${err.message}`);
         throw err;

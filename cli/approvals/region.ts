@@ -8,7 +8,7 @@ import type { Environment } from "./environment";
 import { CliError, EXIT } from "./errors";
 
 /** The error for "no region anywhere". Pure. */
-export function missingRegionError(env: Environment | undefined): CliError {
+export function missingRegionError(env: Pick<Environment, "name" | "configFile"> | undefined): CliError {
     if (env) {
         const file = path.basename(env.configFile);
         return new CliError(EXIT.usage,

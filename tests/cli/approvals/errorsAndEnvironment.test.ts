@@ -49,6 +49,19 @@ describe("cli/approvals/environment", () => {
     it("exits 4 for an unknown environment, listing the known ones", () => {
         assert.throws(() => loadEnvironment("staging", repo), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.notFound && /Known environments: .*dev.*prod/.test(e.hint ?? ""));
     });
+    it("reads a stack file without aws:region in the region the CLI was given, and refuses it with the CLI's own hint when none is", () => {
+        const dir = makeProject("staging", "abalone-staging");
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^ {2}aws:region: .*\n/m, ""));
+        try {
+            const env = loadEnvironment("staging", dir, "us-east-1");
+            assert.equal(env.groupName, "abalone-staging");
+            assert.equal(env.region, undefined, "the stack's own region stays unset");
+            assert.throws(() => loadEnvironment("staging", dir), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage && /Pulumi\.staging\.yaml has no aws:region, and neither --region nor AWS_REGION is set/.test(e.message));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
     it("exits 2 with the schema's message for an invalid stack config", () => {
         const dir = makeProject("broken", "Bad Group Name");
         try {
