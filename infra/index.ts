@@ -8,6 +8,7 @@ import { assertApproversInDeployingAccount, loadStackConfig } from "./config";
 import { ModelRegistry } from "./components/modelRegistry";
 import { TrainingPipeline } from "./components/trainingPipeline";
 import { ApprovalEvents } from "./components/approvalEvents";
+import { ArtifactGuard, artifactGuardCompanions } from "./components/artifactGuard";
 import { resourceName, standardTags } from "./lib/naming";
 
 // Throws a ConfigError naming every bad key before any resource is declared.
@@ -56,6 +57,8 @@ const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
     ledgerDeletionProtection: config.production,
     approverPrincipalArns: config.approvers.principalArns,
     attachOperatorReadPolicy: config.approvers.attachPolicy,
+    // The tamper detection below uses the topic, the CMK and the events DLQ: their policies admit its names.
+    companions: artifactGuardCompanions(env),
     tags,
 });
 export const approvalsTopicArn = approvals.topicArn;
@@ -63,6 +66,21 @@ export const deploymentsTableName = approvals.ledgerTableName;
 export const endpointName = approvals.endpointName;
 export const modelExecutionRoleArn = approvals.modelExecutionRoleArn;
 export const operatorReadPolicyArn = approvals.operatorReadPolicyArn;
+
+// Issue 9: detect what the bucket policy cannot prevent (S3 writes under the pipeline's outputs, ECR pushes).
+const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
+    environment: env,
+    artifactsBucketName: training.bucketName,
+    pipelineName: training.pipelineName,
+    ledgerTableName: approvals.ledgerTableName,
+    ledgerTableArn: approvals.ledgerTable.arn,
+    topicArn: approvals.topicArn,
+    kmsKeyArn: approvals.kmsKeyArn,
+    eventsDlqArn: approvals.targetsDlq.arn,
+    tags,
+});
+export const artifactTamperFunctionName = guard.functionName;
+export const artifactTamperedAlarmName = guard.tamperAlarm.name;
 
 export const environment = env;
 /** The account the stack deployed into (the credentials'); exported so a failed account check fails the program. */

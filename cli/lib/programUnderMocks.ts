@@ -26,6 +26,8 @@ export interface RecordedResource {
      * absent for resources parented to the stack. Use `recorder.parentOf(resource)` to find the parent.
      */
     readonly parentUrn?: string;
+    /** URNs of the resources it depends on (`dependsOn` and the resources its inputs come from), as the engine is told. */
+    readonly dependencies?: readonly string[];
 }
 
 export interface MockAccount {
@@ -94,6 +96,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     /** Set by the monitor hook just before it calls `newResource` for the same request. */
     nextParentUrn: string | undefined;
+    /** Set with nextParentUrn: the dependencies of the same request. */
+    nextDependencies: string[] = [];
     /** Raw inputs per recorded resource, so assets and archives (whose contents are promises) can be read later. */
     readonly rawInputs = new Map<RecordedResource, Record<string, unknown>>();
 
@@ -123,10 +127,12 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
             provider: args.provider,
             custom: args.custom ?? true,
             ...(this.nextParentUrn && !/::pulumi:pulumi:Stack::/.test(this.nextParentUrn) ? { parentUrn: this.nextParentUrn } : {}),
+            dependencies: this.nextDependencies,
         };
         this.resources.push(record);
         this.rawInputs.set(record, args.inputs ?? {});
         this.nextParentUrn = undefined;
+        this.nextDependencies = [];
         // An empty id is how the engine says "unknown" in preview.
         return { id: id === UNKNOWN_VALUE ? undefined : id, state };
     }
@@ -154,6 +160,18 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         const type = parts[2].split("$").pop()!;
         const name = parts.slice(3).join("::");
         return this.resources.find((r) => r.type === type && r.name === name);
+    }
+
+    /**
+     * The URNs `resource` depends on, each as `urn:pulumi:<stack>::<project>::<type>::<name>` (the engine's URNs
+     * carry the parent's type chain, `A$B`; they are reduced to the last type to match `RecordedResource.urn`).
+     */
+    dependenciesOf(resource: RecordedResource): string[] {
+        return (resource.dependencies ?? []).map((urn) => {
+            const parts = urn.split("::");
+            if (parts.length < 4) return urn;
+            return [...parts.slice(0, 2), parts[2].split("$").pop()!, ...parts.slice(3)].join("::");
+        });
     }
 
     /** Every recorded resource of one Pulumi type token, e.g. "aws:sagemaker/pipeline:Pipeline". */
@@ -216,11 +234,14 @@ async function resolveOutput(value: unknown): Promise<unknown> {
  * hand the parent URN to the recorder: the monitor calls `newResource` synchronously inside that call.
  */
 function hookParentCapture(recorder: ResourceRecorder): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource?: (req: { getParent(): string }, cb: unknown) => unknown } | undefined;
+    const monitor = pulumi.runtime.getMonitor() as unknown as
+        | { registerResource?: (req: { getParent(): string; getDependenciesList?(): string[] }, cb: unknown) => unknown }
+        | undefined;
     const original = monitor?.registerResource;
     if (!monitor || typeof original !== "function") return;
     monitor.registerResource = (req, cb) => {
         recorder.nextParentUrn = req.getParent() || undefined;
+        recorder.nextDependencies = req.getDependenciesList?.() ?? [];
         return original.call(monitor, req, cb);
     };
 }

@@ -33,13 +33,24 @@ import {
     eventTargetDlqPolicy,
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
-    notifyApproverPolicy,
     operatorReadPolicy,
 } from "../lib/approvalEventsPolicies";
-import { cloudwatchAlarmArn } from "../lib/arns";
+import { notifyApproverPinningPolicy } from "../lib/artifactGuardPolicies";
+import { cloudwatchAlarmArn, environmentArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { pipelineKeyPatterns, sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
-import { bundleLambda, LAMBDA_ENTRIES, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
+import { APPROVAL_FUNCTION_ROLES, lambdaArchive, LAMBDA_RUNTIME, type LambdaRole } from "../lib/bundle";
+import {
+    ASYNC_INVOCATION,
+    deadLetterQueue as encryptedDeadLetterQueue,
+    dlqDeliveryFailuresAlarmProps,
+    dlqDepthAlarmProps,
+    failedInvocationsAlarmProps,
+    TARGET_RETRY_POLICY,
+    topicAlarm,
+    type ChildContext,
+    type TopicAlarmProps,
+} from "../lib/functionResources";
 import { deployedResourcePrefix, endpointName as defaultEndpointName, resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
 import { ApprovalsTopic } from "./approvalsTopic";
@@ -89,8 +100,21 @@ export interface ApprovalEventsArgs {
      * `operatorReadPolicyArn` there. Defaults to true.
      */
     readonly attachOperatorReadPolicy?: boolean;
+    /**
+     * What companion components (ArtifactGuard) share of this one, by the names they will have: their rules'
+     * targets use the events DLQ (its policy admits them), their alarms notify the topic (its policy names them),
+     * their log groups use the approvals CMK (its policy names them). Defaults to none.
+     */
+    readonly companions?: CompanionResources;
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Names of a companion component's resources that use this component's events DLQ, topic and CMK. */
+export interface CompanionResources {
+    readonly ruleNames: readonly string[];
+    readonly alarmNames: readonly string[];
+    readonly logGroupNames: readonly string[];
 }
 
 /** Rules (name suffixes `sagemaker-approval-gate-<env>-<role>`), in declaration order. */
@@ -130,7 +154,7 @@ export function ownAlarmRoles(): string[] {
     return [
         ENDPOINT_ALARM_ROLES.errors5xx,
         ENDPOINT_ALARM_ROLES.latency,
-        ...(Object.keys(LAMBDA_ENTRIES) as LambdaRole[]).map((role) => `${role}-errors`),
+        ...APPROVAL_FUNCTION_ROLES.map((role) => `${role}-errors`),
         ...DLQ_ROLES.map((queue) => `${queue}-depth`),
         "deploy-requests-age",
         ...Object.values(RULE_ROLES).flatMap((rule) => [`${rule}-failed-invocations`, `${rule}-dlq-delivery-failures`]),
@@ -204,7 +228,7 @@ export function functionEnvironment(role: LambdaRole, input: FunctionEnvironment
 
 /** The code archive of a function: one index.js from a StringAsset (no zip timestamps). */
 export function functionCode(role: LambdaRole): pulumi.asset.AssetArchive {
-    return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleLambda(LAMBDA_ENTRIES[role]).code) });
+    return lambdaArchive(role);
 }
 
 /**
@@ -214,8 +238,7 @@ export function functionCode(role: LambdaRole): pulumi.asset.AssetArchive {
  */
 export const DEPLOY_QUEUE = { functionTimeoutSeconds: 60, visibilityTimeoutSeconds: 360, maxReceiveCount: 20 };
 
-/** EventBridge's own retries before a delivery goes to the target DLQ. */
-export const TARGET_RETRY_POLICY = { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 };
+export { TARGET_RETRY_POLICY };
 
 export class ApprovalEvents extends pulumi.ComponentResource {
     readonly topic: ApprovalsTopic;
@@ -247,14 +270,16 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         const alarmNames = rollbackAlarmNames(env, args.endpoint.rollbackAlarmNames);
         const groupName = pulumi.output(args.modelPackageGroupName);
         const parent = { parent: this };
+        const companions: CompanionResources = args.companions ?? { ruleNames: [], alarmNames: [], logGroupNames: [] };
+        const children: ChildContext = { name, environment: env, tags, opts: parent };
 
         this.topic = new ApprovalsTopic(
             `${name}-notifications`,
             {
                 topicName: resourceName(env, "approvals"),
                 approverEmails: args.approverEmails,
-                logGroupNames: (Object.keys(LAMBDA_ENTRIES) as LambdaRole[]).map((role) => logGroupName(env, role)),
-                publishers: { ruleNames: ruleNames(env), alarmNames: ownAlarmNames(env) },
+                logGroupNames: [...APPROVAL_FUNCTION_ROLES.map((role) => logGroupName(env, role)), ...companions.logGroupNames],
+                publishers: { ruleNames: ruleNames(env), alarmNames: [...ownAlarmNames(env), ...companions.alarmNames] },
                 tags,
             },
             parent,
@@ -283,20 +308,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         );
         this.ledgerTableName = this.ledgerTable.name;
 
-        /** A dead-letter queue `<prefix>-<role>` (`.fifo` behind a FIFO queue), encrypted with the approvals key, kept 14 days. */
-        const deadLetterQueue = (role: string, fifo = false) =>
-            new aws.sqs.Queue(
-                `${name}-${role}`,
-                {
-                    name: fifo ? `${resourceName(env, role)}.fifo` : resourceName(env, role),
-                    ...(fifo ? { fifoQueue: true } : {}),
-                    kmsMasterKeyId: keyArn,
-                    kmsDataKeyReusePeriodSeconds: 300,
-                    messageRetentionSeconds: 14 * 24 * 3600,
-                    tags,
-                },
-                parent,
-            );
+        const deadLetterQueue = (role: string, fifo = false) => encryptedDeadLetterQueue(children, role, keyArn, fifo);
         this.targetsDlq = deadLetterQueue("events-dlq");
         // Approved/Rejected events reach the deploy function through a FIFO queue with one message group per
         // endpoint: one deployment at a time, in order, and a busy endpoint is retried for hours, not minutes.
@@ -357,25 +369,8 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         // The stack's own rollback alarms on the endpoint (it is created by the deploy function, at run time).
         const alarmActions = [this.topicArn];
         const endpointDimensions = { EndpointName: endpointName, VariantName: "AllTraffic" };
-        /** An alarm `<prefix>-<role>` to the topic; missing data is not a breach; by default, once in one period is enough. */
         const alarmRoles = new Set(ownAlarmRoles());
-        const alarm = (role: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "treatMissingData" | "tags">) => {
-            if (!alarmRoles.has(role)) throw new Error(`ApprovalEvents: alarm role ${role} is not in ownAlarmRoles(), so the topic policy would refuse its notifications; add it there`);
-            return new aws.cloudwatch.MetricAlarm(
-                `${name}-${role}`,
-                {
-                    name: resourceName(env, role),
-                    evaluationPeriods: 1,
-                    threshold: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    treatMissingData: "notBreaching",
-                    alarmActions,
-                    tags,
-                    ...props,
-                },
-                parent,
-            );
-        };
+        const alarm = (role: string, props: TopicAlarmProps) => topicAlarm(children, this.topicArn, alarmRoles, role, props);
         alarm(ENDPOINT_ALARM_ROLES.errors5xx, {
             alarmDescription: `${endpointName} answers with 5XX errors: a blue/green update in progress rolls back`,
             namespace: "AWS/SageMaker",
@@ -449,8 +444,8 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                     `${name}-${role}-async`,
                     {
                         functionName: fn.name,
-                        maximumRetryAttempts: args.maximumRetryAttempts ?? 2,
-                        maximumEventAgeInSeconds: 6 * 3600,
+                        maximumRetryAttempts: args.maximumRetryAttempts ?? ASYNC_INVOCATION.maximumRetryAttempts,
+                        maximumEventAgeInSeconds: ASYNC_INVOCATION.maximumEventAgeInSeconds,
                         destinationConfig: { onFailure: { destination: this.functionDlqs[role].arn } },
                     },
                     parent,
@@ -469,10 +464,11 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         };
 
         const notifyPolicy = pulumi
-            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, args.pipelineName, args.artifactsKmsKeyArn])
-            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, pipelineName, reportKey]) =>
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.functionDlqs["notify-approver"].arn, args.artifactsBucketName, pulumi.all([args.pipelineName, groupName]), args.artifactsKmsKeyArn])
+            .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, [pipelineName, g], reportKey]) =>
                 JSON.stringify(
-                    notifyApproverPolicy({
+                    // Issue 9: notify-approver pins the version's bytes at registration (artifactGuardPolicies.ts).
+                    notifyApproverPinningPolicy({
                         scope: s,
                         logGroupName: logGroupName(env, "notify-approver"),
                         ledgerTableArn: tableArn,
@@ -482,6 +478,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         reportBucketName: bucket,
                         reportKeyPattern: pipelineKeyPatterns(pipelineName).evaluationReports,
                         reportKmsKeyArn: reportKey,
+                        groupName: g,
+                        artifactsBucketName: bucket,
+                        pipelineName,
+                        imageUris: args.modelImageUris,
                     }),
                 ),
             );
@@ -590,8 +590,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             {
                 queueUrl: this.targetsDlq.url,
                 policy: pulumi
-                    .all([this.targetsDlq.arn, ...Object.values(this.rules).map((r) => r.arn)])
-                    .apply(([queueArn, ...ruleArns]) => JSON.stringify(eventTargetDlqPolicy(queueArn, ruleArns))),
+                    .all([this.targetsDlq.arn, scope, pulumi.all(Object.values(this.rules).map((r) => r.arn))])
+                    .apply(([queueArn, s, ruleArns]) =>
+                        JSON.stringify(eventTargetDlqPolicy(queueArn, [...ruleArns, ...companions.ruleNames.map((rule) => environmentArn(s, "events", `rule/${rule}`))])),
+                    ),
             },
             parent,
         );
@@ -602,15 +604,10 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             "deploy-approved-dlq": this.functionDlqs["deploy-approved"],
         };
         for (const role of DLQ_ROLES) {
-            const dlq = dlqs[role];
-            alarm(`${role}-depth`, {
-                alarmDescription: `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`,
-                namespace: "AWS/SQS",
-                metricName: "ApproximateNumberOfMessagesVisible",
-                dimensions: { QueueName: dlq.name },
-                statistic: "Maximum",
-                period: 60,
-            });
+            alarm(
+                `${role}-depth`,
+                dlqDepthAlarmProps(dlqs[role].name, `Events wait in ${resourceName(env, role)}: an approval, deployment or notification did not go through. Inspect and redrive.`),
+            );
         }
         alarm("deploy-requests-age", {
             alarmDescription: `An approval or rejection has waited over an hour for ${endpointName} (endpoint busy or failing). See the deploy function's logs.`,
@@ -623,27 +620,21 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         });
         // A target EventBridge gave up on without reaching its DLQ: the approval, rejection or notice is gone.
         for (const key of Object.keys(RULE_ROLES) as (keyof typeof RULE_ROLES)[]) {
-            alarm(`${RULE_ROLES[key]}-failed-invocations`, {
-                alarmDescription: `EventBridge could not deliver events of ${resourceName(env, RULE_ROLES[key])} to a target: an approval, rejection or notice may be lost. Check the targets and ${resourceName(env, "events-dlq")}.`,
-                namespace: "AWS/Events",
-                metricName: "FailedInvocations",
-                dimensions: { RuleName: this.rules[key].name },
-                statistic: "Sum",
-                period: 300,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-            });
+            alarm(
+                `${RULE_ROLES[key]}-failed-invocations`,
+                failedInvocationsAlarmProps(
+                    this.rules[key].name,
+                    `EventBridge could not deliver events of ${resourceName(env, RULE_ROLES[key])} to a target: an approval, rejection or notice may be lost. Check the targets and ${resourceName(env, "events-dlq")}.`,
+                ),
+            );
             // Every target of every rule has the DLQ: a failed event EventBridge cannot put there either is gone.
-            alarm(`${RULE_ROLES[key]}-dlq-delivery-failures`, {
-                alarmDescription: `EventBridge could not put failed events of ${resourceName(env, RULE_ROLES[key])} into ${resourceName(env, "events-dlq")} (permissions, KMS or size): an approval, rejection or notice is lost. Check the DLQ's policy and key.`,
-                namespace: "AWS/Events",
-                metricName: "InvocationsFailedToBeSentToDlq",
-                dimensions: { RuleName: this.rules[key].name },
-                statistic: "Sum",
-                period: 300,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-            });
+            alarm(
+                `${RULE_ROLES[key]}-dlq-delivery-failures`,
+                dlqDeliveryFailuresAlarmProps(
+                    this.rules[key].name,
+                    `EventBridge could not put failed events of ${resourceName(env, RULE_ROLES[key])} into ${resourceName(env, "events-dlq")} (permissions, KMS or size): an approval, rejection or notice is lost. Check the DLQ's policy and key.`,
+                ),
+            );
         }
         alarm("no-rollback-target", {
             alarmDescription: `A rejected version is live on ${endpointName} and the ledger has no approved version to roll back to. Approve a good version or take the endpoint down.`,

@@ -147,16 +147,21 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         this.roleName = this.role.name;
 
         // The logical name predates the role statements; keeping it updates the policy in place instead of replacing it.
-        new aws.s3.BucketPolicy(
+        // The deployer is whoever runs `pulumi up`: a new deploying identity rewrites the policy to name itself
+        // before it uploads a script (the objects depend on the policy), so the Deny never locks `pulumi up` out.
+        const deployer = aws.getCallerIdentityOutput({}, { parent: this });
+        const bucketPolicy = new aws.s3.BucketPolicy(
             `${name}-artifacts-tls-only`,
             {
                 bucket: this.bucket.bucket,
-                policy: pulumi.all([scope, this.bucket.bucket, this.role.arn]).apply(([s, b, roleArn]) =>
-                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn })),
+                policy: pulumi.all([scope, this.bucket.bucket, this.role.arn, deployer.arn]).apply(([s, b, roleArn, deployerArn]) =>
+                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn, deployerArn })),
                 ),
             },
             { parent: this, dependsOn: [publicAccessBlock] },
         );
+        // Object Created/Deleted events to EventBridge: what the tamper rules (ArtifactGuard) watch.
+        new aws.s3.BucketNotification(`${name}-artifacts-eventbridge`, { bucket: this.bucket.bucket, eventbridge: true }, { parent: this, dependsOn: [bucketPolicy] });
 
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-execution-policy`,
@@ -226,7 +231,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
                     kmsKeyId: this.kmsKey.arn,
                     tags,
                 },
-                { parent: this },
+                { parent: this, dependsOn: [bucketPolicy] },
             );
             return { role, object, uri: pulumi.interpolate`s3://${object.bucket}/${object.key}` };
         });

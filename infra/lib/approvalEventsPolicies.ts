@@ -60,7 +60,8 @@ export interface FunctionPolicyInput {
  */
 export const FUNCTION_KMS_SERVICES = ["dynamodb", "sns", "sqs"] as const;
 
-function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
+/** What every function's role holds: its logs, the ledger (with `ledgerActions`), the topic, its DLQ, the approvals key through those services. */
+export function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
     return [
         { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroupArns(input.scope, input.logGroupName) },
         { Sid: "Ledger", Effect: "Allow", Action: ledgerActions, Resource: [input.ledgerTableArn] },

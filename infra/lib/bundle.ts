@@ -16,6 +16,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { buildSync } from "esbuild";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The Lambda runtime of every function. nodejs22.x on purpose: nodejs20.x reached end of support
@@ -96,9 +97,19 @@ export function clearBundleCache(): void {
     cache.clear();
 }
 
-/** The handlers this project ships, by function role. */
+/** The handlers this project ships, by function name (role). */
 export const LAMBDA_ENTRIES = {
     "notify-approver": "lambdas/notify-approver/index.ts",
     "deploy-approved": "lambdas/deploy-approved/index.ts",
+    "artifact-tamper": "lambdas/artifact-tamper/index.ts",
 } as const;
-export type LambdaRole = keyof typeof LAMBDA_ENTRIES;
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+
+/** The functions ApprovalEvents deploys (ArtifactGuard deploys artifact-tamper). */
+export const APPROVAL_FUNCTION_ROLES = ["notify-approver", "deploy-approved"] as const satisfies readonly LambdaName[];
+export type LambdaRole = (typeof APPROVAL_FUNCTION_ROLES)[number];
+
+/** The code archive of a function: one index.js from a StringAsset (no zip timestamps). */
+export function lambdaArchive(name: LambdaName): pulumi.asset.AssetArchive {
+    return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleLambda(LAMBDA_ENTRIES[name]).code) });
+}

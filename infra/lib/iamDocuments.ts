@@ -407,16 +407,48 @@ export interface ArtifactsBucketPolicyInput {
     readonly bucketName: string;
     readonly pipelineName: string;
     readonly pipelineRoleArn: string;
+    /**
+     * The identity running `pulumi up` (getCallerIdentity's ARN; a session counts as its role): the only one that
+     * may write the scripts and change versioning, EventBridge delivery and lifecycle.
+     */
+    readonly deployerArn: string;
 }
 
 /**
- * Bucket policy of the artifacts bucket: TLS only, and the pipeline role (whatever policy is ever attached
- * to it) writes nothing outside its pipeline's executions and deletes nothing: the scripts and the
- * bucket's other objects stay as Pulumi uploaded them.
+ * What may change the bytes (or the retention) a key under the pipeline's outputs serves: writes, deletes of the
+ * key or of a version, ACLs, and Object Lock's retention, legal hold and governance bypass (moot until Object Lock
+ * is on, and then exactly what must not be open to others). CopyObject and CompleteMultipartUpload are PutObject.
+ */
+export const PIPELINE_OUTPUT_WRITE_ACTIONS = [
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectAcl",
+    "s3:PutObjectVersionAcl",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+] as const;
+
+/** Bucket settings the version pins and tamper detection depend on (versioning, EventBridge delivery, lifecycle expiry). */
+export const DETECTION_SETTING_ACTIONS = ["s3:PutBucketVersioning", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration"] as const;
+
+/**
+ * Bucket policy of the artifacts bucket (docs/artifact-integrity.md "Prevention"):
+ * - TLS only;
+ * - the pipeline role (whatever policy is ever attached to it) writes nothing outside its pipeline's executions
+ *   and deletes nothing;
+ * - nobody but the pipeline role (the role SageMaker's jobs write with) writes, deletes or re-ACLs anything
+ *   under the pipeline's outputs: administrators and the deployer included (an explicit Deny beats every Allow);
+ * - nobody but the deploying identity writes the scripts or changes versioning, EventBridge delivery or lifecycle.
+ * Not denied, on purpose: s3:PutBucketPolicy/DeleteBucketPolicy (a policy that denied changes to itself would lock
+ * out the next deployer whose identity differs, and the account's root user may always replace it anyway).
  */
 export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): PolicyDocument {
     const arns = bucketArns(input.partition, input.bucketName);
+    const keys = pipelineKeyPatterns(input.pipelineName);
     const onlyThePipelineRole = { ArnEquals: { "aws:PrincipalArn": [input.pipelineRoleArn] } };
+    const anyoneButTheDeployer = { ArnNotEquals: { "aws:PrincipalArn": [principalArnForCondition(input.deployerArn)] } };
     return policyDocument(
         ...tlsOnlyBucketPolicy(input.partition, input.bucketName).Statement,
         {
@@ -424,7 +456,7 @@ export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): Policy
             Effect: "Deny",
             Principal: "*",
             Action: ["s3:PutObject"],
-            NotResource: [`${arns.bucket}/${pipelineKeyPatterns(input.pipelineName).executions}`],
+            NotResource: [`${arns.bucket}/${keys.executions}`],
             Condition: onlyThePipelineRole,
         },
         {
@@ -434,6 +466,31 @@ export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): Policy
             Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
             Resource: [arns.objects],
             Condition: onlyThePipelineRole,
+        },
+        {
+            // IAM cannot tell one training job from another of the same role: "the producing job" is its role.
+            Sid: "OnlyThePipelineRoleWritesItsOutputs",
+            Effect: "Deny",
+            Principal: "*",
+            Action: [...PIPELINE_OUTPUT_WRITE_ACTIONS],
+            Resource: [`${arns.bucket}/${keys.executions}`],
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [input.pipelineRoleArn] } },
+        },
+        {
+            Sid: "OnlyTheDeployerWritesScripts",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"],
+            Resource: [`${arns.bucket}/${keys.scripts}`],
+            Condition: anyoneButTheDeployer,
+        },
+        {
+            Sid: "OnlyTheDeployerChangesDetectionSettings",
+            Effect: "Deny",
+            Principal: "*",
+            Action: [...DETECTION_SETTING_ACTIONS],
+            Resource: [arns.bucket],
+            Condition: anyoneButTheDeployer,
         },
     );
 }

@@ -47,6 +47,17 @@ for (const stack of ["dev", "prod"]) {
             for (const r of run.recorder.ofType(T.role)) assert.match(r.inputs.name, new RegExp(`^sagemaker-approval-gate-${stack}-`));
         });
 
+        it("declares the tamper detection (issue 9): one ArtifactGuard, its two rules, EventBridge delivery on the artifacts bucket, and exports its function and alarm", () => {
+            assert.deepStrictEqual(run.recorder.ofType("sagemaker-approval-gate:integrity:ArtifactGuard").map((r) => r.name), [`sagemaker-approval-gate-${stack}-artifact-guard`]);
+            const rules = run.recorder.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.name);
+            for (const rule of ["artifact-changed", "image-changed"]) assert.ok(rules.includes(`sagemaker-approval-gate-${stack}-${rule}`), rules.join(", "));
+            const [notification] = run.recorder.ofType("aws:s3/bucketNotification:BucketNotification");
+            assert.strictEqual(notification.inputs.bucket, `sagemaker-approval-gate-${stack}-training-123456789012`);
+            assert.strictEqual(notification.inputs.eventbridge, true);
+            assert.strictEqual(run.outputs.artifactTamperFunctionName, `sagemaker-approval-gate-${stack}-artifact-tamper`);
+            assert.strictEqual(run.outputs.artifactTamperedAlarmName, `sagemaker-approval-gate-${stack}-artifact-tampered`);
+        });
+
         it("names every resource after its environment", () => {
             const foreign = run.recorder.resources.filter((r) => !r.name.startsWith(`sagemaker-approval-gate-${stack}-`));
             assert.deepStrictEqual(foreign.map((r) => `${r.type} ${r.name}`), []);

@@ -18,9 +18,11 @@ import {
     TARGET_RETRY_POLICY,
 } from "../../../infra/components/approvalEvents";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
+import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { operatorReadPolicy } from "../../../infra/lib/approvalEventsPolicies";
+import { notifyApproverPinningPolicy } from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
 
@@ -108,7 +110,9 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(q.inputs.kmsMasterKeyId, get(T.key, "notifications-key").state.arn, q.name);
             }
             const policy = JSON.parse(get(T.queuePolicy, "events-dlq-policy").inputs.policy);
-            assert.equal(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"].length, 4);
+            // Its four rules and the tamper detection's two (ArtifactGuard, passed as companions), each by exact ARN.
+            const companionRules = artifactGuardCompanions(stack).ruleNames.map((r) => `arn:aws:events:us-east-1:123456789012:rule/${r}`);
+            assert.deepEqual(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"], [...run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn), ...companionRules]);
         });
 
         it("lets only the pending rule invoke notify, and only the approved/rejected rules feed the deploy queue", () => {
@@ -239,8 +243,9 @@ for (const stack of ["dev", "prod"]) {
             const topicTargets = run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.arn === get(T.topic, "notifications-topic").state.arn);
             assert.equal(topicTargets.length, 2);
             for (const t of topicTargets) assert.ok(allowed("events.amazonaws.com").includes(get(T.rule, t.inputs.rule.replace(`sagemaker-approval-gate-${stack}-`, "")).state.arn), t.inputs.rule);
-            const alarmArns = run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${a.inputs.name}`).sort();
-            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes, and only those");
+            const companionAlarms = artifactGuardCompanions(stack).alarmNames;
+            const alarmArns = [...run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name), ...companionAlarms].map((name) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`).sort();
+            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes and its companions' (ArtifactGuard), and only those");
             assert.deepEqual(ownAlarmNames(stack).sort(), run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name).sort());
             assert.deepEqual(allowed("events.amazonaws.com"), run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn).sort());
         });
@@ -269,7 +274,10 @@ for (const stack of ["dev", "prod"]) {
             const logsStatement = keyPolicy.Statement.find((st: any) => st.Sid === "LogsEncryptThisEnvironmentsLogGroups");
             assert.deepEqual(
                 logsStatement.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"],
-                ["deploy-approved", "notify-approver"].map((role) => `arn:aws:logs:us-east-1:123456789012:log-group:${get(T.logGroup, `${role}-logs`).inputs.name}`),
+                [
+                    `/aws/lambda/sagemaker-approval-gate-${stack}-artifact-tamper`,
+                    ...["deploy-approved", "notify-approver"].map((role) => get(T.logGroup, `${role}-logs`).inputs.name),
+                ].map((name) => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`),
             );
             assert.equal(get(T.key, "notifications-key").inputs.enableKeyRotation, true);
         });
@@ -286,9 +294,40 @@ for (const stack of ["dev", "prod"]) {
             const objects = (role: string) =>
                 JSON.parse(get(T.rolePolicy, role).inputs.policy).Statement.filter((st: any) => st.Action.includes("s3:GetObject")).flatMap((st: any) => st.Resource);
             const executions = `arn:aws:s3:::sagemaker-approval-gate-${stack}-training-123456789012/sagemaker-approval-gate-${stack}-training/*`;
-            assert.deepEqual(objects("notify-approver-policy"), [`${executions}/Evaluate/output/evaluation/evaluation.json`], "notify reads the evaluation reports only");
+            // Since issue 9 notify also heads the training outputs to pin them (HeadObject is authorised as GetObject).
+            assert.deepEqual(objects("notify-approver-policy"), [`${executions}/Evaluate/output/evaluation/evaluation.json`, `${executions}/Train/output/*`], "notify reads the evaluation reports and the training outputs only");
             assert.deepEqual(objects("model-role-policy"), [`${executions}/Train/output/*`], "the model reads training outputs only");
             assert.equal(JSON.parse(get(T.role, "deploy-approved-role").inputs.assumeRolePolicy).Statement[0].Principal.Service[0], "lambda.amazonaws.com");
+        });
+
+        it("lets notify-approver read what it pins (issue 9): this group's versions, the training outputs, the serving images' tags, the pins in the ledger", () => {
+            const policy = JSON.parse(get(T.rolePolicy, "notify-approver-policy").inputs.policy);
+            const bucket = `sagemaker-approval-gate-${stack}-training-123456789012`;
+            const pipeline = `sagemaker-approval-gate-${stack}-training`;
+            const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Statement.filter((st) => st.Sid !== "ResolveServingImageTags");
+            assert.deepEqual(
+                withoutImages(policy),
+                withoutImages(notifyApproverPinningPolicy({
+                    scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
+                    logGroupName: `/aws/lambda/sagemaker-approval-gate-${stack}-notify-approver`,
+                    ledgerTableArn: get(T.table, "ledger").state.arn,
+                    topicArn: get(T.topic, "notifications-topic").state.arn,
+                    kmsKeyArn: get(T.key, "notifications-key").state.arn,
+                    dlqArn: get(T.queue, "notify-approver-dlq").state.arn,
+                    reportBucketName: bucket,
+                    reportKeyPattern: `${pipeline}/*/Evaluate/output/evaluation/evaluation.json`,
+                    reportKmsKeyArn: run.outputs.artifactsKmsKeyArn as string,
+                    groupName: group,
+                    artifactsBucketName: bucket,
+                    pipelineName: pipeline,
+                    imageUris: [],
+                })),
+            );
+            // The tags it resolves are those of the images the model role may pull (the serving images), no others.
+            const pull = JSON.parse(get(T.rolePolicy, "model-role-policy").inputs.policy).Statement.find((st: any) => st.Sid === "PullInferenceImages");
+            assert.deepEqual(policy.Statement.find((st: any) => st.Sid === "ResolveServingImageTags").Resource, pull.Resource);
+            assert.ok(policy.Statement.some((st: any) => st.Sid === "HeadRegisteredArtifacts"));
+            assert.deepEqual(wildcardAllowActions(policy), []);
         });
 
         it("ships the bundled handlers on nodejs22.x, configured through env vars, reserving no concurrency", () => {

@@ -19,6 +19,8 @@ const REPO = path.resolve(__dirname, "../../..");
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
 const NAME = "sagemaker-approval-gate-dev-training";
 const BUCKET = `${NAME}-123456789012`;
+/** getCallerIdentity's ARN under the mocks (cli/lib/programUnderMocks.ts): the identity running `pulumi up`. */
+const MOCK_DEPLOYER = "arn:aws:iam::123456789012:user/mock";
 const t = (module: string, resource: string) => `aws:${module}/${resource[0].toLowerCase()}${resource.slice(1)}:${resource}`;
 
 describe("infra/components/trainingPipeline", () => {
@@ -65,11 +67,38 @@ describe("infra/components/trainingPipeline", () => {
         it("has the TLS-only bucket policy, which also keeps the pipeline role's writes inside its executions and forbids its deletes", () => {
             const policy = JSON.parse(child(t("s3", "BucketPolicy"), "artifacts-tls-only").inputs.policy);
             const role = child(t("iam", "Role"), "execution-role");
-            assert.deepStrictEqual(policy, artifactsBucketPolicy({ partition: "aws", bucketName: BUCKET, pipelineName: NAME, pipelineRoleArn: role.state.arn }));
+            assert.deepStrictEqual(policy, artifactsBucketPolicy({ partition: "aws", bucketName: BUCKET, pipelineName: NAME, pipelineRoleArn: role.state.arn, deployerArn: MOCK_DEPLOYER }));
             assert.deepStrictEqual(policy.Statement[0], tlsOnlyBucketPolicy("aws", BUCKET).Statement[0]);
             const outside = policy.Statement.find((s: any) => s.Sid === "DenyPipelineRoleWritesOutsideItsPrefix")!;
             assert.deepStrictEqual(outside.NotResource, [`arn:aws:s3:::${BUCKET}/${NAME}/*`]);
             assert.deepStrictEqual(outside.Condition!.ArnEquals["aws:PrincipalArn"], [role.state.arn]);
+        });
+    });
+
+    describe("artifacts bucket: prevention and detection (issue 9)", () => {
+        it("lets nobody but the pipeline role write its outputs, and nobody but the deployer write the scripts or change detection settings", () => {
+            const policy = JSON.parse(child(t("s3", "BucketPolicy"), "artifacts-tls-only").inputs.policy);
+            const role = child(t("iam", "Role"), "execution-role");
+            const sid = (id: string) => policy.Statement.find((s: any) => s.Sid === id);
+            assert.deepStrictEqual(sid("OnlyThePipelineRoleWritesItsOutputs").Resource, [`arn:aws:s3:::${BUCKET}/${NAME}/*`]);
+            assert.deepStrictEqual(sid("OnlyThePipelineRoleWritesItsOutputs").Condition, { ArnNotEquals: { "aws:PrincipalArn": [role.state.arn] } });
+            assert.deepStrictEqual(sid("OnlyTheDeployerWritesScripts").Condition, { ArnNotEquals: { "aws:PrincipalArn": [MOCK_DEPLOYER] } });
+            assert.deepStrictEqual(sid("OnlyTheDeployerChangesDetectionSettings").Resource, [`arn:aws:s3:::${BUCKET}`]);
+        });
+
+        it("uploads the scripts only after the bucket policy names the deployer (a new deploying identity is admitted first)", () => {
+            const policy = child(t("s3", "BucketPolicy"), "artifacts-tls-only");
+            for (const role of ["preprocess", "evaluate"]) {
+                const script = child(t("s3", "BucketObjectv2"), `script-${role}`);
+                assert.ok(run.recorder.dependenciesOf(script).includes(policy.urn), `${script.name} depends on ${run.recorder.dependenciesOf(script).join(", ")}`);
+            }
+        });
+
+        it("sends the bucket's object events to EventBridge (the tamper rules' source), after the policy", () => {
+            const notification = child(t("s3", "BucketNotification"), "artifacts-eventbridge");
+            assert.strictEqual(notification.inputs.bucket, BUCKET);
+            assert.strictEqual(notification.inputs.eventbridge, true);
+            assert.ok(run.recorder.dependenciesOf(notification).includes(child(t("s3", "BucketPolicy"), "artifacts-tls-only").urn));
         });
     });
 

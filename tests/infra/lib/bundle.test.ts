@@ -3,7 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleLambda, clearBundleCache, esbuildTarget, LAMBDA_ENTRIES, LAMBDA_RUNTIME, REPO_ROOT } from "../../../infra/lib/bundle";
+import { APPROVAL_FUNCTION_ROLES, bundleLambda, clearBundleCache, esbuildTarget, lambdaArchive, LAMBDA_ENTRIES, LAMBDA_RUNTIME, REPO_ROOT } from "../../../infra/lib/bundle";
+
+/** The text of every TypeScript source a bundle may hold (lambdas/, policies/). */
+function sourceTexts(): string[] {
+    const walk = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [fs.readFileSync(path.join(dir, e.name), "utf8")] : []));
+    return ["lambdas", "policies"].flatMap((d) => walk(path.join(REPO_ROOT, d)));
+}
 
 describe("infra/lib/bundle", function () {
     this.timeout(60_000);
@@ -13,6 +20,18 @@ describe("infra/lib/bundle", function () {
         assert.equal(esbuildTarget("nodejs20.x"), "node20");
         assert.equal(LAMBDA_RUNTIME, "nodejs22.x");
         assert.throws(() => esbuildTarget("python3.12"), /unsupported Lambda runtime "python3.12"/);
+    });
+
+    it("ships every handler, the tamper function included, and tells ApprovalEvents' functions apart", () => {
+        assert.deepEqual(Object.keys(LAMBDA_ENTRIES).sort(), ["artifact-tamper", "deploy-approved", "notify-approver"]);
+        assert.equal(LAMBDA_ENTRIES["artifact-tamper"], "lambdas/artifact-tamper/index.ts");
+        assert.deepEqual([...APPROVAL_FUNCTION_ROLES], ["notify-approver", "deploy-approved"]);
+    });
+
+    it("packages a function as one index.js StringAsset holding its deterministic bundle", async () => {
+        const assets = (await lambdaArchive("artifact-tamper").assets) as Record<string, any>;
+        assert.deepEqual(Object.keys(assets), ["index.js"]);
+        assert.equal(await assets["index.js"].text, bundleLambda(LAMBDA_ENTRIES["artifact-tamper"]).code);
     });
 
     for (const [role, entry] of Object.entries(LAMBDA_ENTRIES)) {
@@ -35,8 +54,10 @@ describe("infra/lib/bundle", function () {
                 for (const id of required) assert.match(id, /^(@aws-sdk\/client-[a-z0-9-]+|crypto)$/, `unexpected runtime dependency ${id}`);
                 assert.ok(!code.includes(REPO_ROOT), "no absolute path of this clone");
                 assert.ok(!code.includes(os.homedir()) || os.homedir() === "/", "no home directory");
-                assert.doesNotMatch(code, /20\d\d-\d\d-\d\dT\d\d:\d\d/);
-                assert.match(code, /policies\/lib\/approvalRule\.ts|lambdas\/shared\/events\.ts/, "repo-relative source markers");
+                // No build timestamp: any date-time in the bundle is one written in the sources (e.g. an example in a message).
+                const sources = sourceTexts();
+                for (const [stamp] of code.matchAll(/20\d\d-\d\d-\d\dT\d\d:\d\d[^"'`\s]*/g)) assert.ok(sources.some((t) => t.includes(stamp)), `timestamp ${stamp} is not from the sources`);
+                assert.match(code, /policies\/lib\/(approvalRule|tamperEvents)\.ts|lambdas\/shared\/events\.ts/, "repo-relative source markers");
             });
 
             it("loads in a fresh node and exports handler; a missing setting fails loudly with its name", () => {

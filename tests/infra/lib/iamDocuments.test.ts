@@ -7,6 +7,7 @@ import {
     approvalGuardrailScp,
     artifactsBucketPolicy,
     pipelineKeyPatterns,
+    PIPELINE_OUTPUT_WRITE_ACTIONS,
     approverPolicy,
     modelPackageGroupResourcePolicy,
     pipelineExecutionRolePolicy,
@@ -20,11 +21,13 @@ import {
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { sampleInput } from "../../../infra/pipeline/sampleInput";
 import { attachablePrincipal, AwsScope, ecrRepositoryArn, modelPackageArnPattern, parseS3Uri, principalArnForCondition } from "../../../infra/lib/arns";
+import { ADMINISTRATOR_ACCESS, evaluate } from "./policyEvaluator";
 
 const scope: AwsScope = { partition: "aws", region: "us-east-1", accountId: "111111111111" };
 const groupName = "Abalone-Dev";
 const approvers = ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:sts::111111111111:assumed-role/release-manager/alice"];
 const roleArn = "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-training-execution";
+const deployerArn = "arn:aws:iam::111111111111:role/deployer";
 const pipelineInput = {
     scope,
     roleArn,
@@ -346,7 +349,7 @@ describe("infra/lib/iamDocuments", () => {
         });
         it("the artifacts bucket denies the pipeline role any write outside its prefix and any delete, whatever else it is granted", () => {
             const bucket = "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111";
-            const doc = artifactsBucketPolicy({ partition: "aws", bucketName: pipelineInput.artifactsBucketName, pipelineName: pipelineInput.pipelineName, pipelineRoleArn: roleArn });
+            const doc = artifactsBucketPolicy({ partition: "aws", bucketName: pipelineInput.artifactsBucketName, pipelineName: pipelineInput.pipelineName, pipelineRoleArn: roleArn, deployerArn });
             assert.deepStrictEqual(doc.Statement[0], documents.bucket.Statement[0], "TLS only, as before");
             const outside = statement(doc, "DenyPipelineRoleWritesOutsideItsPrefix");
             assert.strictEqual(outside.Effect, "Deny");
@@ -359,6 +362,91 @@ describe("infra/lib/iamDocuments", () => {
             assert.deepStrictEqual(deletes.Condition, { ArnEquals: { "aws:PrincipalArn": [roleArn] } });
             assert.deepStrictEqual(wildcardAllowActions(doc), []);
         });
+    });
+});
+
+describe("infra/lib/iamDocuments: the artifacts bucket's writers (bucket policy and roles, evaluated)", () => {
+    const bucketName = pipelineInput.artifactsBucketName;
+    const pipeline = pipelineInput.pipelineName;
+    const bucketPolicy = artifactsBucketPolicy({ partition: "aws", bucketName, pipelineName: pipeline, pipelineRoleArn: roleArn, deployerArn: "arn:aws:sts::111111111111:assumed-role/deployer/ci-run-7" });
+    const deployer = "arn:aws:iam::111111111111:role/deployer";
+    const admin = "arn:aws:iam::111111111111:role/Admin";
+    const pipelineRole = [pipelineExecutionRolePolicy(pipelineInput)];
+    const object = (key: string) => `arn:aws:s3:::${bucketName}/${key}`;
+    const artifact = object(`${pipeline}/exec-1/Train/output/pipelines-exec-1-Train/output/model.tar.gz`);
+    const report = object(`${pipeline}/exec-1/Evaluate/output/evaluation/evaluation.json`);
+    const script = object("scripts/0123456789abcdef/preprocess.py");
+    const may = (principalArn: string, identity: PolicyDocument[], action: string, resource: string) =>
+        evaluate({ principalArn, action, resource }, { identity, resource: [bucketPolicy] });
+
+    it("the pipeline role writes its executions' outputs (model artifacts and reports), and nothing outside them", () => {
+        assert.strictEqual(may(roleArn, pipelineRole, "s3:PutObject", artifact), "allowed");
+        assert.strictEqual(may(roleArn, pipelineRole, "s3:PutObject", report), "allowed");
+        for (const key of ["scripts/0123456789abcdef/preprocess.py", "other-pipeline/exec-1/Train/output/model.tar.gz", `${pipeline}-old/x`, "model.tar.gz"]) {
+            assert.notStrictEqual(may(roleArn, pipelineRole, "s3:PutObject", object(key)), "allowed", key);
+            // Whatever is attached to it later: the bucket policy's Deny holds.
+            assert.strictEqual(may(roleArn, [ADMINISTRATOR_ACCESS], "s3:PutObject", object(key)), "explicit-deny", key);
+        }
+    });
+
+    it("the pipeline role deletes nothing, not even its own outputs, whatever is attached to it", () => {
+        for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
+            assert.strictEqual(may(roleArn, [ADMINISTRATOR_ACCESS], action, artifact), "explicit-deny", action);
+        }
+    });
+
+    it("nothing but the producing job's role may write, delete, re-ACL or unlock a registered artifact: not an administrator, not the deployer", () => {
+        for (const principal of [admin, deployer, "arn:aws:iam::111111111111:user/alice", "arn:aws:iam::111111111111:root", "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-deploy-approved"]) {
+            for (const action of PIPELINE_OUTPUT_WRITE_ACTIONS) {
+                assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], action, artifact), "explicit-deny", `${principal} ${action}`);
+                assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], action, report), "explicit-deny", `${principal} ${action} (report)`);
+            }
+            // Reading stays governed by IAM: the Deny is about writes only.
+            assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], "s3:GetObject", artifact), "allowed", principal);
+        }
+        // A role of the same name in another account is another principal.
+        assert.strictEqual(may("arn:aws:iam::222222222222:role/sagemaker-approval-gate-dev-training-execution", [ADMINISTRATOR_ACCESS], "s3:PutObject", artifact), "explicit-deny");
+    });
+
+    it("names the write actions that change what a key serves or keeps, and the whole output prefix", () => {
+        assert.deepStrictEqual([...PIPELINE_OUTPUT_WRITE_ACTIONS].sort(), [
+            "s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject", "s3:PutObjectAcl",
+            "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectVersionAcl",
+        ]);
+        const deny = statement(bucketPolicy, "OnlyThePipelineRoleWritesItsOutputs");
+        assert.deepStrictEqual(deny.Resource, [object(`${pipeline}/*`)]);
+        assert.deepStrictEqual(deny.Condition, { ArnNotEquals: { "aws:PrincipalArn": [roleArn] } });
+    });
+
+    it("only the deploying identity (a session as its role) writes the scripts and changes versioning, EventBridge delivery and lifecycle", () => {
+        assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "allowed");
+        assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], "s3:DeleteObject", script), "allowed", "Pulumi deletes a replaced script");
+        for (const action of ["s3:PutBucketVersioning", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration"]) {
+            assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], action, `arn:aws:s3:::${bucketName}`), "allowed", action);
+            assert.strictEqual(may(admin, [ADMINISTRATOR_ACCESS], action, `arn:aws:s3:::${bucketName}`), "explicit-deny", action);
+        }
+        for (const principal of [admin, roleArn]) {
+            assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "explicit-deny", principal);
+        }
+        // Deliberately not denied: a bucket policy that denied changes to itself would lock out the next deployer.
+        assert.strictEqual(may(admin, [ADMINISTRATOR_ACCESS], "s3:PutBucketPolicy", `arn:aws:s3:::${bucketName}`), "allowed");
+    });
+
+    it("keeps refusing requests without TLS, from anyone", () => {
+        assert.strictEqual(evaluate({ principalArn: roleArn, action: "s3:PutObject", resource: artifact, context: { "aws:SecureTransport": "false" } }, { identity: pipelineRole, resource: [bucketPolicy] }), "explicit-deny");
+    });
+});
+
+describe("tests/infra/lib/policyEvaluator (the evaluator the tests above trust)", () => {
+    const doc = (statement: object): PolicyDocument => ({ Version: "2012-10-17", Statement: [statement as never] });
+    it("an explicit Deny beats an Allow; no Allow is an implicit deny; NotResource and conditions are honoured", () => {
+        const allow = doc({ Sid: "A", Effect: "Allow", Action: ["s3:Get*"], Resource: ["arn:aws:s3:::b/*"] });
+        const deny = doc({ Sid: "D", Effect: "Deny", Principal: "*", Action: ["s3:GetObject"], NotResource: ["arn:aws:s3:::b/ok/*"], Condition: { ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::1:role/r"] } } });
+        const req = (principalArn: string, key: string) => evaluate({ principalArn, action: "s3:GetObject", resource: `arn:aws:s3:::b/${key}` }, { identity: [allow], resource: [deny] });
+        assert.strictEqual(req("arn:aws:iam::1:role/x", "ok/1"), "allowed");
+        assert.strictEqual(req("arn:aws:iam::1:role/x", "no/1"), "explicit-deny");
+        assert.strictEqual(req("arn:aws:iam::1:role/r", "no/1"), "allowed");
+        assert.strictEqual(evaluate({ principalArn: "x", action: "s3:PutObject", resource: "arn:aws:s3:::b/1" }, { identity: [allow] }), "implicit-deny");
     });
 });
 
