@@ -17,7 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { EndpointSettings } from "../config";
+import { MAX_ROLLBACK_ALARMS, type EndpointSettings } from "../config";
 import {
     approvedPattern,
     pendingApprovalPattern,
@@ -166,12 +166,11 @@ export function ownAlarmNames(environment: string): string[] {
     return ownAlarmRoles().map((role) => resourceName(environment, role));
 }
 
-/** UpdateEndpoint's AutoRollbackConfiguration.Alarms takes 1 to 10 alarms. */
-export const MAX_ROLLBACK_ALARMS = 10;
+export { MAX_ROLLBACK_ALARMS };
 
 /**
- * Every rollback alarm: the stack's own plus the configured ones, each once, in a stable order. Throws
- * when there are more than SageMaker accepts: otherwise every UpdateEndpoint would fail at run time.
+ * Every rollback alarm: the stack's own plus the configured ones, each once, in a stable order. The config
+ * reader already caps the configured ones (a clear error); this throw guards callers that skip it.
  */
 export function rollbackAlarmNames(environment: string, configured: readonly string[]): string[] {
     const own = endpointAlarmNames(environment);
