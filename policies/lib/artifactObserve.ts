@@ -8,8 +8,9 @@
  */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
-import type { ArtifactObservation, ArtifactTarget, ArtifactTargets, ImageObservation, ImageTarget, Observations, ObservationErrorKind } from "./artifactRefs";
+import type { ArtifactObservation, ArtifactTarget, ArtifactTargets, ImageObservation, ImageTarget, Observations } from "./artifactRefs";
 import { normalizeEtag } from "./artifactRefs";
+import { awsErrorKind } from "./awsErrors";
 
 /** Anything that sends S3 / ECR commands: an S3Client / ECRClient, or a test double (aws-sdk-client-mock). */
 export interface S3Sender {
@@ -48,28 +49,11 @@ export const DEFAULT_OBSERVE_TIMEOUT_MS = 5_000;
 
 const S3_NOT_FOUND = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);
 const ECR_NOT_FOUND = new Set(["ImageNotFoundException", "RepositoryNotFoundException"]);
-const THROTTLED = new Set(["ThrottlingException", "Throttling", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "RequestThrottled"]);
-const DENIED = new Set(["AccessDenied", "AccessDeniedException", "Forbidden", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "CredentialsProviderError"]);
-const TIMEOUT = new Set(["AbortError", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
-
 interface AwsErrorLike {
     name?: string;
     $fault?: string;
-    $retryable?: { throttling?: boolean };
     $metadata?: { httpStatusCode?: number };
     $response?: { headers?: Record<string, string> };
-}
-
-/** Why an AWS call failed: by name, then `$retryable.throttling`, HTTP status and `$fault`. */
-export function classifyAwsError(error: unknown): ObservationErrorKind {
-    const e = (error ?? {}) as AwsErrorLike;
-    const name = e.name ?? "";
-    const status = e.$metadata?.httpStatusCode;
-    if (TIMEOUT.has(name)) return "timeout";
-    if (THROTTLED.has(name) || e.$retryable?.throttling || status === 429) return "throttled";
-    if (DENIED.has(name) || status === 403) return "access-denied";
-    if (e.$fault === "server" || (status !== undefined && status >= 500)) return "service";
-    return "unknown";
 }
 
 function describeError(error: unknown): string {
@@ -108,7 +92,7 @@ async function observeArtifact(s3: S3Sender, target: ArtifactTarget, timeoutMs: 
         if (S3_NOT_FOUND.has(e.name ?? "") || (e.$metadata?.httpStatusCode === 404 && e.$fault === "client")) {
             return { uri, status: "deleted", deleteMarker: e.$response?.headers?.["x-amz-delete-marker"] === "true" };
         }
-        return { uri, status: "unverified", kind: classifyAwsError(error), detail: `HeadObject ${uri} failed: ${describeError(error)}` };
+        return { uri, status: "unverified", kind: awsErrorKind(error), detail: `HeadObject ${uri} failed: ${describeError(error)}` };
     }
 }
 
@@ -139,7 +123,7 @@ async function observeRepository(ecr: EcrSender, targets: ImageTarget[], timeout
     const failed = (t: ImageTarget, error: unknown): ImageObservation => {
         const name = (error as AwsErrorLike)?.name ?? "";
         if (ECR_NOT_FOUND.has(name)) return { image: t.image, status: "missing", detail: describeError(error) };
-        return { image: t.image, status: "unverified", kind: classifyAwsError(error), detail: `DescribeImages ${t.ref.repository}:${t.ref.tag} failed: ${describeError(error)}` };
+        return { image: t.image, status: "unverified", kind: awsErrorKind(error), detail: `DescribeImages ${t.ref.repository}:${t.ref.tag} failed: ${describeError(error)}` };
     };
     try {
         return settle(await describeTags(ecr, targets[0], tags, timeoutMs));

@@ -26,9 +26,10 @@ import {
     type ImageTarget,
     type Observations,
 } from "./artifactRefs";
+import { isTransientKind, type AwsErrorKind } from "./awsErrors";
 
 export * from "./artifactRefs";
-export { observeArtifacts, classifyAwsError, newObservationCache, type ObservationCache, type ObserveOptions, type S3Sender, type EcrSender } from "./artifactObserve";
+export { observeArtifacts, newObservationCache, type ObservationCache, type ObserveOptions, type S3Sender, type EcrSender } from "./artifactObserve";
 
 export interface ArtifactPin {
     readonly uri: string;
@@ -181,8 +182,14 @@ export type PinVerdict =
           readonly retryable: boolean;
       };
 
+/** Throttled, timed out or unavailable (awsErrors' transient kinds): asking again may succeed. Prefixes and foreign registries never will. */
+export function isTransientObservation(kind: UnverifiedKind): boolean {
+    // "prefix", "not-ecr" and "other-region" are not AWS error kinds, so never transient.
+    return isTransientKind(kind as AwsErrorKind);
+}
+export type UnverifiedKind = Extract<ArtifactObservation | ImageObservation, { status: "unverified" }>["kind"];
+
 const TAMPER_KINDS: ReadonlySet<PinChangeKind> = new Set(["overwritten", "deleted", "tag-moved", "image-missing"]);
-const TRANSIENT = new Set(["throttled", "timeout", "service"]);
 
 /** Pinned vs observed now. Intact only if every pinned identity and every observed target is proven unchanged. */
 export function verifyPins(pins: PackagePins, observed: Observations): PinVerdict {
@@ -196,7 +203,7 @@ export function verifyPins(pins: PackagePins, observed: Observations): PinVerdic
         } else if (!obs) {
             changes.push({ what: "unverified", uri: pin.uri, pinned, detail: "not observed" });
         } else if (obs.status === "unverified") {
-            if (!TRANSIENT.has(obs.kind)) transientOnly = false;
+            if (!isTransientObservation(obs.kind)) transientOnly = false;
             changes.push({ what: "unverified", uri: pin.uri, pinned, detail: `${obs.kind}: ${obs.detail}` });
         } else if (obs.status === "deleted") {
             changes.push({ what: "deleted", uri: pin.uri, pinned });
@@ -214,7 +221,7 @@ export function verifyPins(pins: PackagePins, observed: Observations): PinVerdic
         } else if (!obs) {
             changes.push({ what: "unverified", uri: pin.image, pinned, detail: "not observed" });
         } else if (obs.status === "unverified") {
-            if (!TRANSIENT.has(obs.kind)) transientOnly = false;
+            if (!isTransientObservation(obs.kind)) transientOnly = false;
             changes.push({ what: "unverified", uri: pin.image, pinned, detail: `${obs.kind}: ${obs.detail}` });
         } else if (obs.status === "missing") {
             changes.push({ what: "image-missing", uri: pin.image, pinned, detail: obs.detail });

@@ -3,6 +3,7 @@
  * parsed once, and the observation shapes that `observeArtifacts` produces and `pinPackage`/`verifyPins` consume.
  * Pure; no AWS calls. See docs/artifact-integrity.md.
  */
+import type { AwsErrorKind } from "./awsErrors";
 
 /** Where an S3 artifact sits in a package's container definition. */
 export type ArtifactRole = "ModelDataUrl" | "ModelDataSource" | "AdditionalModelDataSource" | "AdditionalS3DataSource";
@@ -45,8 +46,8 @@ export interface ImageRef {
     readonly ecr?: { readonly registryId: string; readonly region: string };
 }
 
-/** Why a lookup failed, decided by error name, `$fault` and HTTP status, never by message text. */
-export type ObservationErrorKind = "throttled" | "access-denied" | "timeout" | "service" | "unknown";
+/** Why a lookup failed: the one classification of AWS errors (awsErrors.ts), by name, `$fault` and HTTP status, never by message text. */
+export type ObservationErrorKind = AwsErrorKind;
 
 export type ArtifactObservation =
     | { readonly uri: string; readonly status: "present"; readonly versionId?: string; readonly etag?: string }

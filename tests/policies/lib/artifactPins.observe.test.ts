@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { artifactTargets, classifyAwsError, newObservationCache, observeArtifacts, verifyPins, type EcrSender, type S3Sender } from "../../../policies/lib/artifactPins";
+import { awsErrorKind } from "../../../policies/lib/awsErrors";
+import { artifactTargets, newObservationCache, observeArtifacts, verifyPins, type EcrSender, type S3Sender } from "../../../policies/lib/artifactPins";
 
 const REG = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -75,9 +76,10 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         const cases: [unknown, string][] = [
             [awsError("SlowDown", { $fault: "server", $metadata: { httpStatusCode: 503 }, $retryable: { throttling: true } }), "throttled"],
             [awsError("Forbidden", { $fault: "client", $metadata: { httpStatusCode: 403 } }), "access-denied"],
-            [awsError("InternalError", { $fault: "server", $metadata: { httpStatusCode: 500 } }), "service"],
-            [awsError("TimeoutError"), "timeout"],
-            [awsError("SomethingNew", { $fault: "client", $metadata: { httpStatusCode: 400 } }), "unknown"],
+            [awsError("InternalError", { $fault: "server", $metadata: { httpStatusCode: 500 } }), "unavailable"],
+            [awsError("TimeoutError"), "timed-out"],
+            [awsError("SomethingNew", { $fault: "client", $metadata: { httpStatusCode: 400 } }), "invalid"],
+            [awsError("SomethingNew"), "unknown"],
         ];
         for (const [error, kind] of cases) {
             s3Mock.reset();
@@ -91,7 +93,7 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
                 { artifacts: observed.artifacts, images: [] },
             );
             assert.ok(!verdict.intact && !verdict.tampered);
-            assert.strictEqual(verdict.retryable, kind === "throttled" || kind === "service" || kind === "timeout", kind);
+            assert.strictEqual(verdict.retryable, kind === "throttled" || kind === "unavailable" || kind === "timed-out", kind);
         }
     });
 
@@ -101,7 +103,7 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         const started = Date.now();
         const observed = await observeArtifacts(hanging, ecr, targets, { timeoutMs: 50 });
         assert.ok(Date.now() - started < 1000);
-        assert.ok(observed.artifacts.every((a) => a.status === "unverified" && a.kind === "timeout"));
+        assert.ok(observed.artifacts.every((a) => a.status === "unverified" && a.kind === "timed-out"));
     });
 
     it("reads a 404 HeadObject as deleted, and says whether a delete marker hides it", async () => {
@@ -161,12 +163,21 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 4, "without the cache, each call looks again");
     });
 
-    it("classifyAwsError decides by name, $retryable, status and $fault", () => {
-        assert.strictEqual(classifyAwsError({ name: "X", $retryable: { throttling: true } }), "throttled");
-        assert.strictEqual(classifyAwsError({ name: "X", $metadata: { httpStatusCode: 429 } }), "throttled");
-        assert.strictEqual(classifyAwsError({ name: "X", $fault: "server" }), "service");
-        assert.strictEqual(classifyAwsError({ name: "AbortError" }), "timeout");
-        assert.strictEqual(classifyAwsError(undefined), "unknown");
-        assert.strictEqual(classifyAwsError(Object.assign(new Error("Access Denied, throttled, timed out"), { name: "Weird" })), "unknown");
+    it("classifies failures with awsErrors' one classifier (no twin): by name, $retryable, status and $fault, never the message", async () => {
+        const cases: [unknown, string][] = [
+            [awsError("X", { $retryable: { throttling: true } }), "throttled"],
+            [awsError("X", { $metadata: { httpStatusCode: 429 } }), "throttled"],
+            [awsError("X", { $fault: "server" }), "unavailable"],
+            [awsError("AbortError"), "timed-out"],
+            [Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }), "unavailable"],
+            [Object.assign(new Error("Access Denied, throttled, timed out"), { name: "Weird" }), "unknown"],
+        ];
+        for (const [error, kind] of cases) {
+            s3Mock.reset();
+            s3Mock.on(HeadObjectCommand).rejects(error as Error);
+            const observed = await observeArtifacts(s3, ecr, { artifacts: targets.artifacts.slice(0, 1), images: [] });
+            assert.deepStrictEqual((observed.artifacts[0] as { kind?: string }).kind, kind, String((error as Error).name));
+            assert.strictEqual(awsErrorKind(error), kind, "the same kind awsErrors gives");
+        }
     });
 });
