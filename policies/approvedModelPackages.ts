@@ -22,6 +22,7 @@ import {
 } from "@pulumi/policy";
 import { currentStackContext, decideEnvironment, type EnvironmentDecision, type StackContext } from "./lib/environment";
 import { approvalGateConfigSchema, readApprovalGateConfig, type ApprovalGateConfig } from "./lib/gateConfig";
+import { ledgerLocation } from "./lib/ledgerLocation";
 import { containersFromDescription, containersFromInputs, judgeModel, type JudgeContext } from "./lib/modelJudge";
 import { sharedRegistryLookup, type RegistryLookup } from "./lib/registryLookup";
 import { OTHER_PROVIDER_TYPES, judgeOtherProvider } from "./lib/otherProviders";
@@ -76,6 +77,7 @@ function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => R
         judge: {
             lookup: (deps.lookup ?? sharedRegistryLookup)(config),
             rule: { allowedGroups: config.allowedModelPackageGroups, allowedAccounts: config.allowedAccounts },
+            ledger: ledgerLocation(context, config),
         },
         report: makeReporter(reportViolation, description, environment),
     };
@@ -145,6 +147,11 @@ export function lookupTarget(props: { region?: unknown }, provider: { props: unk
     return { known: true, region: context.region || context.environmentRegion || undefined };
 }
 
+/** The judge context with the provider's profile for the bytes lookups (when the provider's settings are known). */
+function withProfileOf(s: Setup, where: LookupTarget): JudgeContext {
+    return where.known && where.profile ? { ...s.judge, profile: where.profile } : s.judge;
+}
+
 function variantLabel(v: VariantInputs | undefined, list: string, i: number): string {
     const name = v && !isUnknown(v) && typeof v.variantName === "string" && !isUnknown(v.variantName) ? `"${v.variantName}"` : "(unnamed)";
     return `variant ${name} (${list}[${i}])`;
@@ -156,7 +163,7 @@ type KnownTarget = Extract<LookupTarget, { known: true }>;
 async function judgeLiveModel(s: Setup, label: string, modelName: string, where: KnownTarget, deferred: () => void): Promise<void> {
     const found = await s.judge.lookup.describeModel(modelName, where.region, where.profile);
     if (found.found) {
-        const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
+        const problems = await judgeModel({ ...s.judge, profile: where.profile }, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
         problems.forEach((p) => s.report.finding(p));
     } else if (found.notFound && s.context.dryRun) {
         deferred();
@@ -297,7 +304,7 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Model ${args.urn}`);
                 if (!s) return;
                 const raw = plainProps<ModelInputs>(props);
-                const problems = await judgeModel(s.judge, "", { label: `Model ${args.urn}`, source: "declared", containers: containersFromInputs(raw) });
+                const problems = await judgeModel(withProfileOf(s, lookupTarget(raw, args.provider, s.context)), "", { label: `Model ${args.urn}`, source: "declared", containers: containersFromInputs(raw) });
                 problems.forEach((p) => s.report.finding(p));
             }),
         ],
@@ -323,7 +330,7 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                 if (typeof name === "string" && !isUnknown(name)) byName.set(name.toLowerCase(), m);
             }
             const judgeDeclared = (prefix: string, m: PolicyResource) =>
-                judgeModel(s.judge, prefix, { label: `Model ${m.urn}`, source: "declared", containers: containersFromInputs(plainProps<ModelInputs>(m.props)) });
+                judgeModel(withProfileOf(s, lookupTarget(plainProps<ModelInputs>(m.props), m.provider, s.context)), prefix, { label: `Model ${m.urn}`, source: "declared", containers: containersFromInputs(plainProps<ModelInputs>(m.props)) });
 
             const checks: Promise<void>[] = [];
             for (const ec of args.resources.filter((r) => r.type === ENDPOINT_CONFIGURATION)) {

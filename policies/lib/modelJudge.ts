@@ -5,6 +5,7 @@
  */
 import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";
 import { describeVerdict, type ApprovalRuleOptions, type RefusedVerdict } from "./approvalRule";
+import type { LedgerLocation } from "./ledgerLocation";
 import type { RegistryLookup } from "./registryLookup";
 import type { ContainerInputs, ModelInputs } from "./resourceTypes";
 import { isUnknown } from "./unknowns";
@@ -84,6 +85,10 @@ export function containersFromDescription(model: DescribeModelCommandOutput): re
 export interface JudgeContext {
     readonly lookup: RegistryLookup;
     readonly rule: ApprovalRuleOptions;
+    /** The deployment ledger holding the artifact pins, or why it cannot be named (then every package fails the bytes question). */
+    readonly ledger: LedgerLocation;
+    /** The named profile of the resource's provider, for the bytes lookups. */
+    readonly profile?: string;
 }
 
 const FIX_PACKAGE = "Fix: build the model from an Approved model package version: primaryContainer: { modelPackageName: \"arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>\" } (list and approve versions with the approver CLI).";
@@ -153,8 +158,18 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
                 out.push(`${where}: its environment is not known during preview, and environment variables can choose other code or model artifacts. Fix: make the container environment a known value.`);
             }
         }
-        const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);
+        const packageArn = c.modelPackageName;
+        const ledger = ctx.ledger;
+        if (ledger.known) ctx.lookup.prefetchPins(packageArn, ledger, ctx.profile); // in parallel with DescribeModelPackage
+        const verdict = await ctx.lookup.checkPackage(packageArn, ctx.rule);
         if (verdict.approved) {
+            // The bytes question: only an Approved version's pins matter; a refused one is refused for its status.
+            if (!ledger.known) {
+                out.push(`${where} -> package ${packageArn}: its bytes cannot be verified: ${ledger.problem}`);
+            } else {
+                const bytes = await ctx.lookup.checkBytes(packageArn, ledger, ctx.profile);
+                if (!bytes.intact) out.push(`${where} -> package ${packageArn} is Approved but not deployable: ${bytes.reason}. ${bytes.fix}`);
+            }
             const packageContainers = (await ctx.lookup.packageContainers(c.modelPackageName)) ?? [];
             if (model.source === "live") {
                 // SageMaker may echo the package's own image and artifacts; anything else replaces what was approved.

@@ -27,6 +27,8 @@ import {
     type ApprovalVerdict,
 } from "./approvalRule";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
+import { judgePackageBytes, type BytesVerdict } from "./bytesVerdict";
+import { PackageBytesLookup, type PackageBytesOptions, type PinLedger } from "./packageBytes";
 
 /** Anything that sends SageMaker commands: a SageMakerClient, or a test double (aws-sdk-client-mock). */
 export interface SageMakerSender {
@@ -45,6 +47,8 @@ export interface RegistryLookupOptions {
     readonly maxConcurrency?: number;
     /** SDK attempts per request (adaptive retry mode). Default 4. */
     readonly maxAttempts?: number;
+    /** Clients of the bytes lookups (DynamoDB, S3, ECR). Defaults to SDK clients per service, region and profile. */
+    readonly bytesClientFor?: PackageBytesOptions["clientFor"];
 }
 
 export type ModelLookup =
@@ -105,11 +109,19 @@ export class RegistryLookup {
     private readonly semaphore: Semaphore;
     readonly timeoutMs: number;
     private readonly maxAttempts: number;
+    /** Pins and live artifact identities, under the same concurrency bound. */
+    readonly bytes: PackageBytesLookup;
 
     constructor(private readonly options: RegistryLookupOptions = {}) {
         this.timeoutMs = options.timeoutMs ?? 10_000;
         this.maxAttempts = options.maxAttempts ?? 4;
         this.semaphore = new Semaphore(options.maxConcurrency ?? 16);
+        this.bytes = new PackageBytesLookup({
+            clientFor: options.bytesClientFor,
+            timeoutMs: this.timeoutMs,
+            maxAttempts: this.maxAttempts,
+            limit: (task) => this.semaphore.run(task),
+        });
     }
 
     private client(region: string | undefined, profile: string | undefined): SageMakerSender {
@@ -225,6 +237,30 @@ export class RegistryLookup {
         };
         // The budget is enforced per request in `send`; the rule's own timer only needs to outlast the queue.
         return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000 });
+    }
+
+    /**
+     * Starts reading the package's pins, so the Query runs while DescribeModelPackage does. Cached: `checkBytes`
+     * awaits the same read.
+     */
+    prefetchPins(arn: string, ledger: PinLedger, profile?: string): void {
+        void this.bytes.pins(arn, ledger, profile);
+    }
+
+    /**
+     * The bytes question for a package whose status was judged: pins (one Query per package) and, when they exist,
+     * the live identities of its artifacts and images (one HeadObject per artifact, one DescribeImages per
+     * repository, in parallel), judged together. Never throws.
+     */
+    async checkBytes(arn: string, ledger: PinLedger, profile?: string): Promise<BytesVerdict> {
+        const region = parseModelPackageArn(arn)?.region;
+        const [pins, description] = await Promise.all([
+            this.bytes.pins(arn, ledger, profile),
+            this.describePackage(arn).then((d) => d, () => undefined),
+        ]);
+        const decidedByPins = !pins.ok || pins.stored.tampered.length > 0 || pins.stored.problem !== undefined || !pins.stored.pins;
+        if (decidedByPins || !description) return judgePackageBytes(arn, ledger, pins);
+        return judgePackageBytes(arn, ledger, pins, await this.bytes.observe(description, region, profile));
     }
 }
 
