@@ -11,6 +11,7 @@ import { DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { approvedModelPackagesOnlyPolicy, approvedModelPackagesOnlyStackPolicy } from "../../policies/approvedModelPackages";
 import { describePinChanges, verifyPins } from "../../policies/lib/artifactPins";
 import { tamperedKey } from "../../policies/lib/pinRecord";
+import { RegistryLookup } from "../../policies/lib/registryLookup";
 import { EndpointConfiguration, MODEL, ENDPOINT_CONFIGURATION, Model } from "../../policies/lib/resourceTypes";
 import { advisory, blocking, createResourceValidationArgs, createStackValidationArgs, runResourcePolicy, runStackPolicy, stackContext } from "./helpers";
 import {
@@ -24,7 +25,9 @@ import {
     callsOf,
     pinItem,
     registrationPins,
+    pkg,
     sageMakerMock,
+    statuses,
     useSageMakerFixture,
     world,
 } from "./sagemakerDoubles";
@@ -177,5 +180,27 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         assert.deepStrictEqual(blocking(reported), []);
         assert.match(advisory(reported)[0]?.message ?? "", /\[advisory: not a production stack .*overwritten: pinned version v1/);
         assert.strictEqual(bytesMocks.dynamodb.commandCalls(QueryCommand)[0].args[0].input.TableName, "sagemaker-approval-gate-dev-deployments");
+    });
+});
+
+describe("approved-model-packages-only: calls per distinct package, for many resources sharing packages", () => {
+    const state = useSageMakerFixture({ dryRun: false });
+    const PACKAGES = 10;
+    const RESOURCES = 500;
+    const versions = Array.from({ length: PACKAGES }, (_, i) => pkg("abalone-prod", 100 + i));
+    before(() => versions.forEach((arn) => (statuses[arn] = "Approved")));
+    after(() => versions.forEach((arn) => delete statuses[arn]));
+
+    it("500 Models over 10 packages: 1 DescribeModelPackage + 1 pins Query per package, 1 HeadObject per artifact, 1 DescribeImages per repository", async () => {
+        const lookup = state.lookup as RegistryLookup;
+        const policy = approvedModelPackagesOnlyPolicy(state.deps);
+        const all = await Promise.all(Array.from({ length: RESOURCES }, (_, i) =>
+            runResourcePolicy(policy, createResourceValidationArgs(Model, { primaryContainer: { modelPackageName: versions[i % PACKAGES] } }, { name: `m${i}` }))));
+        assert.deepStrictEqual(all.flat(), []);
+        assert.deepStrictEqual(
+            { DescribeModelPackage: callsOf(DescribeModelPackageCommand), Query: bytesMocks.dynamodb.commandCalls(QueryCommand).length, HeadObject: bytesMocks.s3.commandCalls(HeadObjectCommand).length, DescribeImages: bytesMocks.ecr.commandCalls(DescribeImagesCommand).length },
+            { DescribeModelPackage: PACKAGES, Query: PACKAGES, HeadObject: PACKAGES, DescribeImages: 1 },
+        );
+        assert.deepStrictEqual(lookup.bytes.calls, { Query: PACKAGES, HeadObject: PACKAGES, DescribeImages: 1 }, "the pack's own counters agree");
     });
 });

@@ -33,7 +33,7 @@ export const artifactOf = (arn: string) => {
 /** The ledger table the pack derives for the stack "prod" (sagemaker-approval-gate-<environment>-deployments). */
 export const PROD_LEDGER = "sagemaker-approval-gate-prod-deployments";
 
-const statuses: Record<string, string> = {
+export const statuses: Record<string, string> = {
     [APPROVED]: "Approved",
     [PENDING]: "PendingManualApproval",
     [REJECTED]: "Rejected",
