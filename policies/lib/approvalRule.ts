@@ -1,7 +1,11 @@
 /**
  * The one rule of this project, written once:
  *
- *   a model reaches a production endpoint only from a model package whose live status is Approved.
+ *   a model reaches a production endpoint only from a model package whose live status is Approved,
+ *   and whose artifacts and images are still the ones pinned when it was registered.
+ *
+ * Questions asked, in one place: Status (here) and Bytes (approvalBytes.ts, re-exported here; asked when the
+ * caller passes `pins`). A verdict's `cause` names the question that failed and why.
  *
  * `judgeModelPackage` is pure (a DescribeModelPackage answer in, a verdict out). `checkModelPackageApproval`
  * adds the lookup and turns every failure (not found, access denied, throttled past retries, timeout,
@@ -13,6 +17,10 @@
  */
 import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
+import { startBytesCheck, type BytesCause, type BytesFinding, type PinsContext } from "./approvalBytes";
+import type { PackagePins } from "./artifactPins";
+
+export * from "./approvalBytes";
 
 export type ModelApprovalStatus = "Approved" | "Rejected" | "PendingManualApproval";
 
@@ -31,6 +39,8 @@ export interface ApprovedVerdict {
     readonly version: number | undefined;
     readonly status: "Approved";
     readonly reason: string;
+    /** The pins its bytes were verified against (when the caller asked the Bytes question). */
+    readonly pins?: PackagePins;
 }
 
 /**
@@ -49,7 +59,8 @@ export type RefusalCause =
     | "account-not-allowed"
     | "group-not-allowed"
     | "not-approved"
-    | "not-completed";
+    | "not-completed"
+    | BytesCause;
 
 export interface RefusedVerdict {
     readonly approved: false;
@@ -62,6 +73,8 @@ export interface RefusedVerdict {
     /** True when the status was read and is simply not Approved; false when approval could not be verified. */
     readonly verified: boolean;
     readonly reason: string;
+    /** Set when the Bytes question refused it: what changed, whether it is tampering, whether waiting helps. */
+    readonly bytes?: BytesFinding;
 }
 
 export type ApprovalVerdict = ApprovedVerdict | RefusedVerdict;
@@ -91,11 +104,11 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
 }
 
 /** Causes under which the package's status was never read. */
-const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed", "unclassified"]);
+const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed", "unclassified", "bytes-unverified"]);
 
-function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string): RefusedVerdict {
+function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string, bytes?: BytesFinding): RefusedVerdict {
     const verified = !UNVERIFIED_CAUSES.has(cause);
-    return { approved: false, cause, packageArn, groupName, status, verified, reason };
+    return { approved: false, cause, packageArn, groupName, status, verified, reason, ...(bytes ? { bytes } : {}) };
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -189,27 +202,44 @@ export function judgeLookupFailure(packageArn: string, error: unknown): RefusedV
 /** Default time budget for one lookup, retries included. */
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000;
 
+export interface CheckOptions extends ApprovalRuleOptions {
+    /** Budget of the DescribeModelPackage lookup, retries included. */
+    readonly timeoutMs?: number;
+    /**
+     * Ask the Bytes question too: read the version's pins beside DescribeModelPackage, observe the pinned artifacts
+     * and images, and refuse an Approved package whose bytes changed, are not pinned, or could not be verified.
+     */
+    readonly pins?: PinsContext;
+}
+
 /**
- * Reads the package's live status and judges it. Never throws: every failure is a refusal.
+ * Reads the package's live status (and, with `options.pins`, its pins) and judges it. Never throws: every
+ * failure is a refusal. Rounds: DescribeModelPackage ∥ the pin read, then the observations.
  */
 export async function checkModelPackageApproval(
     client: DescribeModelPackageSender,
     packageArn: string,
-    options: ApprovalRuleOptions & { timeoutMs?: number } = {},
+    options: CheckOptions = {},
 ): Promise<ApprovalVerdict> {
     if (!parseModelPackageArn(packageArn)) return judgeModelPackage(packageArn, undefined, options);
+    const bytes = options.pins ? startBytesCheck(options.pins, packageArn) : undefined;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS);
+    let description: DescribeModelPackageCommandOutput;
     try {
-        const description = await client.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }), {
+        description = await client.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }), {
             abortSignal: controller.signal,
         });
-        return judgeModelPackage(packageArn, description, options);
     } catch (error) {
         return judgeLookupFailure(packageArn, error);
     } finally {
         clearTimeout(timer);
     }
+    const verdict = judgeModelPackage(packageArn, description, options);
+    if (!verdict.approved || !bytes) return verdict;
+    const answer = await bytes.judge(description);
+    if (answer.intact) return { ...verdict, pins: answer.pins };
+    return refuse(answer.cause, packageArn, verdict.groupName, verdict.status, answer.reason, answer.finding);
 }
 
 /** One line a person can act on, for policy violations, deploy refusals and notifications. */

@@ -113,6 +113,14 @@ export function fixFor(verdict: RefusedVerdict): string {
         case "lookup-failed":
         case "unclassified":
             return "Fix: make sure the ARN names an existing package version in a region and account the deployer can reach, and that the deployer may call sagemaker:DescribeModelPackage on it, then retry.";
+        case "bytes-changed":
+            return "Fix: reference another Approved version; register a new version from a trusted training run and have it approved, and find out who wrote the artifact or moved the tag (CloudTrail).";
+        case "bytes-unpinned":
+            return "Fix: register a new version whose images are referenced by digest (…@sha256:…) or come from an ECR repository of this account and region, and whose model data are S3 objects (or a manifest), not prefixes; have it approved.";
+        case "not-pinned":
+            return "Fix: register the version again (its artifacts and images are pinned at registration), have the new version approved, and reference it.";
+        case "bytes-unverified":
+            return "Fix: let the deployer read the pins (dynamodb:Query on the deployment ledger), the artifacts (s3:GetObject and s3:ListBucket on the artifacts bucket) and the images (ecr:DescribeImages), then retry.";
     }
 }
 
