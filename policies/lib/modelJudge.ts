@@ -4,7 +4,7 @@
  * endpoint-config policy (live DescribeModel answers) and the stack join (declared Models behind unknown names).
  */
 import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";
-import { describeVerdict, type ApprovalRuleOptions, type RefusedVerdict } from "./approvalRule";
+import { describeVerdict, type ApprovalRuleOptions, type BytesCause, type RefusedVerdict } from "./approvalRule";
 import type { LedgerLocation } from "./ledgerLocation";
 import type { RegistryLookup } from "./registryLookup";
 import type { ContainerInputs, ModelInputs } from "./resourceTypes";
@@ -91,6 +91,8 @@ export interface JudgeContext {
     readonly profile?: string;
 }
 
+const BYTES_CAUSES: ReadonlySet<string> = new Set<BytesCause>(["bytes-changed", "bytes-unpinned", "not-pinned", "bytes-unverified"]);
+
 const FIX_PACKAGE = "Fix: build the model from an Approved model package version: primaryContainer: { modelPackageName: \"arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>\" } (list and approve versions with the approver CLI).";
 
 /** The fix for a refused package, by why it was refused. */
@@ -166,18 +168,13 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
                 out.push(`${where}: its environment is not known during preview, and environment variables can choose other code or model artifacts. Fix: make the container environment a known value.`);
             }
         }
-        const packageArn = c.modelPackageName;
         const ledger = ctx.ledger;
-        if (ledger.known) ctx.lookup.prefetchPins(packageArn, ledger, ctx.profile); // in parallel with DescribeModelPackage
-        const verdict = await ctx.lookup.checkPackage(packageArn, ctx.rule);
+        // The rule asks Status and Bytes (pins from the environment's ledger, read beside DescribeModelPackage).
+        const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule, ledger.known ? { ledger, profile: ctx.profile } : undefined);
+        if (verdict.approved && !ledger.known) {
+            out.push(`${where} -> package ${c.modelPackageName} is Approved but its bytes cannot be verified: ${ledger.problem}`);
+        }
         if (verdict.approved) {
-            // The bytes question: only an Approved version's pins matter; a refused one is refused for its status.
-            if (!ledger.known) {
-                out.push(`${where} -> package ${packageArn}: its bytes cannot be verified: ${ledger.problem}`);
-            } else {
-                const bytes = await ctx.lookup.checkBytes(packageArn, ledger, ctx.profile);
-                if (!bytes.intact) out.push(`${where} -> package ${packageArn} is Approved but not deployable: ${bytes.reason}. ${bytes.fix}`);
-            }
             const packageContainers = (await ctx.lookup.packageContainers(c.modelPackageName)) ?? [];
             if (model.source === "live") {
                 // SageMaker may echo the package's own image and artifacts; anything else replaces what was approved.
@@ -201,7 +198,9 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
         }
         if (!verdict.approved) {
             const fix = fixFor(verdict);
-            out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}`);
+            // The rule's words, as deploy-approved prints them; then where this pack looked for the pins.
+            const pinsFrom = ledger.known && BYTES_CAUSES.has(verdict.cause ?? "unverified") ? ` (Pins read from the ledger table ${ledger.table}${ledger.region ? ` in ${ledger.region}` : ""}, named from ${ledger.derivedFrom}.)` : "";
+            out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}${pinsFrom}`);
         }
         return out;
     }));

@@ -9,13 +9,14 @@
  * - Clients once per process, per region and profile (DynamoDB in the ledger's region, S3 in the package's region,
  *   where SageMaker requires its model data, ECR in each image registry's region); endpoints from
  *   AWS_ENDPOINT_URL_* as the SDK reads them.
- * Nothing here judges: `judgePackageBytes` turns what was read into the verdict both enforcement points share.
+ * Nothing here judges: `pinsContext` hands these caches to the rule (approvalRule.ts, the Bytes question), which
+ * judges them with the words deploy-approved uses.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
-import { artifactTargets, newObservationCache, observeArtifacts, type ArtifactTargets, type ObservationCache, type Observations } from "./artifactPins";
+import type { PinsContext } from "./approvalRule";
+import { newObservationCache, type ObservationCache } from "./artifactPins";
 import { readPins, type StoredPins } from "./pinStore";
 
 /** Anything that sends AWS commands: an SDK client, or a test double. */
@@ -42,9 +43,6 @@ export interface PinLedger {
 }
 
 export type PinsRead = { readonly ok: true; readonly stored: StoredPins } | { readonly ok: false; readonly error: unknown };
-
-/** The package's targets and their live identities, or why its targets could not be listed. */
-export type BytesObservation = { readonly ok: true; readonly targets: ArtifactTargets; readonly observed: Observations } | { readonly ok: false; readonly problem: string };
 
 /** Emulators (moto, LocalStack, MinIO) serve S3 on one host: address buckets by path when an endpoint is set. */
 function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -117,23 +115,23 @@ export class PackageBytesLookup {
     }
 
     /**
-     * The live identities of everything the package points at: one HeadObject per distinct artifact and one
-     * DescribeImages per distinct repository in this process (per profile). Never throws.
+     * What the rule's Bytes question reads for a package of `packageRegion` (where SageMaker requires its model data):
+     * the cached pins of this ledger, S3 in that region, ECR in each image registry's region, and this process's
+     * observation cache (one HeadObject per distinct artifact, one DescribeImages per distinct repository).
      */
-    async observe(description: Pick<DescribeModelPackageCommandOutput, "InferenceSpecification">, packageRegion: string | undefined, profile?: string): Promise<BytesObservation> {
-        let targets: ArtifactTargets;
-        try {
-            targets = artifactTargets(description);
-        } catch (error) {
-            return { ok: false, problem: (error as Error).message };
-        }
+    pinsContext(ledger: PinLedger, packageRegion: string | undefined, profile?: string): PinsContext {
         let cache = this.observationCaches.get(profile ?? "");
         if (!cache) {
             cache = newObservationCache();
             this.observationCaches.set(profile ?? "", cache);
         }
-        const observed = await observeArtifacts(this.client("s3", packageRegion, profile), (region) => this.client("ecr", region, profile), targets, { timeoutMs: this.timeoutMs, cache });
-        return { ok: true, targets, observed };
+        return {
+            readPins: (arn) => this.pins(arn, ledger, profile).then((read) => (read.ok ? read.stored : Promise.reject(read.error))),
+            s3: this.client("s3", packageRegion, profile),
+            ecr: (region) => this.client("ecr", region, profile),
+            observationCache: cache,
+            timeoutMs: this.timeoutMs,
+        };
     }
 }
 

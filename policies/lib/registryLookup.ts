@@ -27,7 +27,6 @@ import {
     type ApprovalVerdict,
 } from "./approvalRule";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
-import { judgePackageBytes, type BytesVerdict } from "./bytesVerdict";
 import { PackageBytesLookup, type PackageBytesOptions, type PinLedger } from "./packageBytes";
 
 /** Anything that sends SageMaker commands: a SageMakerClient, or a test double (aws-sdk-client-mock). */
@@ -230,37 +229,18 @@ export class RegistryLookup {
         }
     }
 
-    /** The shared approval rule over this lookup's cache. Never throws. */
-    checkPackage(arn: string, rule: ApprovalRuleOptions = {}): Promise<ApprovalVerdict> {
+    /**
+     * The shared approval rule over this lookup's caches. Never throws. With `bytes` (the ledger holding the pins),
+     * the rule asks the Bytes question too: the pins are read beside DescribeModelPackage (one Query per package),
+     * the pinned artifacts and images observed once per process.
+     */
+    checkPackage(arn: string, rule: ApprovalRuleOptions = {}, bytes?: { ledger: PinLedger; profile?: string }): Promise<ApprovalVerdict> {
         const cached = {
             send: (command: DescribeModelPackageCommand) => this.describePackage(command.input.ModelPackageName ?? arn),
         };
+        const pins = bytes ? this.bytes.pinsContext(bytes.ledger, parseModelPackageArn(arn)?.region, bytes.profile) : undefined;
         // The budget is enforced per request in `send`; the rule's own timer only needs to outlast the queue.
-        return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000 });
-    }
-
-    /**
-     * Starts reading the package's pins, so the Query runs while DescribeModelPackage does. Cached: `checkBytes`
-     * awaits the same read.
-     */
-    prefetchPins(arn: string, ledger: PinLedger, profile?: string): void {
-        void this.bytes.pins(arn, ledger, profile);
-    }
-
-    /**
-     * The bytes question for a package whose status was judged: pins (one Query per package) and, when they exist,
-     * the live identities of its artifacts and images (one HeadObject per artifact, one DescribeImages per
-     * repository, in parallel), judged together. Never throws.
-     */
-    async checkBytes(arn: string, ledger: PinLedger, profile?: string): Promise<BytesVerdict> {
-        const region = parseModelPackageArn(arn)?.region;
-        const [pins, description] = await Promise.all([
-            this.bytes.pins(arn, ledger, profile),
-            this.describePackage(arn).then((d) => d, () => undefined),
-        ]);
-        const decidedByPins = !pins.ok || pins.stored.tampered.length > 0 || pins.stored.problem !== undefined || !pins.stored.pins;
-        if (decidedByPins || !description) return judgePackageBytes(arn, ledger, pins);
-        return judgePackageBytes(arn, ledger, pins, await this.bytes.observe(description, region, profile));
+        return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000, ...(pins ? { pins } : {}) });
     }
 }
 

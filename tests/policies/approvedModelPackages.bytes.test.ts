@@ -9,7 +9,8 @@ import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { approvedModelPackagesOnlyPolicy, approvedModelPackagesOnlyStackPolicy } from "../../policies/approvedModelPackages";
-import { describePinChanges, verifyPins } from "../../policies/lib/artifactPins";
+import { judgeBytes } from "../../policies/lib/approvalRule";
+import type { Observations } from "../../policies/lib/artifactPins";
 import { tamperedKey } from "../../policies/lib/pinRecord";
 import { RegistryLookup } from "../../policies/lib/registryLookup";
 import { EndpointConfiguration, MODEL, ENDPOINT_CONFIGURATION, Model } from "../../policies/lib/resourceTypes";
@@ -42,11 +43,12 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         runResourcePolicy(approvedModelPackagesOnlyPolicy(state.deps), createResourceValidationArgs(Model, { primaryContainer: { modelPackageName: arn } }, { name: "model", config }));
     const endpointConfig = () =>
         runResourcePolicy(approvedModelPackagesOnlyPolicy(state.deps), createResourceValidationArgs(EndpointConfiguration, { productionVariants: [variant("approved-model")] }, { name: "endpoint-config" }));
-    /** The message deploy-approved prints for the same pins and observations: the one module's wording. */
-    const sharedMessage = (observed: Parameters<typeof verifyPins>[1]) => {
-        const verdict = verifyPins(registrationPins(APPROVED), observed);
-        assert.ok(!verdict.intact);
-        return describePinChanges(verdict.changes);
+    /** What the rule (approvalRule.ts, which deploy-approved calls too) says for the same pins and observations. */
+    const sharedMessage = (observed: Observations) => {
+        const description = { InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, ImageDigest: PACKAGE_IMAGE_DIGEST, ModelDataUrl: ARTIFACT }] } };
+        const answer = judgeBytes(APPROVED, description, { ok: true, value: { pins: registrationPins(APPROVED), tampered: [] } }, observed);
+        assert.ok(!answer.intact);
+        return answer.reason;
     };
 
     it("passes an Approved version whose artifact and image are the pinned ones, reading its pins from the environment's ledger", async () => {
@@ -66,8 +68,9 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         const message = sharedMessage({ artifacts: [{ uri: ARTIFACT, status: "present", versionId: "v2", etag: "etag-v2" }], images: [{ image: PACKAGE_IMAGE, status: "resolved", digest: PACKAGE_IMAGE_DIGEST, source: "ecr" }] });
         assert.ok(r.message.includes(message), `${r.message}\n  should include\n${message}`);
         assert.match(r.message, /model\.tar\.gz s3:\/\/models\/abalone-prod\/3\/model\.tar\.gz overwritten: pinned version v1 etag "etag-v1", now version v2 etag "etag-v2"/);
-        assert.match(r.message, /Model urn:.*::model primaryContainer -> package .*abalone-prod\/3 is Approved but not deployable: its bytes are not the ones pinned at registration/);
-        assert.match(r.message, /Fix: register a new version from trusted artifacts/);
+        assert.match(r.message, /Model urn:.*::model primaryContainer -> package .*abalone-prod\/3 \(status: Approved\) is not deployable: its bytes changed since it was pinned at registration/);
+        assert.match(r.message, /Fix: reference another Approved version; register a new version/);
+        assert.match(r.message, /Pins read from the ledger table sagemaker-approval-gate-prod-deployments in us-east-1, named from stack name "prod"/);
     });
 
     it("refuses a deleted model artifact", async () => {
@@ -86,14 +89,14 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
     it("refuses a version with no pins in the ledger (registered before pinning, or pinning failed)", async () => {
         world.ledgerItems.set(APPROVED, []);
         const [r] = blocking(await model());
-        assert.match(r?.message ?? "", /no artifact pins are recorded for it in the ledger table sagemaker-approval-gate-prod-deployments in us-east-1/);
-        assert.match(r.message, /Fix: re-register the version/);
+        assert.match(r?.message ?? "", /no artifact pins are recorded for it/);
+        assert.match(r.message, /Fix: register the version again .*Pins read from the ledger table sagemaker-approval-gate-prod-deployments in us-east-1/);
         assert.strictEqual(bytesMocks.s3.commandCalls(HeadObjectCommand).length, 0, "nothing to compare with: nothing observed");
     });
 
     it("refuses corrupt pins, naming the field", async () => {
         world.ledgerItems.set(APPROVED, [pinItem(registrationPins(APPROVED), JSON.stringify({ schema: 1, packageArn: APPROVED, pinnedAt: "x", artifacts: "all of them", images: [] }))]);
-        assert.match(blocking(await model())[0]?.message ?? "", /its artifact pins cannot be trusted: pin record of .*: artifacts is "all of them", expected a list/);
+        assert.match(blocking(await model())[0]?.message ?? "", /its artifact pins are unreadable: pin record of .*: artifacts is "all of them", expected a list/);
     });
 
     it("refuses a version with a TAMPERED record, even if its bytes look untouched now", async () => {
@@ -102,21 +105,21 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
             pinItem(registrationPins(APPROVED)),
             { pk: { S: key.pk }, sk: { S: key.sk }, recordedAt: { S: "2026-12-01T08:00:00.000Z" }, eventId: { S: "evt-1" }, source: { S: "s3-event" }, summary: { S: "model.tar.gz overwritten" }, changes: { S: "[]" } },
         ]);
-        assert.match(blocking(await model())[0]?.message ?? "", /its bytes changed after registration \(TAMPERED in the ledger: 2026-12-01T08:00:00.000Z from s3-event: model\.tar\.gz overwritten\)/);
+        assert.match(blocking(await model())[0]?.message ?? "", /its bytes changed after registration: model\.tar\.gz overwritten \(found by s3-event at 2026-12-01T08:00:00.000Z\); a version whose bytes changed is never deployed again/);
     });
 
     it("refuses when HeadObject is throttled past its retries: could not verify, not approved", async () => {
         world.headErrors.set(ARTIFACT, Object.assign(new Error("Slow Down"), { name: "SlowDown", $fault: "server", $metadata: { httpStatusCode: 503 } }));
         const [r] = blocking(await model());
         assert.match(r?.message ?? "", /its bytes could not be verified against the pins: model\.tar\.gz s3:\/\/.* could not be verified: pinned version v1 etag "etag-v1", throttled: HeadObject/);
-        assert.match(r.message, /Fix: let the deployer call s3:GetObject \(HeadObject\) and s3:ListBucket/);
+        assert.match(r.message, /Fix: let the deployer read the pins \(dynamodb:Query on the deployment ledger\), the artifacts \(s3:GetObject and s3:ListBucket/);
     });
 
     it("refuses an image referenced by a mutable tag with no recorded digest", async () => {
         world.ledgerItems.set(APPROVED, [pinItem(registrationPins(APPROVED, { images: [{ image: PACKAGE_IMAGE, digestSource: "none" }] }))]);
         const [r] = blocking(await model());
-        assert.match(r?.message ?? "", /not all of its bytes are pinned: image .* not pinned: a mutable tag with no recorded digest; reference the image by digest/);
-        assert.match(r.message, /Fix: register the version with every image referenced by digest/);
+        assert.match(r?.message ?? "", /part of it is not pinned, so its bytes cannot be verified: image .* not pinned: a mutable tag with no recorded digest; reference the image by digest/);
+        assert.match(r.message, /Fix: register a new version whose images are referenced by digest/);
     });
 
     it("passes a digest-pinned image (…@sha256:…) without asking ECR", async () => {
@@ -130,11 +133,11 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         assert.strictEqual(bytesMocks.ecr.commandCalls(DescribeImagesCommand).length, 0);
     });
 
-    it("judges a refused version by its status alone (one finding, no observations)", async () => {
+    it("judges a refused version by its status alone (one finding), even when its bytes changed too", async () => {
+        world.objects.set(artifactOf(PENDING).uri, null);
         const [r, ...rest] = blocking(await model(undefined, PENDING));
         assert.deepStrictEqual(rest, []);
-        assert.match(r.message, /status: PendingManualApproval/);
-        assert.strictEqual(bytesMocks.s3.commandCalls(HeadObjectCommand).length, 0);
+        assert.match(r.message, /status: PendingManualApproval\) is not deployable: its ModelApprovalStatus is PendingManualApproval/);
     });
 
     it("reads the pins in parallel with DescribeModelPackage", async () => {
