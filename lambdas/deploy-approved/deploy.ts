@@ -21,10 +21,13 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
     checkModelPackageApproval,
     describeVerdict,
+    ledgerPinReader,
     type ApprovalVerdict,
     type DescribeModelPackageSender,
     type RefusalCause,
 } from "../../policies/lib/approvalRule";
+import type { EcrSender, S3Sender } from "../../policies/lib/artifactPins";
+import { recordTampering } from "../../policies/lib/pinStore";
 import { MalformedEventError, RetryableError, retryableIfTransient } from "../shared/errors";
 import { awsErrorKind } from "../../policies/lib/awsErrors";
 import { approverOf, type ModelPackageEvent } from "../shared/events";
@@ -60,11 +63,20 @@ export interface DeploySettings {
     /** CloudWatch alarms that roll a blue/green update back: the stack's own plus endpoint.rollbackAlarmNames. */
     readonly rollbackAlarmNames: readonly string[];
     readonly terminationWaitSeconds: number;
+    /**
+     * How long after a version's registration (its CreationTime) a missing pin record is waited for (retried)
+     * rather than refused: the registration handler pins it within minutes or not at all.
+     */
+    readonly pinWaitSeconds: number;
 }
 
 export interface DeployDeps {
     readonly sagemaker: Pick<SageMakerClient, "send">;
     readonly dynamodb: DynamoDBClient;
+    /** HeadObject of the pinned artifacts. */
+    readonly s3: S3Sender;
+    /** DescribeImages of the pinned images: a client per region (images are looked up in their own region). */
+    readonly ecr: (region: string) => EcrSender;
     readonly publisher: Publisher;
     readonly logger: Logger;
     readonly now: () => Date;
@@ -87,9 +99,13 @@ export const PACKAGE_ARN_TAG = "sagemaker-approval-gate:model-package-arn";
  */
 const TRANSIENT_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["throttled", "timed-out", "lookup-failed"]);
 
-/** Decided on the rule's `cause`, never on the wording of its reason (which quotes the error's message). */
+/**
+ * Decided on the rule's `cause` (and, for bytes that could not be verified, on whether the failed lookups were
+ * transient), never on the wording of its reason (which quotes the error's message).
+ */
 export function isTransientRefusal(verdict: ApprovalVerdict): boolean {
-    return !verdict.approved && verdict.cause !== undefined && TRANSIENT_CAUSES.has(verdict.cause);
+    if (verdict.approved || verdict.cause === undefined) return false;
+    return TRANSIENT_CAUSES.has(verdict.cause) || (verdict.cause === "bytes-unverified" && verdict.bytes?.retry === "transient");
 }
 
 /**
@@ -101,10 +117,26 @@ export class UnclassifiedFailureError extends Error {
     override readonly name = "UnclassifiedFailureError";
 }
 
-/** The verdict's failure as the error it must become, or undefined when it is a plain refusal. */
-function lookupFailure(verdict: ApprovalVerdict): Error | undefined {
+/**
+ * The verdict's failure as the error it must become, or undefined when it is a plain refusal. A version with no
+ * pin record is waited for while it is young (the registration handler may still be pinning it) and refused after
+ * that, so one never-pinned version does not hold the endpoint's FIFO queue until its DLQ.
+ */
+function lookupFailure(verdict: ApprovalVerdict, judged: Judged, settings: DeploySettings, deps: DeployDeps): Error | undefined {
+    if (verdict.approved) return undefined;
     if (isTransientRefusal(verdict)) return new RetryableError(describeVerdict(verdict));
-    if (!verdict.approved && verdict.cause === "unclassified") return new UnclassifiedFailureError(describeVerdict(verdict));
+    if (verdict.cause === "unclassified" || (verdict.cause === "bytes-unverified" && verdict.bytes?.retry === "unclassified")) {
+        return new UnclassifiedFailureError(describeVerdict(verdict));
+    }
+    if (verdict.cause === "not-pinned") {
+        const created = judged.description?.CreationTime;
+        const registered = created === undefined ? NaN : new Date(created).getTime();
+        // No registration time: nothing says it is young, so it is refused now rather than waited for.
+        const age = Number.isNaN(registered) ? Infinity : (deps.now().getTime() - registered) / 1000;
+        if (age < settings.pinWaitSeconds) {
+            return new RetryableError(`${describeVerdict(verdict)} (registered ${Math.max(0, Math.round(age))} s ago; waiting up to ${settings.pinWaitSeconds} s for its pins)`);
+        }
+    }
     return undefined;
 }
 
@@ -139,12 +171,17 @@ async function decide(event: unknown, settings: DeploySettings, deps: DeployDeps
     }
 }
 
-/** Runs the shared approval rule once and keeps the DescribeModelPackage answer (who approved, metrics). */
-async function judge(
-    arn: string,
-    settings: DeploySettings,
-    deps: DeployDeps,
-): Promise<{ verdict: ApprovalVerdict; description?: DescribeModelPackageCommandOutput }> {
+interface Judged {
+    readonly verdict: ApprovalVerdict;
+    readonly description?: DescribeModelPackageCommandOutput;
+}
+
+/**
+ * Runs the shared approval rule once and keeps the DescribeModelPackage answer (who approved, metrics, when it was
+ * registered). `bytes`: also ask whether its artifacts and images are still the pinned ones (everything that is
+ * about to be deployed); a rejection is confirmed on its status alone.
+ */
+async function judge(arn: string, settings: DeploySettings, deps: DeployDeps, bytes: boolean): Promise<Judged> {
     let description: DescribeModelPackageCommandOutput | undefined;
     const capturing: DescribeModelPackageSender = {
         send: async (command, options) => {
@@ -155,16 +192,31 @@ async function judge(
     const verdict = await checkModelPackageApproval(capturing, arn, {
         allowedGroups: [settings.groupName],
         allowedAccounts: [settings.registryAccountId],
+        ...(bytes ? { pins: { readPins: ledgerPinReader(deps.dynamodb, settings.ledgerTableName), s3: deps.s3, ecr: deps.ecr } } : {}),
     });
     return { verdict, description };
 }
 
+/** Tampering this check found first goes into the ledger (TAMPERED), so the version is never deployed again. */
+async function recordFinding(verdict: ApprovalVerdict, eventId: string, deps: DeployDeps, settings: DeploySettings): Promise<void> {
+    if (verdict.approved || !verdict.bytes?.unrecorded) return;
+    await recordTampering(deps.dynamodb, settings.ledgerTableName, {
+        packageArn: verdict.packageArn,
+        recordedAt: deps.now().toISOString(),
+        eventId,
+        source: "deploy",
+        changes: verdict.bytes.changes,
+        summary: verdict.reason,
+    });
+}
+
 async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
-    const { verdict, description } = await judge(evt.packageArn, settings, deps);
+    const judged = await judge(evt.packageArn, settings, deps, true);
+    const { verdict, description } = judged;
     if (!verdict.approved) {
-        const failure = lookupFailure(verdict);
+        const failure = lookupFailure(verdict, judged, settings, deps);
         if (failure) throw failure;
-        return refuse(evt, describeVerdict(verdict), settings, deps);
+        return refuse(evt, describeVerdict(verdict), settings, deps, verdict);
     }
     // Independent reads, side by side: what the ledger says is live, and what the endpoint runs.
     const [current, endpoint] = await Promise.all([
@@ -220,7 +272,8 @@ function publishDeployed(evt: ModelPackageEvent, record: DeploymentRecord, drift
 
 async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
     // A Rejected event is trusted only if the package really is Rejected now (not stale, not forged).
-    const { verdict } = await judge(evt.packageArn, settings, deps);
+    const judged = await judge(evt.packageArn, settings, deps, false);
+    const { verdict } = judged;
     if (verdict.approved) {
         const reason = `the event says ${evt.packageArn} was Rejected, but it is Approved now (a stale or forged event); nothing rolled back`;
         deps.logger.log("warn", reason, { eventId: evt.eventId });
@@ -229,7 +282,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         return { outcome: "ignored", reason };
     }
     if (!verdict.verified) {
-        const failure = lookupFailure(verdict);
+        const failure = lookupFailure(verdict, judged, settings, deps);
         if (failure) throw failure;
         return refuse(evt, `cannot confirm the rejection, so nothing was rolled back: ${verdict.reason}`, settings, deps);
     }
@@ -251,11 +304,13 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     }
     const skipped: string[] = [];
     for (const candidate of rollbackCandidates(history, evt.packageArn)) {
-        const check = await judge(candidate.packageArn, settings, deps);
+        const check = await judge(candidate.packageArn, settings, deps, true);
         // Skipping a candidate SageMaker could not answer for would roll back further than it should.
-        const failure = lookupFailure(check.verdict);
+        const failure = lookupFailure(check.verdict, check, settings, deps);
         if (failure) throw failure;
         if (!check.verdict.approved) {
+            // A candidate whose bytes changed is skipped like a rejected one, and recorded so it never comes back.
+            await recordFinding(check.verdict, evt.eventId, deps, settings);
             skipped.push(describeVerdict(check.verdict));
             continue;
         }
@@ -495,14 +550,22 @@ function unchangedRecord(
     };
 }
 
-async function refuse(evt: ModelPackageEvent, reason: string, settings: DeploySettings, deps: DeployDeps): Promise<DeployResult> {
-    deps.logger.log("warn", `refused: ${reason}`, { eventId: evt.eventId, packageArn: evt.packageArn });
-    // Independent: the audit record and the notice go out side by side.
+async function refuse(evt: ModelPackageEvent, reason: string, settings: DeploySettings, deps: DeployDeps, verdict?: ApprovalVerdict): Promise<DeployResult> {
+    deps.logger.log("warn", `refused: ${reason}`, { eventId: evt.eventId, packageArn: evt.packageArn, ...(verdict && !verdict.approved ? { cause: verdict.cause } : {}) });
+    const tampered = verdict !== undefined && !verdict.approved && verdict.bytes?.tampered === true;
+    // Independent: the tamper record, the audit record and the notice go out side by side.
     await Promise.all([
+        verdict ? recordFinding(verdict, evt.eventId, deps, settings) : undefined,
         recordOutcome(deps.dynamodb, settings.ledgerTableName, unchangedRecord(evt, "refused", reason, settings, deps)),
         deps.publisher.publish(
-            `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}`,
-            `Nothing was deployed to ${settings.endpointName}.\nWhy: ${reason}\nPackage: ${evt.packageArn}\nEvent: ${evt.eventId}`,
+            `[${settings.environment}] Refused to deploy ${evt.groupName} v${evt.version}${tampered ? ": ITS BYTES CHANGED since approval" : ""}`,
+            [
+                `Nothing was deployed to ${settings.endpointName}.`,
+                `Why: ${reason}`,
+                tampered ? "This version is never deployed again (recorded in the ledger as TAMPERED). Find out who wrote the artifact or moved the tag (CloudTrail)." : undefined,
+                `Package: ${evt.packageArn}`,
+                `Event: ${evt.eventId}`,
+            ].filter((line) => line !== undefined).join("\n"),
         ),
     ]);
     return { outcome: "refused", reason };

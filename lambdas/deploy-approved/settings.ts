@@ -2,6 +2,12 @@
 import { intEnv, listEnv, requireEnv } from "../shared/env";
 import type { DeploySettings } from "./deploy";
 
+/**
+ * notify-approver pins a version within seconds of its registration event, or after Lambda's two async retries
+ * (a few minutes); 15 minutes covers both, and bounds how long one unpinned version holds the endpoint's queue.
+ */
+export const DEFAULT_PIN_WAIT_SECONDS = 900;
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
     return {
         environment: requireEnv(env, "ENVIRONMENT"),
@@ -16,5 +22,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
         initialInstanceCount: intEnv(env, "INITIAL_INSTANCE_COUNT", 1),
         rollbackAlarmNames: listEnv(env, "ROLLBACK_ALARM_NAMES"),
         terminationWaitSeconds: intEnv(env, "TERMINATION_WAIT_SECONDS", 300),
+        pinWaitSeconds: intEnv(env, "PIN_WAIT_SECONDS", DEFAULT_PIN_WAIT_SECONDS),
     };
 }

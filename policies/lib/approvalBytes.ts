@@ -5,7 +5,8 @@
  * same words, for the same package state. See docs/artifact-integrity.md ("Verification at deploy").
  *
  * Cost: the pin read (one Query) runs beside DescribeModelPackage; the observations of the pinned targets (one
- * HeadObject per artifact, one DescribeImages per repository, in parallel) start as soon as the pins are read.
+ * HeadObject per artifact, one DescribeImages per repository, in parallel) are the next round, once the version
+ * is known to be Approved.
  * A version with a TAMPERED record needs no observation: it is refused for good.
  */
 import type { DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
@@ -89,15 +90,17 @@ type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
 /**
- * Starts the pin read now (so it runs beside DescribeModelPackage) and the observation of the pinned targets as
- * soon as the pins arrive. Never rejects.
+ * Starts the pin read now, so it runs beside DescribeModelPackage; `judge` then observes the pinned targets (the
+ * next round). Observing only once the status is known to be Approved costs no extra round and no lookups for a
+ * version nobody approved. Never rejects.
  */
 export function startBytesCheck(ctx: PinsContext, packageArn: string): BytesCheck {
     const stored = settle(Promise.resolve().then(() => ctx.readPins(packageArn)));
-    const observed = stored.then((s) => (s.ok && s.value.pins && !s.value.problem && s.value.tampered.length === 0 ? observePinned(ctx, s.value.pins) : undefined));
     return {
         async judge(description) {
-            return judgeBytes(packageArn, description, await stored, await observed);
+            const s = await stored;
+            const observed = s.ok && s.value.pins && !s.value.problem && s.value.tampered.length === 0 ? await observePinned(ctx, s.value.pins) : undefined;
+            return judgeBytes(packageArn, description, s, observed);
         },
     };
 }

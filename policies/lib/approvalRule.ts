@@ -214,7 +214,7 @@ export interface CheckOptions extends ApprovalRuleOptions {
 
 /**
  * Reads the package's live status (and, with `options.pins`, its pins) and judges it. Never throws: every
- * failure is a refusal. Rounds: DescribeModelPackage ∥ the pin read, then the observations.
+ * failure is a refusal. Rounds: DescribeModelPackage ∥ the pin read, then (for an Approved version) the observations.
  */
 export async function checkModelPackageApproval(
     client: DescribeModelPackageSender,

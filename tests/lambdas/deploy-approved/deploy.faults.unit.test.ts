@@ -22,6 +22,7 @@ import { RetryableError } from "../../../lambdas/shared/errors";
 import { snsPublisher } from "../../../lambdas/shared/publish";
 import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
+import { bytesDoubles } from "./bytesDoubles";
 
 const sagemaker = new SageMakerClient({ region: "us-east-2" });
 const dynamodb = new DynamoDBClient({ region: "us-east-2" });
@@ -44,8 +45,10 @@ const settings: DeploySettings = {
     initialInstanceCount: 1,
     rollbackAlarmNames: ["a-5xx"],
     terminationWaitSeconds: 300,
+    pinWaitSeconds: 900,
 };
-const deps = () => ({ sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
+const bytes = bytesDoubles("us-east-2");
+const deps = () => ({ sagemaker, dynamodb, s3: bytes.s3, ecr: bytes.ecr, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
 const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
 
@@ -76,6 +79,8 @@ describe("deploy-approved under AWS faults (mocked clients)", () => {
         sm.reset();
         ddb.reset();
         topic.reset();
+        bytes.reset();
+        bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
         approvedOverALiveEndpoint();
@@ -157,7 +162,7 @@ describe("deploy-approved under AWS faults (mocked clients)", () => {
         sm.on(DescribeModelPackageCommand).rejects(new TypeError("Cannot read properties of undefined (reading 'send')"));
         await assert.rejects(viaQueue(), (e: Error) => e instanceof UnclassifiedFailureError && /unknown kind \(TypeError/.test(e.message));
         assert.equal(topic.commandCalls(PublishCommand).length, 0, "no refusal published");
-        assert.equal(ddb.calls().length, 0, "no refusal recorded");
+        assert.equal(ddb.commandCalls(PutItemCommand).length, 0, "no refusal recorded");
     });
 
     it("still refuses (final, recorded, published) when the lookup is denied", async () => {

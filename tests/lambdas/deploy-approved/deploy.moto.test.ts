@@ -14,6 +14,8 @@ import {
     UpdateEndpointCommand,
     type UpdateEndpointCommandInput,
 } from "@aws-sdk/client-sagemaker";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutImageCommand } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { handleModelPackageEvent, PACKAGE_ARN_TAG, type DeployDeps, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
 import { handleQueueBatch } from "../../../lambdas/deploy-approved/queue";
@@ -21,6 +23,8 @@ import { RetryableError } from "../../../lambdas/shared/errors";
 import { currentDeployment, listDeployments } from "../../../lambdas/shared/ledger";
 import { uniqueName } from "../../helpers/moto";
 import { createWorld, packageEvent, publisherFor, readInbox, recordingLogger, registerVersion, setStatus, type World } from "../world";
+import { artifactStore, manifest, registerPinnedVersion, type ArtifactStore } from "./pinnedVersions";
+import { readPins } from "../../../policies/lib/pinStore";
 
 const updateClient = new SageMakerClient({ region: "us-east-1" });
 const updateMock = mockClient(updateClient);
@@ -38,11 +42,13 @@ function settingsFor(world: World, env: string): DeploySettings {
         initialInstanceCount: 1,
         rollbackAlarmNames: [`sagemaker-approval-gate-${env}-endpoint-5xx`, `sagemaker-approval-gate-${env}-endpoint-latency`, "team-slo-alarm"],
         terminationWaitSeconds: 120,
+        pinWaitSeconds: 900,
     };
 }
 
 interface Harness {
     world: World;
+    store: ArtifactStore;
     settings: DeploySettings;
     deps: DeployDeps & { logger: ReturnType<typeof recordingLogger> };
     calls: string[];
@@ -52,8 +58,10 @@ interface Harness {
 
 async function harness(env = uniqueName("t").replace(/-/g, "").slice(0, 12)): Promise<Harness> {
     const world = await createWorld();
+    const store = await artifactStore(world);
     const h: Harness = {
         world,
+        store,
         settings: settingsFor(world, env),
         calls: [],
         deps: undefined as never,
@@ -69,7 +77,7 @@ async function harness(env = uniqueName("t").replace(/-/g, "").slice(0, 12)): Pr
             return world.sagemaker.send(command, options);
         },
     } as unknown as DeployDeps["sagemaker"];
-    h.deps = { sagemaker: router, dynamodb: world.dynamodb, publisher: publisherFor(world), logger: recordingLogger(), now: () => new Date() };
+    h.deps = { sagemaker: router, dynamodb: world.dynamodb, s3: world.s3, ecr: () => store.ecr, publisher: publisherFor(world), logger: recordingLogger(), now: () => new Date() };
     return h;
 }
 
@@ -86,8 +94,8 @@ describe("deploy-approved against moto", function () {
 
     it("deploys exactly the approved version, creates the endpoint, records and publishes it; a duplicate event deploys nothing", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
-        const v2 = await registerVersion(h.world, "Approved"); // a later approved version must NOT be picked instead
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn; // a later approved version must NOT be picked instead
         const event = packageEvent(h.world, v1, "Approved");
 
         const result = await run(h, event);
@@ -138,9 +146,9 @@ describe("deploy-approved against moto", function () {
 
     it("updates a live endpoint blue/green with the stack's rollback alarms, tags the config with the package, records what it replaced", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const first = await run(h, packageEvent(h.world, v1, "Approved"));
-        const v2 = await registerVersion(h.world, "Approved");
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const event = packageEvent(h.world, v2, "Approved");
         const result = await run(h, event);
         assert.equal(result.outcome, "deployed");
@@ -165,7 +173,7 @@ describe("deploy-approved against moto", function () {
 
     it("refuses a forged Approved event for a version that is still PendingManualApproval, touching nothing", async () => {
         const h = await harness();
-        const pending = await registerVersion(h.world, "PendingManualApproval");
+        const pending = (await registerPinnedVersion(h.world, h.store, "PendingManualApproval")).arn;
         const result = await run(h, packageEvent(h.world, pending, "Approved"));
         assert.equal(result.outcome, "refused");
         assert.ok("reason" in result);
@@ -194,7 +202,7 @@ describe("deploy-approved against moto", function () {
 
     it("refuses an event whose package lives in our group's name but does not exist", async () => {
         const h = await harness();
-        const real = await registerVersion(h.world, "Approved");
+        const real = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const ghost = real.replace(/\/1$/, "/99");
         const result = await run(h, packageEvent(h.world, ghost, "Approved"));
         assert.equal(result.outcome, "refused");
@@ -206,9 +214,9 @@ describe("deploy-approved against moto", function () {
     for (const status of ["Updating", "Creating", "SystemUpdating", "RollingBack"]) {
         it(`throws a retryable error while the endpoint is ${status}, creating nothing`, async () => {
             const h = await harness();
-            const v1 = await registerVersion(h.world, "Approved");
+            const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
             await run(h, packageEvent(h.world, v1, "Approved"));
-            const v2 = await registerVersion(h.world, "Approved");
+            const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
             h.fakeStatus = status;
             h.calls.length = 0;
             await assert.rejects(run(h, packageEvent(h.world, v2, "Approved")), (e: Error) => e instanceof RetryableError && e.message.includes(status));
@@ -222,11 +230,11 @@ describe("deploy-approved against moto", function () {
 
     it("rolls a rejected live version back to the previous approved one (re-checked), never to a rejected one", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const r1 = await run(h, packageEvent(h.world, v1, "Approved"));
-        const v2 = await registerVersion(h.world, "Approved");
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         await run(h, packageEvent(h.world, v2, "Approved"));
-        const v3 = await registerVersion(h.world, "Approved");
+        const v3 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         await run(h, packageEvent(h.world, v3, "Approved"));
         // v2 was rejected after it was replaced: it must be skipped.
         await setStatus(h.world, v2, "Rejected", "bias found");
@@ -261,7 +269,7 @@ describe("deploy-approved against moto", function () {
 
     it("says loudly when a rejected live version has no approved predecessor (publish, error log, EMF metric), and changes nothing", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         await run(h, packageEvent(h.world, v1, "Approved"));
         await setStatus(h.world, v1, "Rejected", "data leak");
         await readInbox(h.world);
@@ -294,7 +302,7 @@ describe("deploy-approved against moto", function () {
 
     it("ignores a forged Rejected event for a version that is Approved, and a rejection of a version that is not live", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         await run(h, packageEvent(h.world, v1, "Approved"));
         updateMock.resetHistory();
         await readInbox(h.world);
@@ -302,7 +310,7 @@ describe("deploy-approved against moto", function () {
         assert.equal(forged.outcome, "ignored");
         const [notice] = await readInbox(h.world);
         assert.match(notice.subject, /Ignored a rejection of .* v1: it is Approved now/);
-        const v2 = await registerVersion(h.world, "Rejected");
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Rejected")).arn;
         assert.equal((await run(h, packageEvent(h.world, v2, "Rejected"))).outcome, "not-live");
         assert.equal(updateMock.commandCalls(UpdateEndpointCommand).length, 0);
         assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v1);
@@ -311,10 +319,10 @@ describe("deploy-approved against moto", function () {
     it("refuses a stale Approved event (redriven from the DLQ) over a newer live version, and deploys the old version again once re-approved on purpose", async () => {
         const h = await harness();
         const hoursAgo = (n: number) => new Date(Date.now() - n * 3_600_000);
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const oldEvent = packageEvent(h.world, v1, "Approved", { approvedAt: hoursAgo(3) });
         assert.equal((await run(h, oldEvent)).outcome, "deployed");
-        const v2 = await registerVersion(h.world, "Approved");
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const t2 = hoursAgo(2);
         assert.equal((await run(h, packageEvent(h.world, v2, "Approved", { approvedAt: t2 }))).outcome, "deployed");
         const v2Live = await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName);
@@ -350,9 +358,9 @@ describe("deploy-approved against moto", function () {
 
     it("waits on a throttled UpdateEndpoint (batch item failure, no function error), then deploys on redelivery despite the model and config the first attempt made", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         await run(h, packageEvent(h.world, v1, "Approved"));
-        const v2 = await registerVersion(h.world, "Approved");
+        const v2 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const event = packageEvent(h.world, v2, "Approved");
         updateMock.on(UpdateEndpointCommand).rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 3 } }));
         const batch = { Records: [{ messageId: "m-2", body: JSON.stringify(event) }] };
@@ -365,7 +373,7 @@ describe("deploy-approved against moto", function () {
 
     it("logs a malformed event with its field, publishes it, and returns without throwing (no retry loop)", async () => {
         const h = await harness();
-        const v1 = await registerVersion(h.world, "Approved");
+        const v1 = (await registerPinnedVersion(h.world, h.store, "Approved")).arn;
         const event = packageEvent(h.world, v1, "Approved");
         delete event.detail.ModelPackageArn;
         const result = await run(h, event);
@@ -380,5 +388,104 @@ describe("deploy-approved against moto", function () {
         for (const bad of [null, "text", { source: "aws.sagemaker", "detail-type": "SageMaker Model Package State Change", id: "x", detail: { ModelPackageGroupName: h.world.groupName, ModelPackageArn: v1, ModelApprovalStatus: "Maybe", ModelPackageStatus: "Completed" } }]) {
             assert.equal((await run(h, bad)).outcome, "ignored");
         }
+    });
+    describe("the Bytes question (artifacts and images pinned at registration)", () => {
+        /** Everything an operator would look at after a refused deploy. */
+        async function aftermath(h: Harness, arn: string) {
+            const [audit] = await listDeployments(h.world.dynamodb, h.world.tableName, h.settings.endpointName);
+            const stored = await readPins(h.world.dynamodb, h.world.tableName, arn);
+            const inbox = await readInbox(h.world);
+            return { audit, stored, inbox };
+        }
+
+        it("refuses an approved version whose model.tar.gz was overwritten: no endpoint change, a refusal in the ledger, a TAMPERED record, a notice naming old and new version id and ETag", async () => {
+            const h = await harness();
+            const v1 = await registerPinnedVersion(h.world, h.store, "Approved");
+            const first = await run(h, packageEvent(h.world, v1.arn, "Approved"));
+            assert.equal(first.outcome, "deployed", "an untouched version deploys as before");
+            const v2 = await registerPinnedVersion(h.world, h.store, "PendingManualApproval");
+            const put = await h.world.s3.send(new PutObjectCommand({ Bucket: h.store.bucket, Key: v2.key, Body: "someone else's weights" }));
+            await setStatus(h.world, v2.arn, "Approved");
+            await readInbox(h.world);
+            h.calls.length = 0;
+            updateMock.resetHistory();
+
+            const batch = { Records: [{ messageId: "m-t", body: JSON.stringify(packageEvent(h.world, v2.arn, "Approved")) }] };
+            assert.deepEqual(await handleQueueBatch(batch, (e) => run(h, e), h.deps.logger), { batchItemFailures: [] }, "final: not retried");
+            assert.deepEqual(sagemakerWrites(h), []);
+            assert.equal(updateMock.commandCalls(UpdateEndpointCommand).length, 0);
+            assert.equal((await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName))?.packageArn, v1.arn);
+
+            const pinned = v2.pins.artifacts[0];
+            const change = `overwritten: pinned version ${pinned.versionId} etag "${pinned.etag}", now version ${put.VersionId} etag "${put.ETag!.replace(/"/g, "")}"`;
+            const { audit, stored, inbox } = await aftermath(h, v2.arn);
+            assert.equal(audit.outcome, "refused");
+            assert.equal(audit.packageArn, v2.arn);
+            assert.ok(audit.reason!.includes(change), audit.reason);
+            assert.equal(stored.tampered.length, 1);
+            assert.equal(stored.tampered[0].source, "deploy");
+            assert.deepEqual(stored.tampered[0].changes.map((c) => [c.what, c.pinned?.versionId, c.now?.versionId]), [["overwritten", pinned.versionId, put.VersionId]]);
+            assert.equal(inbox.length, 1);
+            assert.match(inbox[0].subject, /Refused to deploy .* v2: ITS BYTES CHANGED/);
+            assert.ok(inbox[0].message.includes(change), inbox[0].message);
+
+            // Restoring the bytes does not bring it back: a version whose bytes changed is never deployed again.
+            await h.world.s3.send(new PutObjectCommand({ Bucket: h.store.bucket, Key: v2.key, Body: "weights of the original training" }));
+            const again = await run(h, packageEvent(h.world, v2.arn, "Approved"));
+            assert.equal(again.outcome, "refused");
+            assert.ok("reason" in again && /found by deploy at/.test(again.reason));
+            assert.equal((await readPins(h.world.dynamodb, h.world.tableName, v2.arn)).tampered.length, 1, "recorded once");
+        });
+
+        it("refuses an approved version whose image tag was re-pushed (another digest), naming both digests", async () => {
+            const h = await harness();
+            const v1 = await registerPinnedVersion(h.world, h.store, "Approved");
+            const pushed = await h.store.ecr.send(new PutImageCommand({ repositoryName: h.store.repository, imageManifest: manifest("f"), imageTag: v1.tag }));
+            const now = pushed.image!.imageId!.imageDigest!;
+            assert.notEqual(now, v1.pins.images[0].digest, "moto moved the tag");
+
+            const result = await run(h, packageEvent(h.world, v1.arn, "Approved"));
+            assert.equal(result.outcome, "refused");
+            assert.deepEqual(sagemakerWrites(h), []);
+            assert.equal(await currentDeployment(h.world.dynamodb, h.world.tableName, h.settings.endpointName), undefined);
+            const change = `image ${v1.image} tag moved: pinned ${v1.pins.images[0].digest}, now ${now}`;
+            const { audit, stored, inbox } = await aftermath(h, v1.arn);
+            assert.equal(audit.outcome, "refused");
+            assert.ok(audit.reason!.includes(change), audit.reason);
+            assert.deepEqual(stored.tampered.map((t) => [t.source, t.changes[0].what]), [["deploy", "tag-moved"]]);
+            assert.ok(inbox[0].message.includes(change), inbox[0].message);
+        });
+
+        it("rolls back past a previous version whose artifact was deleted, like a rejected one", async () => {
+            const h = await harness();
+            const v1 = await registerPinnedVersion(h.world, h.store, "Approved");
+            await run(h, packageEvent(h.world, v1.arn, "Approved"));
+            const v2 = await registerPinnedVersion(h.world, h.store, "Approved");
+            await run(h, packageEvent(h.world, v2.arn, "Approved"));
+            const v3 = await registerPinnedVersion(h.world, h.store, "Approved");
+            await run(h, packageEvent(h.world, v3.arn, "Approved"));
+            await h.world.s3.send(new DeleteObjectCommand({ Bucket: h.store.bucket, Key: v2.key }));
+            await setStatus(h.world, v3.arn, "Rejected", "latency regression");
+            await readInbox(h.world);
+
+            const result = await run(h, packageEvent(h.world, v3.arn, "Rejected"));
+            assert.equal(result.outcome, "rolled-back");
+            assert.ok("record" in result && result.record.packageArn === v1.arn);
+            const [notice] = await readInbox(h.world);
+            assert.match(notice.message, /\/2 \(status: Approved\) is not deployable: its bytes changed .* deleted/);
+            assert.deepEqual((await readPins(h.world.dynamodb, h.world.tableName, v2.arn)).tampered.map((t) => t.changes[0].what), ["deleted"]);
+        });
+
+        it("waits for the pins of a version registered moments ago; refuses one never pinned, and names the fix", async () => {
+            const h = await harness();
+            const unpinned = await registerVersion(h.world, "Approved");
+            await assert.rejects(run(h, packageEvent(h.world, unpinned, "Approved")), (e: Error) => e instanceof RetryableError && /waiting up to 900 s for its pins/.test(e.message));
+            // An hour later the registration handler has long given up: a refusal, not a queue held until its DLQ.
+            h.deps = { ...h.deps, now: () => new Date(Date.now() + 3_600_000) };
+            const result = await run(h, packageEvent(h.world, unpinned, "Approved"));
+            assert.equal(result.outcome, "refused");
+            assert.ok("reason" in result && /no artifact pins are recorded .* register the version again/.test(result.reason));
+            assert.deepEqual(sagemakerWrites(h), []);
+        });
     });
 });

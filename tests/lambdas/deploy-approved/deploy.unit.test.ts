@@ -19,6 +19,7 @@ import { RetryableError } from "../../../lambdas/shared/errors";
 import { snsPublisher } from "../../../lambdas/shared/publish";
 import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
+import { bytesDoubles } from "./bytesDoubles";
 import { judgeLookupFailure, type RefusalCause } from "../../../policies/lib/approvalRule";
 
 const sagemaker = new SageMakerClient({ region: "us-east-2" });
@@ -42,8 +43,10 @@ const settings: DeploySettings = {
     initialInstanceCount: 1,
     rollbackAlarmNames: ["a-5xx"],
     terminationWaitSeconds: 300,
+    pinWaitSeconds: 900,
 };
-const deps = () => ({ sagemaker, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
+const bytes = bytesDoubles("us-east-2");
+const deps = () => ({ sagemaker, dynamodb, s3: bytes.s3, ecr: bytes.ecr, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
 const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
 
@@ -61,6 +64,8 @@ describe("deploy-approved with mocked clients", () => {
         sm.reset();
         ddb.reset();
         topic.reset();
+        bytes.reset();
+        bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
     });
@@ -69,14 +74,14 @@ describe("deploy-approved with mocked clients", () => {
         sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
         await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => e instanceof RetryableError && /throttled/.test(e.message));
         assert.equal(sm.calls().length, 1);
-        assert.equal(ddb.calls().length, 0);
+        assert.deepEqual(ddb.calls().map((c) => c.args[0].constructor.name), ["QueryCommand"], "only the pin read, which ran beside the lookup");
     });
 
     it("retries an approval whose lookup failed on a SageMaker 5xx instead of refusing it", async () => {
         sm.on(DescribeModelPackageCommand).rejects(Object.assign(new Error("We encountered an internal error"), { name: "InternalFailure", $fault: "server" }));
         await assert.rejects(handleModelPackageEvent(event, settings, deps()), (e: Error) => e instanceof RetryableError && /InternalFailure/.test(e.message));
         assert.equal(topic.commandCalls(PublishCommand).length, 0, "no refusal is published for a passing fault");
-        assert.equal(ddb.calls().length, 0);
+        assert.deepEqual(ddb.calls().map((c) => c.args[0].constructor.name), ["QueryCommand"], "nothing written");
     });
 
     it("retries a rollback whose candidate lookup was throttled instead of skipping to an older version", async () => {
@@ -89,7 +94,7 @@ describe("deploy-approved with mocked clients", () => {
         const liveV2 = { Item: { ...live.Item, packageArn: { S: ARN }, version: { N: "2" }, eventId: { S: "e-2" } } };
         ddb.on(GetItemCommand).resolves(liveV2);
         const history = (arn: string, v: number, at: string) => ({ pk: { S: "x" }, sk: { S: `H#${at}` }, packageArn: { S: arn }, version: { N: String(v) }, eventId: { S: at }, outcome: { S: "deployed" }, deployedAt: { S: at } });
-        ddb.on(QueryCommand).resolves({ Items: [history(ARN, 2, "t2"), history(v1, 1, "t1"), history(v0, 0, "t0")] });
+        bytes.history = [history(ARN, 2, "t2"), history(v1, 1, "t1"), history(v0, 0, "t0")];
         sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: "InService", EndpointConfigName: "cfg-v2" });
         await assert.rejects(handleModelPackageEvent(rejectedEvent, settings, deps()), (e: Error) => e instanceof RetryableError && /throttled/.test(e.message));
         assert.equal(sm.commandCalls(CreateModelCommand).length, 0, "did not roll back past v1");
@@ -174,9 +179,9 @@ describe("deploy-approved with mocked clients", () => {
     it("makes the sequential call count on the deploy path explicit", async () => {
         approvedOverALiveEndpoint();
         await handleModelPackageEvent(event, settings, deps());
-        const order = [...sm.calls(), ...ddb.calls(), ...topic.calls()].length;
-        assert.equal(order, 8, "DescribeModelPackage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
-        assert.equal(ddb.commandCalls(QueryCommand).length, 0);
+        const order = [...sm.calls(), ...ddb.calls(), ...topic.calls(), ...bytes.s3Mock.calls(), ...bytes.ecrMock.calls()].length;
+        assert.equal(order, 11, "DescribeModelPackage ∥ Query (pins), HeadObject ∥ DescribeImages, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
+        assert.equal(ddb.commandCalls(QueryCommand).length, 1, "one pin read, no history read");
     });
 
     it("builds the blue/green deployment config and leaves out an empty alarm list", () => {
@@ -252,6 +257,8 @@ describe("deploy-approved stale approvals (mocked clients)", () => {
         sm.reset();
         ddb.reset();
         topic.reset();
+        bytes.reset();
+        bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
         approvedOverALiveEndpoint();
@@ -306,7 +313,7 @@ describe("deploy-approved stale approvals (mocked clients)", () => {
             pk: { S: "x" }, sk: { S: `H#${at}` }, packageArn: { S: arn }, version: { N: String(v) }, eventId: { S: at }, outcome: { S: "deployed" }, deployedAt: { S: at },
             ...(approvedAt ? { approvedAt: { S: approvedAt } } : {}),
         });
-        ddb.on(QueryCommand).resolves({ Items: [history(ARN, 2, "2021-02-24T18:00:00.000Z"), history(v1, 1, "2021-01-02T00:00:00.000Z", "2021-01-01T00:00:00.000Z")] });
+        bytes.history = [history(ARN, 2, "2021-02-24T18:00:00.000Z"), history(v1, 1, "2021-01-02T00:00:00.000Z", "2021-01-01T00:00:00.000Z")];
         const result = await handleModelPackageEvent(rejectedEvent, settings, deps());
         assert.equal(result.outcome, "rolled-back");
         assert.equal(writtenCurrent().packageArn.S, v1);

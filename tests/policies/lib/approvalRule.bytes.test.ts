@@ -24,14 +24,14 @@ const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const TABLE = "sagemaker-approval-gate-prod-deployments";
 
-const sm = mockClient(SageMakerClient);
-const ddb = mockClient(DynamoDBClient);
-const s3m = mockClient(S3Client);
-const ecrm = mockClient(ECRClient);
 const sagemaker = new SageMakerClient({ region: "us-east-1" });
 const dynamodb = new DynamoDBClient({ region: "us-east-1" });
 const s3 = new S3Client({ region: "us-east-1" });
 const ecr = new ECRClient({ region: "us-east-1" });
+const sm = mockClient(sagemaker);
+const ddb = mockClient(dynamodb);
+const s3m = mockClient(s3);
+const ecrm = mockClient(ecr);
 
 const description = (containers = [{ Image: IMAGE, ModelDataUrl: MODEL }]): DescribeModelPackageCommandOutput => ({
     $metadata: {},
@@ -199,6 +199,7 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
         sm.on(DescribeModelPackageCommand).resolves({ ...description(), ModelApprovalStatus: "PendingManualApproval" });
         s3m.on(HeadObjectCommand).resolves({ VersionId: "v2", ETag: '"e2"' });
         assert.strictEqual(refusal(await check()).cause, "not-approved");
+        assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length + ecrm.commandCalls(DescribeImagesCommand).length, 0, "nothing observed for it");
     });
 
     it("gives both enforcement points the same message: a Lambda-style call and a pack-style call with its own caches", async () => {
