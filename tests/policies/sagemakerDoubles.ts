@@ -195,7 +195,10 @@ export function answerLikeTheBytes(): void {
         if (now === null) throw Object.assign(new Error("Not Found"), { name: "NotFound", $fault: "client", $metadata: { httpStatusCode: 404 } });
         return now;
     });
-    bytesMocks.ecr.on(DescribeImagesCommand).callsFake(async (input: { repositoryName: string; imageIds: { imageTag: string }[] }) => ({
-        imageDetails: input.imageIds.map(({ imageTag }) => ({ imageTags: [imageTag], imageDigest: world.tags.get(`${input.repositoryName}:${imageTag}`) ?? PACKAGE_IMAGE_DIGEST })),
-    }));
+    // By tag, or the repository's listing (the pack reads a repository's tagged images once for all its tags).
+    bytesMocks.ecr.on(DescribeImagesCommand).callsFake(async (input: { repositoryName: string; imageIds?: { imageTag: string }[] }) => {
+        const packageTag = PACKAGE_IMAGE.split(":").pop()!;
+        const tags = input.imageIds?.map((id) => id.imageTag) ?? [packageTag, ...[...world.tags.keys()].filter((k) => k.startsWith(`${input.repositoryName}:`)).map((k) => k.split(":")[1])];
+        return { imageDetails: [...new Set(tags)].map((imageTag) => ({ imageTags: [imageTag], imageDigest: world.tags.get(`${input.repositoryName}:${imageTag}`) ?? PACKAGE_IMAGE_DIGEST })) };
+    });
 }
