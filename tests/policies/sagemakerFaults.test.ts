@@ -56,7 +56,7 @@ describe("policy pack against a throttling or silent SageMaker", function () {
         const first = await pack.analyze(config("busy-model"));
         const [d] = first.diagnostics;
         assert.strictEqual(d?.enforcementLevel, "mandatory", JSON.stringify(first));
-        assert.match(d.message, /approval could not be verified: SageMaker throttled DescribeModel\("busy-model"\) past its retries \(ThrottlingException: Rate exceeded\)/);
+        assert.match(d.message, /approval could not be verified: SageMaker throttled DescribeModel\("busy-model"\) past its retries \(ThrottlingException \(HTTP 400, 3 attempts\): Rate exceeded\)/);
         assert.strictEqual(requests["SageMaker.DescribeModel:busy-model"], 3, "maxAttempts requests, no more");
         const second = await pack.analyze(config("busy-model"));
         assert.strictEqual(second.diagnostics[0]?.enforcementLevel, "mandatory");
