@@ -26,7 +26,7 @@ import {
     type DescribeModelPackageSender,
     type RefusalCause,
 } from "../../policies/lib/approvalRule";
-import type { EcrSender, S3Sender } from "../../policies/lib/artifactPins";
+import { describePinChanges, type EcrSender, type S3Sender } from "../../policies/lib/artifactPins";
 import { recordTampering } from "../../policies/lib/pinStore";
 import { MalformedEventError, RetryableError, retryableIfTransient } from "../shared/errors";
 import { awsErrorKind } from "../../policies/lib/awsErrors";
@@ -122,14 +122,14 @@ export class UnclassifiedFailureError extends Error {
  * pin record is waited for while it is young (the registration handler may still be pinning it) and refused after
  * that, so one never-pinned version does not hold the endpoint's FIFO queue until its DLQ.
  */
-function lookupFailure(verdict: ApprovalVerdict, judged: Judged, settings: DeploySettings, deps: DeployDeps): Error | undefined {
+function lookupFailure({ verdict, description }: Judged, settings: DeploySettings, deps: DeployDeps): Error | undefined {
     if (verdict.approved) return undefined;
     if (isTransientRefusal(verdict)) return new RetryableError(describeVerdict(verdict));
     if (verdict.cause === "unclassified" || (verdict.cause === "bytes-unverified" && verdict.bytes?.retry === "unclassified")) {
         return new UnclassifiedFailureError(describeVerdict(verdict));
     }
     if (verdict.cause === "not-pinned") {
-        const created = judged.description?.CreationTime;
+        const created = description?.CreationTime;
         const registered = created === undefined ? NaN : new Date(created).getTime();
         // No registration time: nothing says it is young, so it is refused now rather than waited for.
         const age = Number.isNaN(registered) ? Infinity : (deps.now().getTime() - registered) / 1000;
@@ -206,7 +206,7 @@ async function recordFinding(verdict: ApprovalVerdict, eventId: string, deps: De
         eventId,
         source: "deploy",
         changes: verdict.bytes.changes,
-        summary: verdict.reason,
+        summary: describePinChanges(verdict.bytes.changes),
     });
 }
 
@@ -214,7 +214,7 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
     const judged = await judge(evt.packageArn, settings, deps, true);
     const { verdict, description } = judged;
     if (!verdict.approved) {
-        const failure = lookupFailure(verdict, judged, settings, deps);
+        const failure = lookupFailure(judged, settings, deps);
         if (failure) throw failure;
         return refuse(evt, describeVerdict(verdict), settings, deps, verdict);
     }
@@ -282,7 +282,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         return { outcome: "ignored", reason };
     }
     if (!verdict.verified) {
-        const failure = lookupFailure(verdict, judged, settings, deps);
+        const failure = lookupFailure(judged, settings, deps);
         if (failure) throw failure;
         return refuse(evt, `cannot confirm the rejection, so nothing was rolled back: ${verdict.reason}`, settings, deps);
     }
@@ -306,7 +306,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     for (const candidate of rollbackCandidates(history, evt.packageArn)) {
         const check = await judge(candidate.packageArn, settings, deps, true);
         // Skipping a candidate SageMaker could not answer for would roll back further than it should.
-        const failure = lookupFailure(check.verdict, check, settings, deps);
+        const failure = lookupFailure(check, settings, deps);
         if (failure) throw failure;
         if (!check.verdict.approved) {
             // A candidate whose bytes changed is skipped like a rejected one, and recorded so it never comes back.

@@ -85,7 +85,8 @@ export interface BytesCheck {
     judge(description: Pick<DescribeModelPackageCommandOutput, "InferenceSpecification">): Promise<BytesAnswer>;
 }
 
-type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+/** A read that may have failed: its value, or the error it threw. */
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 

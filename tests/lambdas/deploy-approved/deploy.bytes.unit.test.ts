@@ -92,6 +92,7 @@ describe("deploy-approved: the Bytes question (mocked clients)", () => {
         assert.equal(tamper.source.S, "deploy");
         assert.equal(tamper.eventId.S, event.id);
         assert.deepEqual(JSON.parse(tamper.changes.S!).map((c: { what: string }) => c.what), ["overwritten"]);
+        assert.match(tamper.summary.S!, /^model\.tar\.gz s3:\/\/.* overwritten: pinned version v1 etag "e1", now version v2 etag "e2"$/, "the one change message");
         const [notice] = topic.commandCalls(PublishCommand).map((c) => c.args[0].input);
         assert.match(notice.Subject!, /Refused to deploy .* v2: ITS BYTES CHANGED/);
         assert.match(notice.Message!, /pinned version v1 etag "e1", now version v2 etag "e2"/);

@@ -240,6 +240,8 @@ describe("deploy-approved with mocked clients", () => {
         assert.deepEqual(s.rollbackAlarmNames, ["a", "b"]);
         assert.equal(s.initialInstanceCount, 2);
         assert.equal(s.terminationWaitSeconds, 300);
+        assert.equal(s.pinWaitSeconds, 900, "a missing pin is waited for 15 minutes after registration by default");
+        assert.equal(settingsFromEnv({ ...env, PIN_WAIT_SECONDS: "60" }).pinWaitSeconds, 60);
         assert.throws(() => settingsFromEnv({ ...env, MODEL_EXECUTION_ROLE_ARN: "" }), (e: Error) => e instanceof EnvironmentError && /MODEL_EXECUTION_ROLE_ARN/.test(e.message));
         // Without the account the rule would accept any account's package: a missing account is an error, not "any".
         assert.throws(() => settingsFromEnv({ ...env, REGISTRY_ACCOUNT_ID: "" }), (e: Error) => e instanceof EnvironmentError && /REGISTRY_ACCOUNT_ID/.test(e.message));
