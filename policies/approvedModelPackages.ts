@@ -1,6 +1,7 @@
 /**
  * `approved-model-packages-only`: a production endpoint configuration may serve only models built from model
- * package versions whose live ModelApprovalStatus is Approved. Every variant (production and shadow), every
+ * package versions whose live ModelApprovalStatus is Approved and whose bytes (model artifact, images) are the ones
+ * pinned at registration (the rule's Bytes question; pins from the environment's ledger, lib/ledgerLocation.ts). Every variant (production and shadow), every
  * container (primary and `containers[]`). Models are checked too, so an unapproved model is blocked before
  * it is created.
  *
@@ -266,7 +267,7 @@ async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, u
 }
 
 export const approvedModelPackagesDescription =
-    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
+    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved and whose artifact and images are still the ones pinned at registration (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
 
 export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): ResourceValidationPolicy {
     const description = approvedModelPackagesDescription;

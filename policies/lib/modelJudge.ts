@@ -1,6 +1,7 @@
 /**
- * Judges the containers of one model: each must name a versioned model package whose live status is Approved,
- * and nothing in the container may swap in other artifacts. Shared by the Model policy (declared inputs), the
+ * Judges the containers of one model: each must name a versioned model package whose live status is Approved and
+ * whose bytes are the ones pinned at registration (the rule's Status and Bytes questions), and nothing in the
+ * container may swap in other artifacts. Shared by the Model policy (declared inputs), the
  * endpoint-config policy (live DescribeModel answers) and the stack join (declared Models behind unknown names).
  */
 import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";

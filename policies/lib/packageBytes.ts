@@ -130,7 +130,7 @@ export class PackageBytesLookup {
         if (!pending) {
             const client = this.client("dynamodb", ledger.region, profile);
             const timed: AwsSender = { send: (command) => withTimeout(this.timeoutMs, (abortSignal) => client.send(command, { abortSignal })) };
-            pending = readPins(timed as never, ledger.table, packageArn).then(
+            pending = readPins(timed as Parameters<typeof readPins>[0], ledger.table, packageArn).then(
                 (stored): PinsRead => ({ ok: true, stored }),
                 (error): PinsRead => ({ ok: false, error }),
             );

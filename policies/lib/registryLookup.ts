@@ -8,6 +8,7 @@
  *   configs does not trip SageMaker's rate limits.
  * - SDK retries in adaptive mode (throttling is retried with client-side rate limiting), and a time budget
  *   per lookup that starts when the request leaves the queue.
+ * - The Bytes question's reads (pins, S3, ECR) go through `bytes` (packageBytes.ts), under the same bound.
  * Failures are returned, never thrown: the callers turn them into "approval could not be verified".
  */
 import {
