@@ -1,6 +1,7 @@
 /**
  * `approved-model-packages-only`: a production endpoint configuration may serve only models built from model
- * package versions whose live ModelApprovalStatus is Approved. Every variant (production and shadow), every
+ * package versions whose live ModelApprovalStatus is Approved and whose bytes (model artifact, images) are the ones
+ * pinned at registration (the rule's Bytes question; pins from the environment's ledger, lib/ledgerLocation.ts). Every variant (production and shadow), every
  * container (primary and `containers[]`). Models are checked too, so an unapproved model is blocked before
  * it is created.
  *
@@ -22,6 +23,7 @@ import {
 } from "@pulumi/policy";
 import { currentStackContext, decideEnvironment, type EnvironmentDecision, type StackContext } from "./lib/environment";
 import { approvalGateConfigSchema, readApprovalGateConfig, type ApprovalGateConfig } from "./lib/gateConfig";
+import { ledgerLocation } from "./lib/ledgerLocation";
 import { containersFromDescription, containersFromInputs, judgeModel, type JudgeContext } from "./lib/modelJudge";
 import { sharedRegistryLookup, type RegistryLookup } from "./lib/registryLookup";
 import { OTHER_PROVIDER_TYPES, judgeOtherProvider } from "./lib/otherProviders";
@@ -76,6 +78,7 @@ function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => R
         judge: {
             lookup: (deps.lookup ?? sharedRegistryLookup)(config),
             rule: { allowedGroups: config.allowedModelPackageGroups, allowedAccounts: config.allowedAccounts },
+            ledger: ledgerLocation(context, config),
         },
         report: makeReporter(reportViolation, description, environment),
     };
@@ -145,6 +148,11 @@ export function lookupTarget(props: { region?: unknown }, provider: { props: unk
     return { known: true, region: context.region || context.environmentRegion || undefined };
 }
 
+/** The judge context with the provider's profile for the bytes lookups (when the provider's settings are known). */
+function withProfileOf(s: Setup, where: LookupTarget): JudgeContext {
+    return where.known && where.profile ? { ...s.judge, profile: where.profile } : s.judge;
+}
+
 function variantLabel(v: VariantInputs | undefined, list: string, i: number): string {
     const name = v && !isUnknown(v) && typeof v.variantName === "string" && !isUnknown(v.variantName) ? `"${v.variantName}"` : "(unnamed)";
     return `variant ${name} (${list}[${i}])`;
@@ -156,7 +164,7 @@ type KnownTarget = Extract<LookupTarget, { known: true }>;
 async function judgeLiveModel(s: Setup, label: string, modelName: string, where: KnownTarget, deferred: () => void): Promise<void> {
     const found = await s.judge.lookup.describeModel(modelName, where.region, where.profile);
     if (found.found) {
-        const problems = await judgeModel(s.judge, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
+        const problems = await judgeModel({ ...s.judge, profile: where.profile }, `${label} -> `, { label: `model "${modelName}"`, source: "live", containers: containersFromDescription(found.model) });
         problems.forEach((p) => s.report.finding(p));
     } else if (found.notFound && s.context.dryRun) {
         deferred();
@@ -259,7 +267,7 @@ async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, u
 }
 
 export const approvedModelPackagesDescription =
-    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
+    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved and whose artifact and images are still the ones pinned at registration (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
 
 export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): ResourceValidationPolicy {
     const description = approvedModelPackagesDescription;
@@ -297,7 +305,7 @@ export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): 
                 const s = setUp(deps, description, () => args.getConfig(), reportViolation, `Model ${args.urn}`);
                 if (!s) return;
                 const raw = plainProps<ModelInputs>(props);
-                const problems = await judgeModel(s.judge, "", { label: `Model ${args.urn}`, source: "declared", containers: containersFromInputs(raw) });
+                const problems = await judgeModel(withProfileOf(s, lookupTarget(raw, args.provider, s.context)), "", { label: `Model ${args.urn}`, source: "declared", containers: containersFromInputs(raw) });
                 problems.forEach((p) => s.report.finding(p));
             }),
         ],
@@ -323,7 +331,7 @@ export function approvedModelPackagesOnlyStackPolicy(deps: ApprovalPolicyDeps = 
                 if (typeof name === "string" && !isUnknown(name)) byName.set(name.toLowerCase(), m);
             }
             const judgeDeclared = (prefix: string, m: PolicyResource) =>
-                judgeModel(s.judge, prefix, { label: `Model ${m.urn}`, source: "declared", containers: containersFromInputs(plainProps<ModelInputs>(m.props)) });
+                judgeModel(withProfileOf(s, lookupTarget(plainProps<ModelInputs>(m.props), m.provider, s.context)), prefix, { label: `Model ${m.urn}`, source: "declared", containers: containersFromInputs(plainProps<ModelInputs>(m.props)) });
 
             const checks: Promise<void>[] = [];
             for (const ec of args.resources.filter((r) => r.type === ENDPOINT_CONFIGURATION)) {

@@ -1,6 +1,7 @@
 /**
  * Where the policy pack's model-registry lookups go during the plan, decided before the pack starts:
- * - `--endpoint-url`: to that endpoint (an emulator such as moto); dummy keys if none are configured;
+ * - `--endpoint-url`: to that endpoint (an emulator such as moto), for SageMaker and for what the Bytes question
+ *   reads (the pins in the DynamoDB ledger, the artifacts in S3, the images in ECR); dummy keys if none are configured;
  * - otherwise the normal AWS credential chain, if it yields credentials;
  * - otherwise nowhere: the pack is started with the instance metadata service disabled, so every lookup
  *   fails at once with "could not load credentials" and every production check fails closed, quickly.
@@ -43,9 +44,12 @@ export async function decideRegistryAccess(endpointUrl: string | undefined, regi
             mode: "endpoint",
             packEnv: {
                 AWS_ENDPOINT_URL_SAGEMAKER: endpointUrl,
+                AWS_ENDPOINT_URL_DYNAMODB: endpointUrl,
+                AWS_ENDPOINT_URL_S3: endpointUrl,
+                AWS_ENDPOINT_URL_ECR: endpointUrl,
                 ...(hasKeys ? {} : { AWS_ACCESS_KEY_ID: "offline-plan", AWS_SECRET_ACCESS_KEY: "offline-plan" }),
             },
-            description: `Model-registry lookups go to ${endpointUrl}${hasKeys ? "" : " (with dummy keys)"}.`,
+            description: `Model-registry lookups go to ${endpointUrl}${hasKeys ? "" : " (with dummy keys)"}, and so do those of the pins (DynamoDB), artifacts (S3) and images (ECR).`,
         };
     }
     const found = await findCredentials(region);

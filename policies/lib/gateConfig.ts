@@ -26,6 +26,11 @@ export interface ApprovalGateConfig {
     readonly maxConcurrentLookups: number;
     /** SDK attempts per lookup (adaptive retry mode: throttling is retried with client-side rate limiting). */
     readonly maxAttempts: number;
+    /**
+     * The deployment ledger that holds the artifact pins (DynamoDB table, in the stack's region). Empty: derived
+     * from the environment, `sagemaker-approval-gate-<environment>-deployments` (ledgerLocation.ts).
+     */
+    readonly ledgerTableName: string;
 }
 
 export const DEFAULT_APPROVAL_GATE_CONFIG: ApprovalGateConfig = {
@@ -40,6 +45,7 @@ export const DEFAULT_APPROVAL_GATE_CONFIG: ApprovalGateConfig = {
     lookupTimeoutMs: 10_000,
     maxConcurrentLookups: 16,
     maxAttempts: 4,
+    ledgerTableName: "",
 };
 
 const stringList = (description: string, defaults: readonly string[]) => ({
@@ -69,6 +75,12 @@ export const approvalGateConfigSchema: PolicyConfigSchema = {
         lookupTimeoutMs: { type: "integer", minimum: 100, default: DEFAULT_APPROVAL_GATE_CONFIG.lookupTimeoutMs, description: "Time budget of one SageMaker lookup, retries included; past it, approval is not verified." },
         maxConcurrentLookups: { type: "integer", minimum: 1, maximum: 64, default: DEFAULT_APPROVAL_GATE_CONFIG.maxConcurrentLookups, description: "SageMaker lookups in flight at once." },
         maxAttempts: { type: "integer", minimum: 1, maximum: 10, default: DEFAULT_APPROVAL_GATE_CONFIG.maxAttempts, description: "SDK attempts per lookup (adaptive retries)." },
+        ledgerTableName: {
+            type: "string",
+            pattern: "^$|^[a-zA-Z0-9_.-]{3,255}$",
+            default: DEFAULT_APPROVAL_GATE_CONFIG.ledgerTableName,
+            description: "The DynamoDB deployment ledger holding the artifact pins, read in the stack's region. Empty: sagemaker-approval-gate-<environment>-deployments, the environment being the stack config sagemaker-approval-gate:environment, else the stack name (as infra/config.ts derives it).",
+        },
     },
 };
 
@@ -97,6 +109,16 @@ function integer(raw: Record<string, unknown>, key: keyof ApprovalGateConfig, fa
     return value;
 }
 
+/** A DynamoDB table name (3-255 of letters, digits, `_`, `-`, `.`), or empty for "derive it". */
+function tableName(raw: Record<string, unknown>, key: keyof ApprovalGateConfig, fallback: string): string {
+    const value = raw[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "string" || (value !== "" && !/^[a-zA-Z0-9_.-]{3,255}$/.test(value))) {
+        throw new PolicyConfigError(key, value, "expected a DynamoDB table name (3-255 letters, digits, _ - .), e.g. \"sagemaker-approval-gate-prod-deployments\" (the stack output deploymentsTableName), or \"\" to derive it from the environment");
+    }
+    return value;
+}
+
 /** Reads `args.getConfig()` into a complete config: defaults for what is missing, an error for what is wrong. */
 export function readApprovalGateConfig(raw: Record<string, unknown> | undefined): ApprovalGateConfig {
     const r = raw ?? {};
@@ -114,5 +136,6 @@ export function readApprovalGateConfig(raw: Record<string, unknown> | undefined)
         lookupTimeoutMs: integer(r, "lookupTimeoutMs", d.lookupTimeoutMs, 100, 600_000),
         maxConcurrentLookups: integer(r, "maxConcurrentLookups", d.maxConcurrentLookups, 1, 64),
         maxAttempts: integer(r, "maxAttempts", d.maxAttempts, 1, 10),
+        ledgerTableName: tableName(r, "ledgerTableName", d.ledgerTableName),
     };
 }

@@ -1,10 +1,12 @@
 /**
- * Judges the containers of one model: each must name a versioned model package whose live status is Approved,
- * and nothing in the container may swap in other artifacts. Shared by the Model policy (declared inputs), the
+ * Judges the containers of one model: each must name a versioned model package whose live status is Approved and
+ * whose bytes are the ones pinned at registration (the rule's Status and Bytes questions), and nothing in the
+ * container may swap in other artifacts. Shared by the Model policy (declared inputs), the
  * endpoint-config policy (live DescribeModel answers) and the stack join (declared Models behind unknown names).
  */
 import type { ContainerDefinition, DescribeModelCommandOutput } from "@aws-sdk/client-sagemaker";
-import { describeVerdict, type ApprovalRuleOptions, type RefusedVerdict } from "./approvalRule";
+import { describeVerdict, type ApprovalRuleOptions, type BytesCause, type RefusedVerdict } from "./approvalRule";
+import type { LedgerLocation } from "./ledgerLocation";
 import type { RegistryLookup } from "./registryLookup";
 import type { ContainerInputs, ModelInputs } from "./resourceTypes";
 import { isUnknown } from "./unknowns";
@@ -84,7 +86,13 @@ export function containersFromDescription(model: DescribeModelCommandOutput): re
 export interface JudgeContext {
     readonly lookup: RegistryLookup;
     readonly rule: ApprovalRuleOptions;
+    /** The deployment ledger holding the artifact pins, or why it cannot be named (then every package fails the bytes question). */
+    readonly ledger: LedgerLocation;
+    /** The named profile of the resource's provider, for the bytes lookups. */
+    readonly profile?: string;
 }
+
+const BYTES_CAUSES: ReadonlySet<string> = new Set<BytesCause>(["bytes-changed", "bytes-unpinned", "not-pinned", "bytes-unverified"]);
 
 const FIX_PACKAGE = "Fix: build the model from an Approved model package version: primaryContainer: { modelPackageName: \"arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>\" } (list and approve versions with the approver CLI).";
 
@@ -161,7 +169,12 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
                 out.push(`${where}: its environment is not known during preview, and environment variables can choose other code or model artifacts. Fix: make the container environment a known value.`);
             }
         }
-        const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule);
+        const ledger = ctx.ledger;
+        // The rule asks Status and Bytes (pins from the environment's ledger, read beside DescribeModelPackage).
+        const verdict = await ctx.lookup.checkPackage(c.modelPackageName, ctx.rule, ledger.known ? { ledger, profile: ctx.profile } : undefined);
+        if (verdict.approved && !ledger.known) {
+            out.push(`${where} -> package ${c.modelPackageName} is Approved but its bytes cannot be verified: ${ledger.problem}`);
+        }
         if (verdict.approved) {
             const packageContainers = (await ctx.lookup.packageContainers(c.modelPackageName)) ?? [];
             if (model.source === "live") {
@@ -186,7 +199,9 @@ export async function judgeModel(ctx: JudgeContext, prefix: string, model: Model
         }
         if (!verdict.approved) {
             const fix = fixFor(verdict);
-            out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}`);
+            // The rule's words, as deploy-approved prints them; then where this pack looked for the pins.
+            const pinsFrom = ledger.known && BYTES_CAUSES.has(verdict.cause ?? "unverified") ? ` (Pins read from the ledger table ${ledger.table}${ledger.region ? ` in ${ledger.region}` : ""}, named from ${ledger.derivedFrom}.)` : "";
+            out.push(`${where} -> package ${describeVerdict(verdict)}. ${fix}${pinsFrom}`);
         }
         return out;
     }));

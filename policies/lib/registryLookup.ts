@@ -8,6 +8,7 @@
  *   configs does not trip SageMaker's rate limits.
  * - SDK retries in adaptive mode (throttling is retried with client-side rate limiting), and a time budget
  *   per lookup that starts when the request leaves the queue.
+ * - The Bytes question's reads (pins, S3, ECR) go through `bytes` (packageBytes.ts), under the same bound.
  * Failures are returned, never thrown: the callers turn them into "approval could not be verified".
  */
 import {
@@ -27,6 +28,7 @@ import {
     type ApprovalVerdict,
 } from "./approvalRule";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
+import { PackageBytesLookup, type PackageBytesOptions, type PinLedger } from "./packageBytes";
 
 /** Anything that sends SageMaker commands: a SageMakerClient, or a test double (aws-sdk-client-mock). */
 export interface SageMakerSender {
@@ -45,6 +47,8 @@ export interface RegistryLookupOptions {
     readonly maxConcurrency?: number;
     /** SDK attempts per request (adaptive retry mode). Default 4. */
     readonly maxAttempts?: number;
+    /** Clients of the bytes lookups (DynamoDB, S3, ECR). Defaults to SDK clients per service, region and profile. */
+    readonly bytesClientFor?: PackageBytesOptions["clientFor"];
 }
 
 export type ModelLookup =
@@ -105,11 +109,19 @@ export class RegistryLookup {
     private readonly semaphore: Semaphore;
     readonly timeoutMs: number;
     private readonly maxAttempts: number;
+    /** Pins and live artifact identities, under the same concurrency bound. */
+    readonly bytes: PackageBytesLookup;
 
     constructor(private readonly options: RegistryLookupOptions = {}) {
         this.timeoutMs = options.timeoutMs ?? 10_000;
         this.maxAttempts = options.maxAttempts ?? 4;
         this.semaphore = new Semaphore(options.maxConcurrency ?? 16);
+        this.bytes = new PackageBytesLookup({
+            clientFor: options.bytesClientFor,
+            timeoutMs: this.timeoutMs,
+            maxAttempts: this.maxAttempts,
+            limit: (task) => this.semaphore.run(task),
+        });
     }
 
     private client(region: string | undefined, profile: string | undefined): SageMakerSender {
@@ -218,13 +230,18 @@ export class RegistryLookup {
         }
     }
 
-    /** The shared approval rule over this lookup's cache. Never throws. */
-    checkPackage(arn: string, rule: ApprovalRuleOptions = {}): Promise<ApprovalVerdict> {
+    /**
+     * The shared approval rule over this lookup's caches. Never throws. With `bytes` (the ledger holding the pins),
+     * the rule asks the Bytes question too: the pins are read beside DescribeModelPackage (one Query per package),
+     * the pinned artifacts and images observed once per process.
+     */
+    checkPackage(arn: string, rule: ApprovalRuleOptions = {}, bytes?: { ledger: PinLedger; profile?: string }): Promise<ApprovalVerdict> {
         const cached = {
             send: (command: DescribeModelPackageCommand) => this.describePackage(command.input.ModelPackageName ?? arn),
         };
+        const pins = bytes ? this.bytes.pinsContext(bytes.ledger, parseModelPackageArn(arn)?.region, bytes.profile) : undefined;
         // The budget is enforced per request in `send`; the rule's own timer only needs to outlast the queue.
-        return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000 });
+        return checkModelPackageApproval(cached, arn, { ...rule, timeoutMs: this.timeoutMs * 4 + 60_000, ...(pins ? { pins } : {}) });
     }
 }
 

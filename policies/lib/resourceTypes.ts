@@ -33,6 +33,7 @@ export interface ModelInputs {
     readonly primaryContainer?: ContainerInputs;
     readonly containers?: ContainerInputs[];
     readonly executionRoleArn?: string;
+    readonly region?: string;
 }
 
 export interface VariantInputs {

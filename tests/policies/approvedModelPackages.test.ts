@@ -19,13 +19,17 @@ import {
 } from "./helpers";
 import {
     APPROVED,
+    artifactOf,
     OTHER_ACCOUNT_APPROVED,
+    PACKAGE_IMAGE,
+    PACKAGE_IMAGE_DIGEST,
     PENDING,
     REJECTED,
     awsError,
     callsOf,
     newLookup,
     sageMakerMock,
+    useBytesDouble,
     useSageMakerFixture,
 } from "./sagemakerDoubles";
 
@@ -497,9 +501,13 @@ describe("approved-model-packages-only: the region lookups go to", () => {
                 return { EndpointConfigName: command.input.EndpointConfigName, ProductionVariants: [{ VariantName: "primary", ModelName: "twin-model" }] };
             }
             const arn = (command as DescribeModelPackageCommand).input.ModelPackageName!;
-            return { ModelPackageArn: arn, ModelPackageGroupName: "abalone-prod", ModelApprovalStatus: arn === APPROVED ? "Approved" : "PendingManualApproval", ModelPackageStatus: "Completed" };
+            return {
+                ModelPackageArn: arn, ModelPackageGroupName: "abalone-prod", ModelApprovalStatus: arn === APPROVED ? "Approved" : "PendingManualApproval", ModelPackageStatus: "Completed",
+                InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, ImageDigest: PACKAGE_IMAGE_DIGEST, ModelDataUrl: artifactOf(arn).uri }] },
+            };
         },
     });
+    useBytesDouble();
     let context: StackContext;
     const policy = () => approvedModelPackagesOnlyPolicy({ context: () => context, lookup: () => new RegistryLookup({ clientFor: answers }) });
     const provider = (region: unknown, more: Record<string, unknown> = {}) => ({ type: "pulumi:providers:aws", name: "eu", urn: "urn:pulumi:prod::p::pulumi:providers:aws::eu", props: { ...(region === undefined ? {} : { region }), ...more } });

@@ -6,14 +6,18 @@ import * as assert from "assert";
 import * as net from "net";
 import { PolicyAnalyzer, UNKNOWN, type AnalyzeResult, type AnalyzedResource, type PolicyDiagnostic } from "../../cli/lib/policyAnalyzer";
 import { motoAvailable, motoEndpoint, motoEnv } from "../helpers/moto";
-import { seedRegistry, type SeededRegistry } from "./motoRegistry";
+import { ledgerTableName } from "../../policies/lib/ledgerLocation";
+import { createLedgerTables, seedRegistry, type SeededRegistry } from "./motoRegistry";
 
 const EC = "aws:sagemaker/endpointConfiguration:EndpointConfiguration";
 const MODEL = "aws:sagemaker/model:Model";
 const PIPELINE = "aws:sagemaker/pipeline:Pipeline";
 const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
-const PROD_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": "prod", "sagemaker-approval-gate:production": "true" };
-const DEV_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": "dev", "sagemaker-approval-gate:production": "false" };
+// Environments of this run (moto is shared by every suite): the pack derives its ledger, sagemaker-approval-gate-<env>-deployments.
+const PROD_ENV = `prodit-${process.pid % 1_000_000}`;
+const DEV_ENV = `devit-${process.pid % 1_000_000}`;
+const PROD_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": PROD_ENV, "sagemaker-approval-gate:production": "true" };
+const DEV_CONFIG = { "aws:region": "us-east-1", "sagemaker-approval-gate:environment": DEV_ENV, "sagemaker-approval-gate:production": "false" };
 
 const variant = (modelName: unknown, variantName = "primary") => ({ variantName, modelName, initialInstanceCount: 1, instanceType: "ml.m5.large" });
 const endpointConfig = (name: string, props: Record<string, unknown>): AnalyzedResource => ({ type: EC, name, properties: props });
@@ -52,7 +56,9 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
     before(async function () {
         if (!motoAvailable()) throw new Error('moto is required for these tests: pip install "moto[server]" or set MOTO_ENDPOINT');
         const endpoint = await motoEndpoint();
-        registry = await seedRegistry(endpoint);
+        const ledgers = [ledgerTableName(PROD_ENV), ledgerTableName(DEV_ENV)];
+        await createLedgerTables(endpoint, ledgers);
+        registry = await seedRegistry(endpoint, ledgers);
         const env = motoEnv(endpoint);
         const deadPort = await closedPort();
         // The four pack processes start in parallel: each is a full `run-policy-pack` with type-checking ts-node.
@@ -218,6 +224,38 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
         });
     });
 
+    describe("production stack, pulumi up: the bytes a person approved (issue 9)", () => {
+        it("refuses a Model from an Approved package whose model.tar.gz was overwritten, with the rule's message, and allows an untouched one", async () => {
+            const tampered = await prodUp.analyze({ type: MODEL, name: "tampered", properties: { primaryContainer: { modelPackageName: registry.packages.overwrittenArtifact } } });
+            const [d, ...rest] = mandatory(tampered);
+            assert.deepStrictEqual(rest, [], messages(tampered.diagnostics));
+            assert.strictEqual(d.policyName, "approved-model-packages-only");
+            const uri = `s3://${registry.bytes.bucket}/${registry.bytes.overwrittenKey}`;
+            assert.ok(d.message.includes(`${registry.packages.overwrittenArtifact} (status: Approved) is not deployable: its bytes changed since it was pinned at registration`), d.message);
+            assert.match(d.message, new RegExp(`model\\.tar\\.gz ${uri.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} overwritten: pinned version \\S+ etag "[0-9a-f]+", now version \\S+ etag "[0-9a-f]+"`));
+            assert.match(d.message, new RegExp(`Pins read from the ledger table ${ledgerTableName(PROD_ENV)} in us-east-1`));
+            const untouched = await prodUp.analyze({ type: MODEL, name: "untouched", properties: { primaryContainer: { modelPackageName: registry.packages.approved } } });
+            assert.deepStrictEqual(untouched.diagnostics, []);
+        });
+
+        it("refuses an endpoint configuration whose model's image tag was re-pushed since registration", async () => {
+            const r = await prodUp.analyze(endpointConfig("moved-tag", { productionVariants: [variant(registry.models.movedTag)] }));
+            assert.strictEqual(mandatory(r).length, 1, messages(r.diagnostics));
+            assert.ok(r.diagnostics[0].message.includes(`image ${registry.bytes.movedImage} tag moved: pinned sha256:`), r.diagnostics[0].message);
+            assert.match(r.diagnostics[0].message, /, now sha256:[0-9a-f]{64}/);
+        });
+
+        it("fails closed when the ledger table does not exist (ResourceNotFoundException): not verified, not approved", async () => {
+            await prodUp.configure({ "approved-model-packages-only": { ledgerTableName: ledgerTableName(`empty-${process.pid % 1_000_000}`) } });
+            try {
+                const r = await prodUp.analyze({ type: MODEL, name: "no-ledger", properties: { primaryContainer: { modelPackageName: registry.packages.approved } } });
+                assert.match(mandatory(r)[0]?.message ?? "", /is not deployable: its artifact pins could not be read from the deployment ledger \(ResourceNotFoundException/, messages(r.diagnostics));
+            } finally {
+                await prodUp.configure({});
+            }
+        });
+    });
+
     describe("production stack, pulumi preview (unknown values)", () => {
         const model = (name: string, packageArn: string): AnalyzedResource => ({ type: MODEL, name, properties: { name: UNKNOWN, executionRoleArn: UNKNOWN, primaryContainer: { modelPackageName: packageArn } } });
         const ecOn = (name: string, modelUrn: string | undefined): AnalyzedResource => ({
@@ -272,6 +310,13 @@ describe("policy pack over the Analyzer gRPC protocol, against moto", function (
             assert.match(r.diagnostics[0].message, /advisory: not a production stack \(stack name "dev" matches non-production pattern "dev"/);
             const model = await devUp.analyze({ type: MODEL, name: "raw", properties: { primaryContainer: { image: "custom:latest" } } });
             assert.deepStrictEqual(model.diagnostics.map((d) => d.enforcementLevel), ["advisory"]);
+        });
+
+        it("reports a tampered package as advisory, and passes an untouched one", async () => {
+            const tampered = await devUp.analyze({ type: MODEL, name: "tampered", properties: { primaryContainer: { modelPackageName: registry.packages.overwrittenArtifact } } });
+            assert.deepStrictEqual(tampered.diagnostics.map((d) => d.enforcementLevel), ["advisory"], messages(tampered.diagnostics));
+            assert.match(tampered.diagnostics[0].message, /\[advisory: not a production stack .*its bytes changed since it was pinned at registration/);
+            assert.deepStrictEqual((await devUp.analyze({ type: MODEL, name: "ok", properties: { primaryContainer: { modelPackageName: registry.packages.approved } } })).diagnostics, []);
         });
 
         it("still blocks a self-approving pipeline (mandatory everywhere)", async () => {

@@ -3,7 +3,12 @@
  * approval status, and models whose containers name packages (or raw images).
  */
 import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ProductionVariant } from "@aws-sdk/client-sagemaker";
+import { DynamoDBClient, QueryCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import type { PackagePins } from "../../policies/lib/artifactPins";
+import { pinsKey, serializePins } from "../../policies/lib/pinRecord";
 import { RegistryLookup } from "../../policies/lib/registryLookup";
 import { stackContext } from "./helpers";
 
@@ -18,8 +23,17 @@ export const OTHER_ACCOUNT_APPROVED = pkg("abalone-prod", 7, "999999999999");
 
 /** The image every package of this registry declares. */
 export const PACKAGE_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3";
+/** The digest SageMaker recorded for it at registration (ImageDigest), and the tag's digest in ECR today. */
+export const PACKAGE_IMAGE_DIGEST = `sha256:${"a".repeat(64)}`;
+/** The model artifact of a package version: `s3://models/<group>/<version>/model.tar.gz`. */
+export const artifactOf = (arn: string) => {
+    const [, group, version] = arn.split(":")[5].split("/");
+    return { uri: `s3://models/${group}/${version}/model.tar.gz`, bucket: "models", key: `${group}/${version}/model.tar.gz` };
+};
+/** The ledger table the pack derives for the stack "prod" (sagemaker-approval-gate-<environment>-deployments). */
+export const PROD_LEDGER = "sagemaker-approval-gate-prod-deployments";
 
-const statuses: Record<string, string> = {
+export const statuses: Record<string, string> = {
     [APPROVED]: "Approved",
     [PENDING]: "PendingManualApproval",
     [REJECTED]: "Rejected",
@@ -80,7 +94,7 @@ export function answerLikeSageMaker(): void {
         const [, group, version] = resource.split("/");
         return {
             ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed",
-            InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
+            InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, ImageDigest: PACKAGE_IMAGE_DIGEST, ModelDataUrl: artifactOf(input.ModelPackageName).uri, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
         };
     });
     sageMakerMock.on(DescribeModelCommand).callsFake(async (input: { ModelName: string }) => {
@@ -102,6 +116,7 @@ export function answerLikeSageMaker(): void {
  */
 export function useSageMakerFixture(defaults: { dryRun: boolean }) {
     useSageMakerDouble();
+    useBytesDouble();
     const state = {
         lookup: newLookup(),
         context: stackContext({ stack: "prod", dryRun: defaults.dryRun }),
@@ -119,3 +134,71 @@ export function newLookup(): RegistryLookup {
 }
 
 export const callsOf = (command: typeof DescribeModelCommand | typeof DescribeModelPackageCommand | typeof DescribeEndpointConfigCommand) => sageMakerMock.commandCalls(command as any).length;
+
+/**
+ * The bytes side of the registry, through aws-sdk-client-mock: the ledger's pins (DynamoDB Query), the artifacts
+ * (S3 HeadObject) and the image tags (ECR DescribeImages). Every package is pinned at registration and untouched,
+ * until a test changes one thing in `world`.
+ */
+export const world = {
+    /** Ledger items by package ARN; absent: the pins of an untouched registration. */
+    ledgerItems: new Map<string, Record<string, AttributeValue>[]>(),
+    /** The S3 object at a URI now; absent: the version pinned at registration. `null`: deleted. */
+    objects: new Map<string, { VersionId: string; ETag: string } | null>(),
+    /** An error HeadObject answers for a URI. */
+    headErrors: new Map<string, Error>(),
+    /** The digest an image tag resolves to now; absent: the pinned one. */
+    tags: new Map<string, string>(),
+};
+export let bytesMocks: { dynamodb: AwsStub<any, any, any>; s3: AwsStub<any, any, any>; ecr: AwsStub<any, any, any> };
+
+/** The pins notify-approver records for a package of this registry at registration. */
+export function registrationPins(arn: string, overrides: Partial<PackagePins> = {}): PackagePins {
+    const artifact = artifactOf(arn);
+    return {
+        packageArn: arn,
+        pinnedAt: "2026-11-30T10:00:00.000Z",
+        artifacts: [{ ...artifact, versionId: "v1", etag: "etag-v1" }],
+        images: [{ image: PACKAGE_IMAGE, digest: PACKAGE_IMAGE_DIGEST, digestSource: "sagemaker" }],
+        ...overrides,
+    };
+}
+
+export function pinItem(pins: PackagePins, raw?: string): Record<string, AttributeValue> {
+    const key = pinsKey(pins.packageArn);
+    return { pk: { S: key.pk }, sk: { S: key.sk }, packageArn: { S: pins.packageArn }, pins: { S: raw ?? serializePins(pins) }, pinnedAt: { S: pins.pinnedAt } };
+}
+
+export function useBytesDouble(): void {
+    before(() => {
+        bytesMocks = { dynamodb: mockClient(DynamoDBClient), s3: mockClient(S3Client), ecr: mockClient(ECRClient) };
+    });
+    beforeEach(answerLikeTheBytes);
+    after(() => Object.values(bytesMocks).forEach((m) => m.restore()));
+}
+
+export function answerLikeTheBytes(): void {
+    world.ledgerItems.clear();
+    world.objects.clear();
+    world.headErrors.clear();
+    world.tags.clear();
+    for (const m of Object.values(bytesMocks)) m.reset();
+    bytesMocks.dynamodb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, { S: string }> }) => {
+        const arn = input.ExpressionAttributeValues[":pk"].S.replace(/^PINS#/, "");
+        return { Items: world.ledgerItems.get(arn) ?? [pinItem(registrationPins(arn))] };
+    });
+    bytesMocks.s3.on(HeadObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
+        const uri = `s3://${input.Bucket}/${input.Key}`;
+        const error = world.headErrors.get(uri);
+        if (error) throw error;
+        const now = world.objects.has(uri) ? world.objects.get(uri) : { VersionId: "v1", ETag: "\"etag-v1\"" };
+        if (now === null) throw Object.assign(new Error("Not Found"), { name: "NotFound", $fault: "client", $metadata: { httpStatusCode: 404 } });
+        return now;
+    });
+    // By tag, or the repository's listing (the pack reads a repository's tagged images once for all its tags).
+    bytesMocks.ecr.on(DescribeImagesCommand).callsFake(async (input: { repositoryName: string; imageIds?: { imageTag: string }[] }) => {
+        const packageTag = PACKAGE_IMAGE.split(":").pop()!;
+        const tags = input.imageIds?.map((id) => id.imageTag) ?? [packageTag, ...[...world.tags.keys()].filter((k) => k.startsWith(`${input.repositoryName}:`)).map((k) => k.split(":")[1])];
+        return { imageDetails: [...new Set(tags)].map((imageTag) => ({ imageTags: [imageTag], imageDigest: world.tags.get(`${input.repositoryName}:${imageTag}`) ?? PACKAGE_IMAGE_DIGEST })) };
+    });
+}

@@ -7,12 +7,14 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateModelCommand, SageMakerClient, UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { parse, stringify } from "yaml";
 import { PLAN_EXIT, runPlan, runPlanCli } from "../../../cli/plan/main";
 import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
 import { environmentWithoutAws, spawnNode, type SpawnResult } from "../spawnNode";
 import { seedRegistry } from "../approvals/helpers";
+import { createLedgerTable } from "../../lambdas/ledgerTable";
 
 const REPO = path.resolve(__dirname, "../../..");
 const BIN = path.join(REPO, "cli/bin/plan.js");
@@ -34,7 +36,7 @@ function capture() {
  * A prod stack config (the repo's) plus the fixture's package ARN, and the repo's prod policy config with
  * moto's account and the test's group allowed (prod.json allows only 222222222222 and abalone-prod).
  */
-function fixtureFiles(packageArn: string, group: string, modelName: string): { configFile: string; policyConfig: string } {
+function fixtureFiles(packageArn: string, group: string, modelName: string, ledgerTable: string): { configFile: string; policyConfig: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
     const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8"));
     document.config["fixture:modelPackageArn"] = packageArn;
@@ -43,7 +45,7 @@ function fixtureFiles(packageArn: string, group: string, modelName: string): { c
     fs.writeFileSync(configFile, stringify(document));
     const policy = JSON.parse(fs.readFileSync(path.join(REPO, "policies/prod.json"), "utf8"));
     for (const name of ["approved-model-packages-only", "approved-model-packages-only-stack"]) {
-        policy[name] = { ...policy[name], allowedAccounts: ["123456789012"], allowedModelPackageGroups: [group] };
+        policy[name] = { ...policy[name], allowedAccounts: ["123456789012"], allowedModelPackageGroups: [group], ledgerTableName: ledgerTable };
     }
     const policyConfig = path.join(dir, "prod.json");
     fs.writeFileSync(policyConfig, JSON.stringify(policy));
@@ -116,12 +118,14 @@ describe("cli/plan (npm run plan)", function () {
         let configFile: string;
         let policyPackConfig: string;
         const modelName = uniqueName("plan-model");
+        const ledgerTable = uniqueName("plan-ledger");
 
         before(async () => {
             endpoint = await motoEndpoint();
             const group = uniqueName("plan-group");
             [{ arn: packageArn }] = await seedRegistry(endpoint, group, uniqueName("plan-reports"), [3.9]);
-            ({ configFile, policyConfig: policyPackConfig } = fixtureFiles(packageArn, group, modelName));
+            await createLedgerTable(new DynamoDBClient(motoClientConfig(endpoint)), ledgerTable);
+            ({ configFile, policyConfig: policyPackConfig } = fixtureFiles(packageArn, group, modelName, ledgerTable));
         });
 
         it("fails with a mandatory violation naming the package and its real status while it is PendingManualApproval", async () => {
@@ -134,14 +138,18 @@ describe("cli/plan (npm run plan)", function () {
             assert.match(io.errors(), new RegExp(`lookups go to ${endpoint.replace(/[/.]/g, "\\$&")}`));
         });
 
-        it("passes once the version is Approved and the model exists (as it would when pulumi up reaches the endpoint config)", async () => {
+        // The registry seed registers versions without pins (issue 9): an Approved version without them is refused.
+        // That the pins were looked for in moto's DynamoDB shows --endpoint-url routes the Bytes question there too.
+        it("once the version is Approved and the model exists, refuses it for its bytes: no pins in the ledger (looked up at the endpoint)", async () => {
             const sagemaker = new SageMakerClient(motoClientConfig(endpoint));
             await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: packageArn, ModelApprovalStatus: "Approved", ApprovalDescription: "plan test" }));
             await sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: "arn:aws:iam::123456789012:role/fixture-model-execution", PrimaryContainer: { ModelPackageName: packageArn } }));
             const io = capture();
             const code = await runPlan({ stack: "prod", configFile, policyPackConfig, endpointUrl: endpoint, entry: FIXTURE, moments: ["up"] }, io.io);
-            assert.equal(code, PLAN_EXIT.ok, io.text());
-            assert.match(io.text(), /pulumi up \(each resource[^\n]*:\n {4}no violations/);
+            assert.equal(code, PLAN_EXIT.mandatoryViolation, io.text());
+            assert.match(io.text(), /\(status: Approved\) is not deployable: no artifact pins are recorded for it/);
+            assert.ok(io.text().includes(`Pins read from the ledger table ${ledgerTable} in us-east-1`), io.text());
+            assert.doesNotMatch(io.text(), /PendingManualApproval|ENOTFOUND/);
         });
 
         it("fails closed, quickly and saying why, with neither credentials nor --endpoint-url", async () => {
