@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateModelCommand, SageMakerClient, UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { parse, stringify } from "yaml";
 import { PLAN_EXIT, runPlan, runPlanCli } from "../../../cli/plan/main";
@@ -119,12 +120,15 @@ describe("cli/plan (npm run plan)", function () {
         let policyPackConfig: string;
         const modelName = uniqueName("plan-model");
         const ledgerTable = uniqueName("plan-ledger");
+        let artifactsBucket: string;
 
         before(async () => {
             endpoint = await motoEndpoint();
             const group = uniqueName("plan-group");
-            [{ arn: packageArn }] = await seedRegistry(endpoint, group, uniqueName("plan-reports"), [3.9]);
             await createLedgerTable(new DynamoDBClient(motoClientConfig(endpoint)), ledgerTable);
+            // Pinned as registration pins it: the pack's Bytes question has something to check against.
+            artifactsBucket = uniqueName("plan-reports");
+            [{ arn: packageArn }] = await seedRegistry(endpoint, group, artifactsBucket, [3.9], { table: ledgerTable });
             ({ configFile, policyConfig: policyPackConfig } = fixtureFiles(packageArn, group, modelName, ledgerTable));
         });
 
@@ -138,16 +142,27 @@ describe("cli/plan (npm run plan)", function () {
             assert.match(io.errors(), new RegExp(`lookups go to ${endpoint.replace(/[/.]/g, "\\$&")}`));
         });
 
-        // The registry seed registers versions without pins (issue 9): an Approved version without them is refused.
-        // That the pins were looked for in moto's DynamoDB shows --endpoint-url routes the Bytes question there too.
-        it("once the version is Approved and the model exists, refuses it for its bytes: no pins in the ledger (looked up at the endpoint)", async () => {
+        it("passes once the version is Approved, its bytes untouched, and the model exists (as when pulumi up reaches the endpoint config)", async () => {
             const sagemaker = new SageMakerClient(motoClientConfig(endpoint));
             await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: packageArn, ModelApprovalStatus: "Approved", ApprovalDescription: "plan test" }));
             await sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: "arn:aws:iam::123456789012:role/fixture-model-execution", PrimaryContainer: { ModelPackageName: packageArn } }));
             const io = capture();
             const code = await runPlan({ stack: "prod", configFile, policyPackConfig, endpointUrl: endpoint, entry: FIXTURE, moments: ["up"] }, io.io);
+            assert.equal(code, PLAN_EXIT.ok, io.text());
+            assert.match(io.text(), /OK: no mandatory violations/);
+        });
+
+        // That the pins were read from moto's DynamoDB and the artifact from its S3 shows --endpoint-url routes the Bytes question there too.
+        it("then refuses it for its bytes once its model.tar.gz is overwritten, naming the pinned and the new version", async () => {
+            // Where seedRegistry puts version 1's artifact, as the training job would.
+            await new S3Client({ ...motoClientConfig(endpoint), forcePathStyle: true }).send(
+                new PutObjectCommand({ Bucket: artifactsBucket, Key: "model/1/model.tar.gz", Body: "not the approved bytes" }),
+            );
+            const io = capture();
+            const code = await runPlan({ stack: "prod", configFile, policyPackConfig, endpointUrl: endpoint, entry: FIXTURE, moments: ["up"] }, io.io);
             assert.equal(code, PLAN_EXIT.mandatoryViolation, io.text());
-            assert.match(io.text(), /\(status: Approved\) is not deployable: no artifact pins are recorded for it/);
+            assert.match(io.text(), /\(status: Approved\) is not deployable/);
+            assert.match(io.text(), /overwritten: pinned version \S+/);
             assert.ok(io.text().includes(`Pins read from the ledger table ${ledgerTable} in us-east-1`), io.text());
             assert.doesNotMatch(io.text(), /PendingManualApproval|ENOTFOUND/);
         });
