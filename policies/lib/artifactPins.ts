@@ -58,11 +58,23 @@ export interface PackagePins {
     readonly images: readonly ImagePin[];
 }
 
-/** Every S3 artifact and image of a package's InferenceSpecification, de-duplicated by URI, in container order. */
-export function artifactTargets(description: Pick<DescribeModelPackageCommandOutput, "InferenceSpecification">): ArtifactTargets {
+/**
+ * Every S3 artifact and image of a package's InferenceSpecification, de-duplicated by URI, in container order.
+ * Throws for a package whose bytes cannot all be named: no containers (nothing would be pinned, and an empty pin
+ * set would verify as intact), or a source algorithm (its image and model data come from the algorithm resource).
+ */
+export function artifactTargets(description: Pick<DescribeModelPackageCommandOutput, "InferenceSpecification" | "SourceAlgorithmSpecification">): ArtifactTargets {
     const artifacts = new Map<string, ArtifactTarget>();
     const images = new Map<string, ImageTarget>();
     const containers: readonly ModelPackageContainerDefinition[] = description.InferenceSpecification?.Containers ?? [];
+    const algorithms = description.SourceAlgorithmSpecification?.SourceAlgorithms ?? [];
+    if (algorithms.length) {
+        throw new Error(
+            `the package is built on SourceAlgorithmSpecification (${algorithms.map((a) => a.AlgorithmName ?? "?").join(", ")}): the algorithm's image and model data cannot be pinned; ` +
+                "register the model with InferenceSpecification containers (image and ModelDataUrl) instead",
+        );
+    }
+    if (!containers.length) throw new Error("the package has no InferenceSpecification.Containers: there is nothing to pin, so its bytes cannot be verified");
     const addArtifact = (container: number, role: ArtifactRole, uri: string | undefined, prefix: boolean, etag?: string, channel?: string) => {
         if (!uri || artifacts.has(uri)) return;
         const parsed = parseS3Uri(uri);
@@ -193,6 +205,9 @@ const TAMPER_KINDS: ReadonlySet<PinChangeKind> = new Set(["overwritten", "delete
 
 /** Pinned vs observed now. Intact only if every pinned identity and every observed target is proven unchanged. */
 export function verifyPins(pins: PackagePins, observed: Observations): PinVerdict {
+    if (!pins.artifacts.length && !pins.images.length) {
+        return { intact: false, changes: [{ what: "unpinned", uri: pins.packageArn, detail: "nothing was pinned at registration" }], tampered: false, retryable: false };
+    }
     const changes: PinChange[] = [];
     let transientOnly = true;
     for (const pin of pins.artifacts) {

@@ -79,6 +79,29 @@ describe("policies/lib/artifactPins", () => {
         });
     });
 
+    describe("artifactTargets: packages whose bytes cannot be named", () => {
+        it("refuses a package with no inference containers: nothing would be pinned, so nothing could be verified", () => {
+            assert.throws(() => artifactTargets({}), /no InferenceSpecification\.Containers.*nothing to pin/);
+            assert.throws(() => artifactTargets({ InferenceSpecification: { Containers: [] } as any }), /no InferenceSpecification\.Containers/);
+        });
+
+        it("refuses a package built on a source algorithm: its model data and image come from elsewhere", () => {
+            const onAlgorithm = {
+                ...pkg({ Image: `${IMG}@${D1}`, ModelDataUrl: "s3://b/k/model.tar.gz" }),
+                SourceAlgorithmSpecification: { SourceAlgorithms: [{ AlgorithmName: "my-algo", ModelDataUrl: "s3://b/algo/model.tar.gz" }] },
+            };
+            assert.throws(() => artifactTargets(onAlgorithm as any), /SourceAlgorithmSpecification.*my-algo.*cannot be pinned/);
+        });
+    });
+
+    describe("verifyPins: empty pins", () => {
+        it("never calls a version intact when nothing was pinned", () => {
+            const verdict = verifyPins({ ...PINS, artifacts: [], images: [] }, { artifacts: [], images: [] });
+            assert.ok(!verdict.intact && !verdict.retryable);
+            assert.deepStrictEqual(verdict.changes.map((c) => c.what), ["unpinned"]);
+        });
+    });
+
     describe("parseImageUri", () => {
         it("reads tag, digest and ECR registry", () => {
             assert.deepStrictEqual(parseImageUri(IMG), { registry: "111111111111.dkr.ecr.us-east-1.amazonaws.com", repository: "serve", tag: "v1", ecr: { registryId: "111111111111", region: "us-east-1" } });
