@@ -147,15 +147,12 @@ export class TrainingPipeline extends pulumi.ComponentResource {
         this.roleName = this.role.name;
 
         // The logical name predates the role statements; keeping it updates the policy in place instead of replacing it.
-        // The deployer is whoever runs `pulumi up`: a new deploying identity rewrites the policy to name itself
-        // before it uploads a script (the objects depend on the policy), so the Deny never locks `pulumi up` out.
-        const deployer = aws.getCallerIdentityOutput({}, { parent: this });
         const bucketPolicy = new aws.s3.BucketPolicy(
             `${name}-artifacts-tls-only`,
             {
                 bucket: this.bucket.bucket,
-                policy: pulumi.all([scope, this.bucket.bucket, this.role.arn, deployer.arn]).apply(([s, b, roleArn, deployerArn]) =>
-                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn, deployerArn })),
+                policy: pulumi.all([scope, this.bucket.bucket, this.role.arn]).apply(([s, b, roleArn]) =>
+                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn })),
                 ),
             },
             { parent: this, dependsOn: [publicAccessBlock] },

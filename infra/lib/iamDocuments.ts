@@ -407,11 +407,6 @@ export interface ArtifactsBucketPolicyInput {
     readonly bucketName: string;
     readonly pipelineName: string;
     readonly pipelineRoleArn: string;
-    /**
-     * The identity running `pulumi up` (getCallerIdentity's ARN; a session counts as its role): the only one that
-     * may write the scripts and change versioning, EventBridge delivery and lifecycle.
-     */
-    readonly deployerArn: string;
 }
 
 /**
@@ -430,9 +425,6 @@ export const PIPELINE_OUTPUT_WRITE_ACTIONS = [
     "s3:BypassGovernanceRetention",
 ] as const;
 
-/** Bucket settings the version pins and tamper detection depend on (versioning, EventBridge delivery, lifecycle expiry). */
-export const DETECTION_SETTING_ACTIONS = ["s3:PutBucketVersioning", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration"] as const;
-
 /**
  * Bucket policy of the artifacts bucket (docs/artifact-integrity.md "Prevention"):
  * - TLS only;
@@ -440,15 +432,15 @@ export const DETECTION_SETTING_ACTIONS = ["s3:PutBucketVersioning", "s3:PutBucke
  *   and deletes nothing;
  * - nobody but the pipeline role (the role SageMaker's jobs write with) writes, deletes or re-ACLs anything
  *   under the pipeline's outputs: administrators and the deployer included (an explicit Deny beats every Allow);
- * - nobody but the deploying identity writes the scripts or changes versioning, EventBridge delivery or lifecycle.
- * Not denied, on purpose: s3:PutBucketPolicy/DeleteBucketPolicy (a policy that denied changes to itself would lock
- * out the next deployer whose identity differs, and the account's root user may always replace it anyway).
+ * Not tied to whoever runs `pulumi up`, on purpose: a statement naming the deploying identity changes with every
+ * identity (CI, a person through IAM Identity Center, whose role ARN carries a path getCallerIdentity does not show),
+ * which would give a diff on every other run and could lock a deployer out of its own scripts. The scripts, bucket
+ * settings and this policy stay governed by IAM; the pins, not the bucket, prove the bytes (docs/security-model.md).
  */
 export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): PolicyDocument {
     const arns = bucketArns(input.partition, input.bucketName);
     const keys = pipelineKeyPatterns(input.pipelineName);
     const onlyThePipelineRole = { ArnEquals: { "aws:PrincipalArn": [input.pipelineRoleArn] } };
-    const anyoneButTheDeployer = { ArnNotEquals: { "aws:PrincipalArn": [principalArnForCondition(input.deployerArn)] } };
     return policyDocument(
         ...tlsOnlyBucketPolicy(input.partition, input.bucketName).Statement,
         {
@@ -475,22 +467,6 @@ export function artifactsBucketPolicy(input: ArtifactsBucketPolicyInput): Policy
             Action: [...PIPELINE_OUTPUT_WRITE_ACTIONS],
             Resource: [`${arns.bucket}/${keys.executions}`],
             Condition: { ArnNotEquals: { "aws:PrincipalArn": [input.pipelineRoleArn] } },
-        },
-        {
-            Sid: "OnlyTheDeployerWritesScripts",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"],
-            Resource: [`${arns.bucket}/${keys.scripts}`],
-            Condition: anyoneButTheDeployer,
-        },
-        {
-            Sid: "OnlyTheDeployerChangesDetectionSettings",
-            Effect: "Deny",
-            Principal: "*",
-            Action: [...DETECTION_SETTING_ACTIONS],
-            Resource: [arns.bucket],
-            Condition: anyoneButTheDeployer,
         },
     );
 }

@@ -27,7 +27,6 @@ const scope: AwsScope = { partition: "aws", region: "us-east-1", accountId: "111
 const groupName = "Abalone-Dev";
 const approvers = ["arn:aws:iam::111111111111:role/ml-approver", "arn:aws:sts::111111111111:assumed-role/release-manager/alice"];
 const roleArn = "arn:aws:iam::111111111111:role/sagemaker-approval-gate-dev-training-execution";
-const deployerArn = "arn:aws:iam::111111111111:role/deployer";
 const pipelineInput = {
     scope,
     roleArn,
@@ -349,7 +348,7 @@ describe("infra/lib/iamDocuments", () => {
         });
         it("the artifacts bucket denies the pipeline role any write outside its prefix and any delete, whatever else it is granted", () => {
             const bucket = "arn:aws:s3:::sagemaker-approval-gate-dev-training-111111111111";
-            const doc = artifactsBucketPolicy({ partition: "aws", bucketName: pipelineInput.artifactsBucketName, pipelineName: pipelineInput.pipelineName, pipelineRoleArn: roleArn, deployerArn });
+            const doc = artifactsBucketPolicy({ partition: "aws", bucketName: pipelineInput.artifactsBucketName, pipelineName: pipelineInput.pipelineName, pipelineRoleArn: roleArn });
             assert.deepStrictEqual(doc.Statement[0], documents.bucket.Statement[0], "TLS only, as before");
             const outside = statement(doc, "DenyPipelineRoleWritesOutsideItsPrefix");
             assert.strictEqual(outside.Effect, "Deny");
@@ -368,7 +367,7 @@ describe("infra/lib/iamDocuments", () => {
 describe("infra/lib/iamDocuments: the artifacts bucket's writers (bucket policy and roles, evaluated)", () => {
     const bucketName = pipelineInput.artifactsBucketName;
     const pipeline = pipelineInput.pipelineName;
-    const bucketPolicy = artifactsBucketPolicy({ partition: "aws", bucketName, pipelineName: pipeline, pipelineRoleArn: roleArn, deployerArn: "arn:aws:sts::111111111111:assumed-role/deployer/ci-run-7" });
+    const bucketPolicy = artifactsBucketPolicy({ partition: "aws", bucketName, pipelineName: pipeline, pipelineRoleArn: roleArn });
     const deployer = "arn:aws:iam::111111111111:role/deployer";
     const admin = "arn:aws:iam::111111111111:role/Admin";
     const pipelineRole = [pipelineExecutionRolePolicy(pipelineInput)];
@@ -418,18 +417,16 @@ describe("infra/lib/iamDocuments: the artifacts bucket's writers (bucket policy 
         assert.deepStrictEqual(deny.Condition, { ArnNotEquals: { "aws:PrincipalArn": [roleArn] } });
     });
 
-    it("only the deploying identity (a session as its role) writes the scripts and changes versioning, EventBridge delivery and lifecycle", () => {
-        assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "allowed");
-        assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], "s3:DeleteObject", script), "allowed", "Pulumi deletes a replaced script");
-        for (const action of ["s3:PutBucketVersioning", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration"]) {
-            assert.strictEqual(may(deployer, [ADMINISTRATOR_ACCESS], action, `arn:aws:s3:::${bucketName}`), "allowed", action);
-            assert.strictEqual(may(admin, [ADMINISTRATOR_ACCESS], action, `arn:aws:s3:::${bucketName}`), "explicit-deny", action);
+    it("ties nothing to the deploying identity: any deployer IAM allows (CI, a person through Identity Center) writes the scripts and bucket settings", () => {
+        for (const principal of [deployer, "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef"]) {
+            assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "allowed", principal);
+            assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], "s3:DeleteObject", script), "allowed", "Pulumi deletes a replaced script");
+            for (const action of ["s3:PutBucketVersioning", "s3:PutBucketNotification", "s3:PutBucketPolicy"]) {
+                assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], action, `arn:aws:s3:::${bucketName}`), "allowed", action);
+            }
         }
-        for (const principal of [admin, roleArn]) {
-            assert.strictEqual(may(principal, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "explicit-deny", principal);
-        }
-        // Deliberately not denied: a bucket policy that denied changes to itself would lock out the next deployer.
-        assert.strictEqual(may(admin, [ADMINISTRATOR_ACCESS], "s3:PutBucketPolicy", `arn:aws:s3:::${bucketName}`), "allowed");
+        // The jobs' role still cannot touch the scripts, whatever is attached to it.
+        assert.strictEqual(may(roleArn, [ADMINISTRATOR_ACCESS], "s3:PutObject", script), "explicit-deny");
     });
 
     it("keeps refusing requests without TLS, from anyone", () => {
