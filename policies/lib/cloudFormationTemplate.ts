@@ -6,8 +6,14 @@
 import { parseDocument, Pair, Scalar, YAMLMap, type CollectionTag, type ScalarTag, type YAMLSeq } from "yaml";
 import { isUnknown } from "./unknowns";
 
-/** CloudFormation (and Cloud Control) types that put a model on an endpoint. */
-export const MODEL_DEPLOYING_CFN_TYPES: readonly string[] = ["AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint", "AWS::SageMaker::InferenceComponent"];
+/** CloudFormation (and Cloud Control) types that put a model on an endpoint (an inference experiment adds shadow variants to a live one). */
+export const MODEL_DEPLOYING_CFN_TYPES: readonly string[] = [
+    "AWS::SageMaker::Model",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::Endpoint",
+    "AWS::SageMaker::InferenceComponent",
+    "AWS::SageMaker::InferenceExperiment",
+];
 export const MODEL_PACKAGE_CFN_TYPE = "AWS::SageMaker::ModelPackage";
 
 /** One entry of `Resources`: its logical id and every `Type` it declares (a duplicate key would give two). */

@@ -17,6 +17,7 @@ export const UNVERIFIABLE_MODEL_DEPLOYING_TYPES: readonly string[] = [
     "aws-native:sagemaker:EndpointConfig",
     "aws-native:sagemaker:Endpoint",
     "aws-native:sagemaker:InferenceComponent",
+    "aws-native:sagemaker:InferenceExperiment",
 ];
 export const NATIVE_MODEL_PACKAGE = "aws-native:sagemaker:ModelPackage";
 export const CLOUD_CONTROL_RESOURCE = "aws:cloudcontrol/resource:Resource";

@@ -233,8 +233,9 @@ describe("approved-model-packages-only", () => {
     describe("SageMaker resources of other providers", () => {
         const other = (type: string) => runResourcePolicy(policy(), createResourceValidationArgs({ __pulumiType: type }, { modelName: "x" }));
 
-        it("refuses aws-native SageMaker models, endpoint configs, endpoints and inference components in production", async () => {
-            for (const type of ["aws-native:sagemaker:Model", "aws-native:sagemaker:EndpointConfig", "aws-native:sagemaker:Endpoint", "aws-native:sagemaker:InferenceComponent"]) {
+        it("refuses aws-native SageMaker models, endpoint configs, endpoints, inference components and inference experiments in production", async () => {
+            // An inference experiment puts shadow models on a live endpoint.
+            for (const type of ["aws-native:sagemaker:Model", "aws-native:sagemaker:EndpointConfig", "aws-native:sagemaker:Endpoint", "aws-native:sagemaker:InferenceComponent", "aws-native:sagemaker:InferenceExperiment"]) {
                 assert.match(blocking(await other(type))[0]?.message ?? "", /cannot trace to an Approved model package version/, type);
             }
             state.context = stackContext({ stack: "dev" });
@@ -244,7 +245,7 @@ describe("approved-model-packages-only", () => {
         const resource = (type: string, props: Record<string, unknown>) => runResourcePolicy(policy(), createResourceValidationArgs({ __pulumiType: type }, props));
 
         it("refuses SageMaker models and endpoints created through AWS Cloud Control with the aws provider", async () => {
-            for (const typeName of ["AWS::SageMaker::EndpointConfig", "aws::sagemaker::model", "AWS::SageMaker::InferenceComponent"]) {
+            for (const typeName of ["AWS::SageMaker::EndpointConfig", "aws::sagemaker::model", "AWS::SageMaker::InferenceComponent", "AWS::SageMaker::InferenceExperiment"]) {
                 const reported = await resource("aws:cloudcontrol/resource:Resource", { typeName, desiredState: JSON.stringify({ ProductionVariants: [{ ModelName: "x" }] }) });
                 assert.match(blocking(reported)[0]?.message ?? "", /through AWS Cloud Control, which this pack cannot trace/, typeName);
             }
