@@ -2,9 +2,9 @@
  * The live identities of a package's artifacts and images: one S3 HeadObject per distinct artifact and one ECR
  * BatchGetImage per distinct image repository, all in parallel, each under a time budget.
  *
- * BatchGetImage, not DescribeImages: it is the call a pull makes, so the repository policies of AWS-owned registries
- * (SageMaker's built-in images, Deep Learning Containers), which let other accounts pull, allow it; DescribeImages
- * is a separate action those policies need not grant (docs/artifact-integrity.md, "Resolving tags").
+ * BatchGetImage, not DescribeImages: it is the call a pull makes, which the repository policies of AWS-owned
+ * registries (SageMaker's built-in images, Deep Learning Containers) exist to allow other accounts; DescribeImages is
+ * a separate action those policies need not grant (docs/artifact-integrity.md, "Resolving tags and reading heads").
  *
  * Never throws and never guesses: a failed lookup (throttled, access denied, timeout, 5xx, anything unknown) is an
  * explicit `unverified` observation with its kind, which `verifyPins` never treats as intact. Error kinds are
@@ -106,10 +106,9 @@ function repoKey(t: ImageTarget): string {
 }
 
 /**
- * The manifest formats images are stored in today (the ECR containerd resolver asks for these, plus the deprecated
- * schema 1, which is left out): accepting the stored
- * format means ECR never converts the manifest, so the digest answered is the digest of the image as pushed (the one
- * SageMaker records as ImageDigest), not of a conversion.
+ * The manifest formats images are stored in today (AWS's ECR containerd resolver asks for these, and for the
+ * deprecated schema 1, left out here). Accepting the stored format means ECR has no reason to convert the manifest,
+ * so the digest answered is the pushed image's, as the pins recorded it, not a conversion's.
  */
 export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
     "application/vnd.oci.image.index.v1+json",

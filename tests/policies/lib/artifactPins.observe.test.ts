@@ -42,6 +42,8 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         ecrMock.on(BatchGetImageCommand).resolves(pulled(["v1", D1], ["v2", D1]));
         const observed = await observeArtifacts(s3, ecr, targets);
         assert.strictEqual(s3Mock.commandCalls(HeadObjectCommand).length, 2);
+        // No ChecksumMode and no VersionId: the HEAD needs s3:GetObject only, no kms:Decrypt (docs/artifact-integrity.md).
+        assert.deepStrictEqual(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input, { Bucket: "b", Key: "a/model.tar.gz" });
         const pulls = ecrMock.commandCalls(BatchGetImageCommand);
         assert.strictEqual(pulls.length, 1);
         assert.strictEqual(ecrMock.commandCalls(DescribeImagesCommand).length, 0);
