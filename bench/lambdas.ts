@@ -2,7 +2,7 @@
  * Lambda figures: each bundle's size, its cold init time in a fresh `node` (require of the bundle, the
  * runtime-provided SDK clients included, as Lambda's init phase does), and the AWS calls on the deploy
  * path (total and sequential rounds) against the minimum we can justify, and what the Bytes question (issue 9:
- * pins read beside the package lookup, then one HeadObject per artifact and one DescribeImages per repository)
+ * pins read beside the package lookup, then one HeadObject per artifact and one BatchGetImage per repository)
  * adds to it.
  */
 import { spawnSync } from "child_process";
@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
     CreateEndpointCommand,
@@ -143,8 +143,8 @@ async function deployPath(): Promise<void> {
     const scenarios: { name: string; minimum: string; before: string; setup(): void; status: string }[] = [
         {
             name: "approve, endpoint InService (blue/green update)",
-            minimum: "11 calls / 8 rounds: DescribeModelPackage ∥ Query (the rule: status and pins) → HeadObject ∥ DescribeImages (bytes) → GetItem ∥ DescribeEndpoint → CreateModel → CreateEndpointConfig → UpdateEndpoint → Publish (before the ledger, so a failed notice is retried) → TransactWriteItems",
-            before: "8 calls / 7 rounds (no Query, HeadObject, DescribeImages)",
+            minimum: "11 calls / 8 rounds: DescribeModelPackage ∥ Query (the rule: status and pins) → HeadObject ∥ BatchGetImage (bytes) → GetItem ∥ DescribeEndpoint → CreateModel → CreateEndpointConfig → UpdateEndpoint → Publish (before the ledger, so a failed notice is retried) → TransactWriteItems",
+            before: "8 calls / 7 rounds (no Query, HeadObject, BatchGetImage)",
             status: "Approved",
             setup() {
                 sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
@@ -213,7 +213,7 @@ async function deployPath(): Promise<void> {
         spans.length = 0;
         ddb.on(QueryCommand).callsFake(query(() => ({ Items: [] })));
         s3Mock.on(HeadObjectCommand).callsFake(slow("HeadObject", () => ({ VersionId: "v1", ETag: '"e1"' })));
-        ecrMock.on(DescribeImagesCommand).callsFake(slow("DescribeImages", () => ({ imageDetails: [{ imageDigest: DIGEST, imageTags: ["v1"] }] })));
+        ecrMock.on(BatchGetImageCommand).callsFake(slow("BatchGetImage", () => ({ images: [{ imageId: { imageTag: "v1", imageDigest: DIGEST } }], failures: [] })));
         sm.on(CreateModelCommand).callsFake(slow("CreateModel", () => ({})));
         sm.on(CreateEndpointConfigCommand).callsFake(slow("CreateEndpointConfig", () => ({})));
         sm.on(UpdateEndpointCommand).callsFake(slow("UpdateEndpoint", () => ({})));
@@ -233,7 +233,7 @@ async function deployPath(): Promise<void> {
     console.log("\nThe approval rule alone (checkModelPackageApproval, the deploy function's first step):\n");
     const ruleRows: (string | number)[][] = [["questions asked", "AWS calls", "sequential rounds"]];
     const pins: PinsContext = { readPins: ledgerPinReader(dynamodb, "t"), s3, ecr: () => ecr };
-    for (const [label, options] of [["status only (before issue 9)", {}], ["status + bytes (pins ∥ package, then HeadObject ∥ DescribeImages)", { pins }]] as const) {
+    for (const [label, options] of [["status only (before issue 9)", {}], ["status + bytes (pins ∥ package, then HeadObject ∥ BatchGetImage)", { pins }]] as const) {
         sm.reset();
         ddb.reset();
         s3Mock.reset();
@@ -243,7 +243,7 @@ async function deployPath(): Promise<void> {
         sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => describe(ARN, "Approved")));
         ddb.on(QueryCommand).callsFake(query(() => ({ Items: [] })));
         s3Mock.on(HeadObjectCommand).callsFake(slow("HeadObject", () => ({ VersionId: "v1", ETag: '"e1"' })));
-        ecrMock.on(DescribeImagesCommand).callsFake(slow("DescribeImages", () => ({ imageDetails: [{ imageDigest: DIGEST, imageTags: ["v1"] }] })));
+        ecrMock.on(BatchGetImageCommand).callsFake(slow("BatchGetImage", () => ({ images: [{ imageId: { imageTag: "v1", imageDigest: DIGEST } }], failures: [] })));
         const verdict = await checkModelPackageApproval(sagemaker, ARN, options);
         if (!verdict.approved) throw new Error(`bench: the rule refused an untouched package: ${verdict.reason}`);
         ruleRows.push([label, `${calls.length} (${calls.join(", ")})`, rounds()]);

@@ -95,7 +95,7 @@ export function pinTable(options: { ledgerTable?: string }, scope: Scope, group:
     }
 }
 
-/** Reads the pins (one Query) and observes the live identities (one HeadObject per artifact, one DescribeImages per repository) in parallel. */
+/** Reads the pins (one Query) and observes the live identities (one HeadObject per artifact, one BatchGetImage per repository) in parallel. */
 export async function inspectPins(scope: Scope, table: string, description: PackageDescription, region: string): Promise<PinReport> {
     const arn = description.ModelPackageArn ?? "";
     const observe = async (): Promise<Observations | { error: string }> => {
@@ -173,7 +173,7 @@ export function pinRefusal(name: string, report: PinReport): CliError | undefine
             return new CliError(report.retryable ? EXIT.aws : EXIT.refused, `Refused: could not verify the bytes of ${name} against its pins (${report.problem}). Nothing was changed.`,
                 report.retryable ? "Wait a moment and approve again."
                 : report.corrupt ? REREGISTER
-                : "Approve once they can be checked: you need dynamodb:Query on the ledger, s3:GetObject and s3:ListBucket on the artifacts, ecr:DescribeImages on the images (pass --env or --ledger-table if the ledger is elsewhere).");
+                : "Approve once they can be checked: you need dynamodb:Query on the ledger, s3:GetObject and s3:ListBucket on the artifacts, ecr:BatchGetImage on the images (pass --env or --ledger-table if the ledger is elsewhere).");
     }
 }
 

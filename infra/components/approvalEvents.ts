@@ -28,14 +28,12 @@ import {
     type InputTransformer,
 } from "../events/patterns";
 import {
-    deployApprovedPolicy,
     eventBridgeSendPolicy,
     eventTargetDlqPolicy,
     lambdaAssumeRolePolicy,
     modelExecutionRolePolicy,
-    operatorReadPolicy,
 } from "../lib/approvalEventsPolicies";
-import { notifyApproverPinningPolicy } from "../lib/artifactGuardPolicies";
+import { deployApprovedVerifyingPolicy, notifyApproverPinningPolicy, operatorReadVerifyingPolicy } from "../lib/artifactGuardPolicies";
 import { cloudwatchAlarmArn, environmentArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { pipelineKeyPatterns, sagemakerAssumeRolePolicy } from "../lib/iamDocuments";
@@ -485,10 +483,11 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 ),
             );
         const deployPolicy = pulumi
-            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.deployRequests.arn, groupName, this.modelExecutionRole.arn, rollbackAlarmArns])
-            .apply(([s, tableArn, topicArn, kArn, requestQueueArn, g, modelRoleArn, alarmArns]) =>
+            .all([scope, this.ledgerTable.arn, this.topicArn, keyArn, this.deployRequests.arn, groupName, this.modelExecutionRole.arn, pulumi.all([rollbackAlarmArns, args.artifactsBucketName, args.pipelineName])])
+            .apply(([s, tableArn, topicArn, kArn, requestQueueArn, g, modelRoleArn, [alarmArns, bucket, pipelineName]]) =>
                 JSON.stringify(
-                    deployApprovedPolicy({
+                    // Issue 9: deploy-approved verifies the bytes before it creates anything (artifactGuardPolicies.ts).
+                    deployApprovedVerifyingPolicy({
                         scope: s,
                         logGroupName: logGroupName(env, "deploy-approved"),
                         ledgerTableArn: tableArn,
@@ -500,6 +499,9 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                         endpointName,
                         modelExecutionRoleArn: modelRoleArn,
                         rollbackAlarmArns: alarmArns,
+                        artifactsBucketName: bucket,
+                        pipelineName,
+                        imageUris: args.modelImageUris,
                     }),
                 ),
             );
@@ -650,15 +652,19 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 `${name}-operator-read-policy`,
                 {
                     description: `Read ${endpointName}, its configs and models, and the deployment ledger (approvals live/history); approvers only.`,
-                    policy: pulumi.all([scope, this.ledgerTable.arn, keyArn]).apply(([s, tableArn, kArn]) =>
+                    policy: pulumi.all([scope, this.ledgerTable.arn, keyArn, args.artifactsBucketName, args.pipelineName]).apply(([s, tableArn, kArn, bucket, pipelineName]) =>
                         JSON.stringify(
-                            operatorReadPolicy({
+                            // Issue 9: `approvals approve` / `show` check the bytes the approver is shown (cli/approvals/pins.ts).
+                            operatorReadVerifyingPolicy({
                                 scope: s,
                                 environment: env,
                                 endpointName,
                                 ledgerTableArn: tableArn,
                                 ledgerKmsKeyArn: kArn,
                                 readerPrincipalArns: readers,
+                                artifactsBucketName: bucket,
+                                pipelineName,
+                                imageUris: args.modelImageUris,
                             }),
                         ),
                     ),

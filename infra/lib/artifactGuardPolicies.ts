@@ -3,9 +3,18 @@
  * plain strings. Same rules as approvalEventsPolicies.ts: no wildcard action in any Allow, this environment's
  * ARNs only, the approvals key only through the services the function calls.
  */
-import { commonStatements, notifyApproverPolicy, type FunctionPolicyInput, type NotifyPolicyInput } from "./approvalEventsPolicies";
+import {
+    commonStatements,
+    deployApprovedPolicy,
+    notifyApproverPolicy,
+    operatorReadPolicy,
+    type DeployPolicyInput,
+    type FunctionPolicyInput,
+    type NotifyPolicyInput,
+    type OperatorReadPolicyInput,
+} from "./approvalEventsPolicies";
 import { bucketArns, ecrRepositoryArns, modelPackageArnPatterns, type AwsScope } from "./arns";
-import { pipelineKeyPatterns, policyDocument, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
+import { conditionPrincipals, pipelineKeyPatterns, policyDocument, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 /**
  * What the artifact-tamper function calls on the ledger (lambdas/artifact-tamper, policies/lib/pinStore.ts):
@@ -23,10 +32,9 @@ export function artifactTamperPolicy(input: FunctionPolicyInput & { readonly dlq
     return policyDocument(...commonStatements(input, TAMPER_LEDGER_ACTIONS));
 }
 
-export interface PinReadInput {
+/** Where a version's bytes are: what the bytes check (policies/lib/artifactObserve.ts) reads, for every caller. */
+export interface BytesReadInput {
     readonly scope: AwsScope;
-    /** The group whose versions are pinned and verified. */
-    readonly groupName: string;
     /** The artifacts bucket and the pipeline writing into it: the registered artifacts are its training outputs. */
     readonly artifactsBucketName: string;
     readonly pipelineName: string;
@@ -34,22 +42,55 @@ export interface PinReadInput {
     readonly imageUris: readonly string[];
 }
 
+export interface PinReadInput extends BytesReadInput {
+    /** The group whose versions are pinned and verified. */
+    readonly groupName: string;
+}
+
 /**
- * What observing a version's bytes takes (policies/lib/artifactObserve.ts): DescribeModelPackage on this group's
- * versions; HeadObject (authorised as s3:GetObject) on the training outputs only; s3:ListBucket limited to the
- * pipeline's prefix, so a deleted artifact answers 404 and not 403 (HeadObject API reference); DescribeImages on
- * the serving images' repositories.
+ * What observing a version's bytes takes (policies/lib/artifactObserve.ts): HeadObject (authorised as s3:GetObject)
+ * on the training outputs only; s3:ListBucket limited to the pipeline's prefix, so a deleted artifact answers 404
+ * and not 403 (HeadObject API reference); ecr:BatchGetImage, the pull API, on the serving images' repositories
+ * (AWS-owned ones included: their repository policies let every account pull). No kms:Decrypt: a HeadObject
+ * without checksum mode needs none (docs/artifact-integrity.md). `condition` is added to every statement.
  */
-export function pinReadStatements(input: PinReadInput): PolicyStatement[] {
+export function bytesReadStatements(input: BytesReadInput, condition: PolicyStatement["Condition"] = {}): PolicyStatement[] {
     const artifacts = bucketArns(input.scope.partition, input.artifactsBucketName).bucket;
     const keys = pipelineKeyPatterns(input.pipelineName);
     const repositories = ecrRepositoryArns(input.scope.partition, input.imageUris);
+    const when = (own: PolicyStatement["Condition"] = {}) => (Object.keys({ ...condition, ...own }).length ? { Condition: { ...condition, ...own } } : {});
+    return [
+        { Sid: "HeadRegisteredArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${artifacts}/${keys.modelArtifacts}`], ...when() },
+        { Sid: "ListThePipelinesOutputs", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [artifacts], ...when({ StringLike: { "s3:prefix": keys.executions } }) },
+        ...(repositories.length ? [{ Sid: "ResolveServingImageTags", Effect: "Allow" as const, Action: ["ecr:BatchGetImage"], Resource: repositories, ...when() }] : []),
+    ];
+}
+
+/** Pinning at registration: DescribeModelPackage on this group's versions, then the bytes. */
+export function pinReadStatements(input: PinReadInput): PolicyStatement[] {
     return [
         { Sid: "DescribeThisGroupsVersions", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage"], Resource: modelPackageArnPatterns(input.scope, input.groupName) },
-        { Sid: "HeadRegisteredArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${artifacts}/${keys.modelArtifacts}`] },
-        { Sid: "ListThePipelinesOutputs", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [artifacts], Condition: { StringLike: { "s3:prefix": keys.executions } } },
-        ...(repositories.length ? [{ Sid: "ResolveServingImageTags", Effect: "Allow" as const, Action: ["ecr:DescribeImages"], Resource: repositories }] : []),
+        ...bytesReadStatements(input),
     ];
+}
+
+/**
+ * deploy-approved with verification at deploy (lambdas/deploy-approved, policies/lib/approvalBytes.ts): its
+ * document (it already describes this group's packages, Queries the pins and PutItems refusals and TAMPERED
+ * records in the ledger), plus the bytes reads.
+ */
+export function deployApprovedVerifyingPolicy(input: DeployPolicyInput & BytesReadInput): PolicyDocument {
+    return policyDocument(...deployApprovedPolicy(input).Statement, ...bytesReadStatements(input));
+}
+
+/**
+ * The approvers' read policy with what `approvals approve` / `show` check before a person approves
+ * (cli/approvals/pins.ts: one Query of the pins, which the policy grants already, and the bytes reads), bound to
+ * `aws:PrincipalArn` like the rest of it.
+ */
+export function operatorReadVerifyingPolicy(input: OperatorReadPolicyInput & BytesReadInput): PolicyDocument {
+    const onlyReaders = { ArnEquals: { "aws:PrincipalArn": conditionPrincipals("operatorReadPolicy", "reader", input.readerPrincipalArns) } };
+    return policyDocument(...operatorReadPolicy(input).Statement, ...bytesReadStatements(input, onlyReaders));
 }
 
 /**

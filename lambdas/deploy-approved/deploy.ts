@@ -75,7 +75,7 @@ export interface DeployDeps {
     readonly dynamodb: DynamoDBClient;
     /** HeadObject of the pinned artifacts. */
     readonly s3: S3Sender;
-    /** DescribeImages of the pinned images: a client per region (images are looked up in their own region). */
+    /** BatchGetImage of the pinned images: a client per region (images are looked up in their own region). */
     readonly ecr: (region: string) => EcrSender;
     readonly publisher: Publisher;
     readonly logger: Logger;

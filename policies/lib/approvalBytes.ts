@@ -5,7 +5,7 @@
  * same words, for the same package state. See docs/artifact-integrity.md ("Verification at deploy").
  *
  * Cost: the pin read (one Query) runs beside DescribeModelPackage; the observations of the pinned targets (one
- * HeadObject per artifact, one DescribeImages per repository, in parallel) are the next round, once the version
+ * HeadObject per artifact, one BatchGetImage per repository, in parallel) are the next round, once the version
  * is known to be Approved.
  * A version with a TAMPERED record needs no observation: it is refused for good.
  */

@@ -1,16 +1,20 @@
 /**
  * The live identities of a package's artifacts and images: one S3 HeadObject per distinct artifact and one ECR
- * DescribeImages per distinct image repository, all in parallel, each under a time budget.
+ * BatchGetImage per distinct image repository, all in parallel, each under a time budget.
+ *
+ * BatchGetImage, not DescribeImages: it is the call a pull makes, which the repository policies of AWS-owned
+ * registries (SageMaker's built-in images, Deep Learning Containers) exist to allow other accounts; DescribeImages is
+ * a separate action those policies need not grant (docs/artifact-integrity.md, "Resolving tags and reading heads").
  *
  * Never throws and never guesses: a failed lookup (throttled, access denied, timeout, 5xx, anything unknown) is an
  * explicit `unverified` observation with its kind, which `verifyPins` never treats as intact. Error kinds are
  * decided by `name`, `$fault`, `$retryable` and HTTP status, never by message text.
  */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, type BatchGetImageCommandOutput } from "@aws-sdk/client-ecr";
 import type { ArtifactObservation, ArtifactTarget, ArtifactTargets, ImageObservation, ImageTarget, Observations } from "./artifactRefs";
 import { normalizeEtag } from "./artifactRefs";
-import { awsErrorKind } from "./awsErrors";
+import { awsErrorKind, type AwsErrorKind } from "./awsErrors";
 
 /** Anything that sends S3 / ECR commands: an S3Client / ECRClient, or a test double (aws-sdk-client-mock). */
 export interface S3Sender {
@@ -48,7 +52,8 @@ export function newObservationCache(): ObservationCache {
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 5_000;
 
 const S3_NOT_FOUND = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);
-const ECR_NOT_FOUND = new Set(["ImageNotFoundException", "RepositoryNotFoundException"]);
+// BatchGetImage reports a missing tag in failures[]; a missing repository is an error of the whole call.
+const ECR_NOT_FOUND = new Set(["RepositoryNotFoundException"]);
 interface AwsErrorLike {
     name?: string;
     $fault?: string;
@@ -100,43 +105,55 @@ function repoKey(t: ImageTarget): string {
     return `${t.ref.ecr!.registryId}/${t.ref.ecr!.region}/${t.ref.repository}`;
 }
 
-async function describeTags(ecr: EcrSender, sample: ImageTarget, tags: string[], timeoutMs: number): Promise<ImageDetail[]> {
-    const out = await withTimeout(timeoutMs, (abortSignal) =>
-        ecr.send(
-            new DescribeImagesCommand({ registryId: sample.ref.ecr!.registryId, repositoryName: sample.ref.repository, imageIds: tags.map((imageTag) => ({ imageTag })) }),
-            { abortSignal },
-        ),
-    );
-    return out?.imageDetails ?? [];
+/**
+ * The manifest formats images are stored in today (AWS's ECR containerd resolver asks for these, and for the
+ * deprecated schema 1, left out here). Accepting the stored format means ECR has no reason to convert the manifest,
+ * so the digest answered is the pushed image's, as the pins recorded it, not a conversion's.
+ */
+export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+] as const;
+
+/** Per-image failure codes of BatchGetImage (API_ImageFailure) that have an error kind; any other code is `unknown`. */
+const FAILURE_KINDS: Record<string, AwsErrorKind> = {
+    UpstreamTooManyRequests: "throttled",
+    UpstreamUnavailable: "unavailable",
+    UpstreamAccessDenied: "access-denied",
+};
+
+async function pullTags(ecr: EcrSender, sample: ImageTarget, tags: string[], timeoutMs: number): Promise<BatchGetImageCommandOutput> {
+    const input = { registryId: sample.ref.ecr!.registryId, repositoryName: sample.ref.repository, imageIds: tags.map((imageTag) => ({ imageTag })), acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES] };
+    return (await withTimeout(timeoutMs, (abortSignal) => ecr.send(new BatchGetImageCommand(input), { abortSignal }))) ?? {};
 }
 
-/** One DescribeImages for all tags of one repository; per tag only when one of several tags is missing. */
+/** One BatchGetImage for all tags of one repository: a missing tag is a per-image failure, not an error of the call. */
 async function observeRepository(ecr: EcrSender, targets: ImageTarget[], timeoutMs: number): Promise<ImageObservation[]> {
     const tags = [...new Set(targets.map((t) => t.ref.tag!))];
-    const settle = (details: ImageDetail[]) =>
+    const settle = (out: BatchGetImageCommandOutput) =>
         targets.map((t): ImageObservation => {
-            const found = details.find((d) => d.imageTags?.includes(t.ref.tag!));
-            return found?.imageDigest
-                ? { image: t.image, status: "resolved", digest: found.imageDigest.toLowerCase(), source: "ecr" }
-                : { image: t.image, status: "missing", detail: `tag ${t.ref.tag} is not in ${t.ref.repository}` };
+            const where = `${t.ref.repository}:${t.ref.tag}`;
+            const found = out.images?.find((i) => i.imageId?.imageTag === t.ref.tag && i.imageId?.imageDigest);
+            if (found) return { image: t.image, status: "resolved", digest: found.imageId!.imageDigest!.toLowerCase(), source: "ecr" };
+            const failure = out.failures?.find((f) => f.imageId?.imageTag === t.ref.tag);
+            if (failure?.failureCode === "ImageNotFound") return { image: t.image, status: "missing", detail: `tag ${t.ref.tag} is not in ${t.ref.repository}` };
+            if (failure) {
+                const kind = FAILURE_KINDS[failure.failureCode ?? ""] ?? "unknown";
+                return { image: t.image, status: "unverified", kind, detail: `BatchGetImage ${where}: ${failure.failureReason ?? "no reason given"} (${failure.failureCode ?? "no failure code"})` };
+            }
+            // Neither an image nor a failure for a tag asked for: an answer we do not understand, never "missing".
+            return { image: t.image, status: "unverified", kind: "unknown", detail: `BatchGetImage ${where}: the answer names neither an image nor a failure for this tag` };
         });
-    const failed = (t: ImageTarget, error: unknown): ImageObservation => {
-        const name = (error as AwsErrorLike)?.name ?? "";
-        if (ECR_NOT_FOUND.has(name)) return { image: t.image, status: "missing", detail: describeError(error) };
-        return { image: t.image, status: "unverified", kind: awsErrorKind(error), detail: `DescribeImages ${t.ref.repository}:${t.ref.tag} failed: ${describeError(error)}` };
-    };
     try {
-        return settle(await describeTags(ecr, targets[0], tags, timeoutMs));
+        return settle(await pullTags(ecr, targets[0], tags, timeoutMs));
     } catch (error) {
-        if ((error as AwsErrorLike)?.name !== "ImageNotFoundException" || tags.length === 1) return targets.map((t) => failed(t, error));
-        return Promise.all(
-            targets.map(async (t) => {
-                try {
-                    return settle(await describeTags(ecr, t, [t.ref.tag!], timeoutMs)).find((o) => o.image === t.image)!;
-                } catch (inner) {
-                    return failed(t, inner);
-                }
-            }),
+        const name = (error as AwsErrorLike)?.name ?? "";
+        return targets.map((t): ImageObservation =>
+            ECR_NOT_FOUND.has(name)
+                ? { image: t.image, status: "missing", detail: describeError(error) }
+                : { image: t.image, status: "unverified", kind: awsErrorKind(error), detail: `BatchGetImage ${t.ref.repository}:${t.ref.tag} failed: ${describeError(error)}` },
         );
     }
 }

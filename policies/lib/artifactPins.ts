@@ -5,7 +5,7 @@
  * - `artifactTargets(package)`: every S3 artifact and every image a package points at.
  * - `pinPackage(targets, observations)`: pins from live observations at registration (pure).
  * - `verifyPins(pins, observations)`: pinned vs now (pure); anything not proven unchanged is not intact.
- * - `observeArtifacts(s3, ecr, targets)`: the live observations (one HeadObject per artifact, one DescribeImages
+ * - `observeArtifacts(s3, ecr, targets)`: the live observations (one HeadObject per artifact, one BatchGetImage
  *   per image repository, in parallel; every failure is an explicit "could not verify").
  * - `describePinChanges(changes)`: the one message both enforcement points print.
  *

@@ -123,7 +123,7 @@ export function fixFor(verdict: RefusedVerdict): string {
         case "not-pinned":
             return "Fix: register the version again (its artifacts and images are pinned at registration), have the new version approved, and reference it.";
         case "bytes-unverified":
-            return "Fix: let the deployer read the pins (dynamodb:Query on the deployment ledger), the artifacts (s3:GetObject and s3:ListBucket on the artifacts bucket) and the images (ecr:DescribeImages), then retry.";
+            return "Fix: let the deployer read the pins (dynamodb:Query on the deployment ledger), the artifacts (s3:GetObject and s3:ListBucket on the artifacts bucket) and the images (ecr:BatchGetImage), then retry.";
     }
 }
 

@@ -66,7 +66,7 @@ describe("cli/approvals/pins (pure)", () => {
         const report = judgePins(TABLE, { pins: pins(), tampered: [] }, seen({ uri: URI, status: "unverified", kind: "access-denied", detail: "HeadObject failed: AccessDenied (HTTP 403)" }));
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.refused);
-        assert.match(refusal.hint!, /s3:GetObject and s3:ListBucket .* ecr:DescribeImages/);
+        assert.match(refusal.hint!, /s3:GetObject and s3:ListBucket .* ecr:BatchGetImage/);
     });
 
     it("a corrupt pin record cannot be verified, and the fix is to re-register, not to grant permissions", () => {

@@ -21,8 +21,8 @@ import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
 import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
-import { operatorReadPolicy } from "../../../infra/lib/approvalEventsPolicies";
-import { notifyApproverPinningPolicy } from "../../../infra/lib/artifactGuardPolicies";
+import { deployApprovedPolicy } from "../../../infra/lib/approvalEventsPolicies";
+import { deployApprovedVerifyingPolicy, notifyApproverPinningPolicy, operatorReadVerifyingPolicy } from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
 
@@ -48,6 +48,15 @@ const T = {
     events: "sagemaker-approval-gate:approvals:ApprovalEvents",
     topicComponent: "sagemaker-approval-gate:approvals:ApprovalsTopic",
 };
+
+/**
+ * Where a stack's registered bytes are: its pipeline's bucket and prefix (infra/index.ts). The serving images are
+ * left out here (`imageUris: []`) and compared through `withoutImages` with the model role's pull statement instead.
+ */
+function bytesOf(stack: string) {
+    return { artifactsBucketName: `sagemaker-approval-gate-${stack}-training-123456789012`, pipelineName: `sagemaker-approval-gate-${stack}-training`, imageUris: [] };
+}
+const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Statement.filter((st) => st.Sid !== "ResolveServingImageTags");
 
 for (const stack of ["dev", "prod"]) {
     describe(`ApprovalEvents in the ${stack} stack (under mocks)`, function () {
@@ -215,20 +224,24 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("grants the approvers the operator-read policy (endpoint, configs, models, ledger, ledger key via DynamoDB), attached like the approver policy", () => {
+        it("grants the approvers the operator-read policy (endpoint, configs, models, ledger, ledger key via DynamoDB, and the bytes `approve` checks), attached like the approver policy", () => {
             const policy = get(T.policy, "operator-read-policy");
             const approvers = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { principalArns: string[] }).principalArns;
             assert.deepEqual(
-                JSON.parse(policy.inputs.policy),
-                operatorReadPolicy({
+                withoutImages(JSON.parse(policy.inputs.policy)),
+                withoutImages(operatorReadVerifyingPolicy({
                     scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
                     environment: stack,
                     endpointName: `sagemaker-approval-gate-${stack}-endpoint`,
                     ledgerTableArn: get(T.table, "ledger").state.arn,
                     ledgerKmsKeyArn: get(T.key, "notifications-key").state.arn,
                     readerPrincipalArns: approvers,
-                }),
+                    ...bytesOf(stack),
+                })),
             );
+            const pull = JSON.parse(get(T.rolePolicy, "model-role-policy").inputs.policy).Statement.find((st: any) => st.Sid === "PullInferenceImages");
+            const resolve = JSON.parse(policy.inputs.policy).Statement.find((st: any) => st.Sid === "ResolveServingImageTags");
+            assert.deepEqual([resolve.Action, resolve.Resource], [["ecr:BatchGetImage"], pull.Resource], "the serving images' repositories, by the pull API");
             assert.deepEqual(wildcardAllowActions(JSON.parse(policy.inputs.policy)), []);
             const attachments = run.recorder.ofType(T.roleAttachment).filter((a) => a.name.startsWith(n("operator-read-role-")));
             assert.deepEqual(attachments.map((a) => a.inputs.role).sort(), approvers.map((a) => a.slice(a.lastIndexOf("/") + 1)).sort());
@@ -304,7 +317,6 @@ for (const stack of ["dev", "prod"]) {
             const policy = JSON.parse(get(T.rolePolicy, "notify-approver-policy").inputs.policy);
             const bucket = `sagemaker-approval-gate-${stack}-training-123456789012`;
             const pipeline = `sagemaker-approval-gate-${stack}-training`;
-            const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Statement.filter((st) => st.Sid !== "ResolveServingImageTags");
             assert.deepEqual(
                 withoutImages(policy),
                 withoutImages(notifyApproverPinningPolicy({
@@ -318,16 +330,40 @@ for (const stack of ["dev", "prod"]) {
                     reportKeyPattern: `${pipeline}/*/Evaluate/output/evaluation/evaluation.json`,
                     reportKmsKeyArn: run.outputs.artifactsKmsKeyArn as string,
                     groupName: group,
-                    artifactsBucketName: bucket,
-                    pipelineName: pipeline,
-                    imageUris: [],
+                    ...bytesOf(stack),
                 })),
             );
             // The tags it resolves are those of the images the model role may pull (the serving images), no others.
             const pull = JSON.parse(get(T.rolePolicy, "model-role-policy").inputs.policy).Statement.find((st: any) => st.Sid === "PullInferenceImages");
-            assert.deepEqual(policy.Statement.find((st: any) => st.Sid === "ResolveServingImageTags").Resource, pull.Resource);
+            const resolve = policy.Statement.find((st: any) => st.Sid === "ResolveServingImageTags");
+            assert.deepEqual([resolve.Action, resolve.Resource], [["ecr:BatchGetImage"], pull.Resource]);
             assert.ok(policy.Statement.some((st: any) => st.Sid === "HeadRegisteredArtifacts"));
             assert.deepEqual(wildcardAllowActions(policy), []);
+        });
+
+        it("lets deploy-approved verify what it deploys (issue 9): its document plus the training outputs (404 when deleted) and the serving images' digests", () => {
+            const policy = JSON.parse(get(T.rolePolicy, "deploy-approved-policy").inputs.policy);
+            const base = {
+                scope: { partition: "aws", region: "us-east-1", accountId: "123456789012" },
+                logGroupName: `/aws/lambda/sagemaker-approval-gate-${stack}-deploy-approved`,
+                ledgerTableArn: get(T.table, "ledger").state.arn,
+                topicArn: get(T.topic, "notifications-topic").state.arn,
+                kmsKeyArn: get(T.key, "notifications-key").state.arn,
+                requestQueueArn: get(T.queue, "deploy-requests").state.arn,
+                groupName: group,
+                environment: stack,
+                endpointName: `sagemaker-approval-gate-${stack}-endpoint`,
+                modelExecutionRoleArn: get(T.role, "model-role").state.arn,
+                rollbackAlarmArns: policy.Statement.find((st: any) => st.Sid === "ReadRollbackAlarms")?.Resource ?? [],
+            };
+            assert.notDeepEqual(withoutImages(policy), withoutImages(deployApprovedPolicy(base)), "more than the deploy document of before");
+            assert.deepEqual(withoutImages(policy), withoutImages(deployApprovedVerifyingPolicy({ ...base, ...bytesOf(stack), scope: base.scope })));
+            const pull = JSON.parse(get(T.rolePolicy, "model-role-policy").inputs.policy).Statement.find((st: any) => st.Sid === "PullInferenceImages");
+            const resolve = policy.Statement.find((st: any) => st.Sid === "ResolveServingImageTags");
+            assert.deepEqual([resolve.Action, resolve.Resource], [["ecr:BatchGetImage"], pull.Resource]);
+            const executions = `arn:aws:s3:::sagemaker-approval-gate-${stack}-training-123456789012/sagemaker-approval-gate-${stack}-training/*`;
+            assert.deepEqual(policy.Statement.filter((st: any) => st.Action.includes("s3:GetObject")).flatMap((st: any) => st.Resource), [`${executions}/Train/output/*`]);
+            assert.ok(!("PIN_WAIT_SECONDS" in get(T.fn, "deploy-approved").inputs.environment.variables), "the default wait (900 s) is the one meant");
         });
 
         it("ships the bundled handlers on nodejs22.x, configured through env vars, reserving no concurrency", () => {

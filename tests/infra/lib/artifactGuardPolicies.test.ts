@@ -1,6 +1,12 @@
 /** The tamper function's role document (pure): least privilege, this environment's ARNs, the key through its services only. */
 import { strict as assert } from "assert";
-import { artifactTamperPolicy, notifyApproverPinningPolicy, TAMPER_LEDGER_ACTIONS } from "../../../infra/lib/artifactGuardPolicies";
+import {
+    artifactTamperPolicy,
+    deployApprovedVerifyingPolicy,
+    notifyApproverPinningPolicy,
+    operatorReadVerifyingPolicy,
+    TAMPER_LEDGER_ACTIONS,
+} from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { evaluate } from "./policyEvaluator";
 
@@ -80,12 +86,148 @@ describe("infra/lib/artifactGuardPolicies: notify-approver's pinning reads (noti
         assert.equal(may("s3:ListBucket", `arn:aws:s3:::${bucket}`), "implicit-deny", "no listing of the whole bucket");
     });
 
-    it("resolves tags only in the serving images' repositories; reads the pins (Query) and writes them (PutItem) in the ledger", () => {
-        assert.equal(may("ecr:DescribeImages", "arn:aws:ecr:eu-west-1:111111111111:repository/serve"), "allowed");
-        assert.equal(may("ecr:DescribeImages", "arn:aws:ecr:eu-west-1:683313688378:repository/sagemaker-xgboost"), "allowed");
-        assert.equal(may("ecr:DescribeImages", "arn:aws:ecr:eu-west-1:111111111111:repository/other"), "implicit-deny");
+    it("resolves tags with the pull API (ecr:BatchGetImage) only in the serving images' repositories, AWS-owned ones included; reads the pins (Query) and writes them (PutItem) in the ledger", () => {
+        assert.equal(may("ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:111111111111:repository/serve"), "allowed");
+        assert.equal(may("ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:683313688378:repository/sagemaker-xgboost"), "allowed");
+        assert.equal(may("ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:111111111111:repository/other"), "implicit-deny");
+        assert.equal(may("ecr:DescribeImages", "arn:aws:ecr:eu-west-1:683313688378:repository/sagemaker-xgboost"), "implicit-deny", "DescribeImages is no longer called");
+        assert.deepEqual(doc.Statement.find((st) => st.Sid === "ResolveServingImageTags")!.Action, ["ecr:BatchGetImage"]);
         for (const action of ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]) assert.equal(may(action, input.ledgerTableArn), "allowed", action);
         assert.equal(may("dynamodb:UpdateItem", input.ledgerTableArn), "implicit-deny");
+        assert.deepEqual(wildcardAllowActions(doc), []);
+    });
+});
+
+/**
+ * Two production environments of one account (prod in us-east-1, prod-eu in eu-west-1), each with its own bucket,
+ * pipeline, ledger and built-in serving image in its region's AWS-owned registry: what the verifying callers of the
+ * bytes check (policies/lib/approvalBytes.ts) call on their own environment, and that none reaches the other's.
+ */
+const ACCOUNT = "123456789012";
+function production(name: "prod" | "prod-eu", region: string, imageRegistry: string) {
+    const prefix = `sagemaker-approval-gate-${name}`;
+    const bucket = `${prefix}-training-${ACCOUNT}`;
+    const pipeline = `${prefix}-training`;
+    const scope = { partition: "aws", region, accountId: ACCOUNT };
+    return {
+        scope,
+        bucket,
+        pipeline,
+        image: `${imageRegistry}.dkr.ecr.${region}.amazonaws.com/sagemaker-xgboost:1.7-1`,
+        repository: `arn:aws:ecr:${region}:${imageRegistry}:repository/sagemaker-xgboost`,
+        ledger: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${prefix}-deployments`,
+        artifactsKey: `arn:aws:kms:${region}:${ACCOUNT}:key/${name}-artifacts`,
+        artifact: `arn:aws:s3:::${bucket}/${pipeline}/exec-7/Train/output/pipelines-exec-7-Train/output/model.tar.gz`,
+        artifactKey: `${pipeline}/exec-7/Train/output/pipelines-exec-7-Train/output/model.tar.gz`,
+        version: `arn:aws:sagemaker:${region}:${ACCOUNT}:model-package/abalone-${name}/7`,
+        bucketArn: `arn:aws:s3:::${bucket}`,
+        bytes: { scope, artifactsBucketName: bucket, pipelineName: pipeline, imageUris: [`${imageRegistry}.dkr.ecr.${region}.amazonaws.com/sagemaker-xgboost:1.7-1`] },
+    };
+}
+const prod = production("prod", "us-east-1", "683313688378");
+const prodEu = production("prod-eu", "eu-west-1", "141502667606");
+type Env = typeof prod;
+
+/** The bytes check's calls (one Query of the pins, one HeadObject per artifact, one BatchGetImage per repository) as IAM sees them. */
+const bytesCheckCalls = (e: Env): [string, string, Record<string, string>?][] => [
+    ["dynamodb:Query", e.ledger],
+    ["s3:GetObject", e.artifact],
+    // What S3 checks to answer a HEAD of a missing key with 404 rather than 403.
+    ["s3:ListBucket", e.bucketArn, { "s3:prefix": e.artifactKey }],
+    ["ecr:BatchGetImage", e.repository],
+];
+
+describe("infra/lib/artifactGuardPolicies: deploy-approved verifies the bytes it deploys (deployApprovedVerifyingPolicy)", () => {
+    const docFor = (e: Env) =>
+        deployApprovedVerifyingPolicy({
+            ...e.bytes,
+            logGroupName: `/aws/lambda/${e.pipeline.replace(/-training$/, "")}-deploy-approved`,
+            ledgerTableArn: e.ledger,
+            topicArn: `arn:aws:sns:${e.scope.region}:${ACCOUNT}:x-approvals`,
+            kmsKeyArn: `arn:aws:kms:${e.scope.region}:${ACCOUNT}:key/approvals`,
+            requestQueueArn: `arn:aws:sqs:${e.scope.region}:${ACCOUNT}:x-deploy-requests.fifo`,
+            groupName: e.version.split("/")[1],
+            environment: e === prod ? "prod" : "prod-eu",
+            endpointName: `x-${e === prod ? "prod" : "prod-eu"}-endpoint`,
+            modelExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/x-model-role`,
+            rollbackAlarmArns: [],
+        });
+    const doc = docFor(prod);
+    const role = `arn:aws:iam::${ACCOUNT}:role/sagemaker-approval-gate-prod-deploy-approved`;
+    const may = (action: string, resource: string, context?: Record<string, string>) => evaluate({ principalArn: role, action, resource, context }, { identity: [doc] });
+
+    it("may make every call the check makes on this environment's version: the package, the pins, the artifact (404 when deleted), the image's digest", () => {
+        assert.equal(may("sagemaker:DescribeModelPackage", prod.version), "allowed");
+        for (const [action, resource, context] of bytesCheckCalls(prod)) assert.equal(may(action, resource, context), "allowed", `${action} ${resource}`);
+    });
+
+    it("records what it finds: the refusal and the TAMPERED record are PutItems (conditional), nothing is updated or deleted", () => {
+        for (const action of ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]) assert.equal(may(action, prod.ledger), "allowed", action);
+        for (const action of ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]) assert.equal(may(action, prod.ledger), "implicit-deny", action);
+    });
+
+    it("reaches nothing of prod-eu: not its versions, ledger, artifacts, bucket listing or registry", () => {
+        assert.equal(may("sagemaker:DescribeModelPackage", prodEu.version), "implicit-deny");
+        for (const [action, resource, context] of bytesCheckCalls(prodEu)) assert.equal(may(action, resource, context), "implicit-deny", `${action} ${resource}`);
+        // And prod-eu's own role may make its own calls (the same document, its own environment).
+        const euDoc = docFor(prodEu);
+        for (const [action, resource, context] of bytesCheckCalls(prodEu)) {
+            assert.equal(evaluate({ principalArn: role, action, resource, context }, { identity: [euDoc] }), "allowed", `prod-eu ${action}`);
+        }
+    });
+
+    it("reads only the registered outputs, writes nothing in S3 or ECR, lists nothing outside the pipeline, and calls no DescribeImages", () => {
+        assert.equal(may("s3:GetObject", `${prod.bucketArn}/${prod.pipeline}/exec-7/Preprocess/output/train/train.csv`), "implicit-deny");
+        assert.equal(may("s3:GetObject", `${prod.bucketArn}/scripts/preprocess.py`), "implicit-deny");
+        assert.equal(may("s3:PutObject", prod.artifact), "implicit-deny");
+        assert.equal(may("s3:DeleteObject", prod.artifact), "implicit-deny");
+        assert.equal(may("s3:GetObjectVersion", prod.artifact), "implicit-deny", "it never sends a version id");
+        assert.equal(may("s3:ListBucket", prod.bucketArn), "implicit-deny");
+        assert.equal(may("s3:ListBucket", prod.bucketArn, { "s3:prefix": "scripts/" }), "implicit-deny");
+        assert.equal(may("ecr:DescribeImages", prod.repository), "implicit-deny");
+        assert.equal(may("ecr:PutImage", prod.repository), "implicit-deny");
+        assert.equal(may("ecr:BatchGetImage", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/other`), "implicit-deny");
+        assert.deepEqual(wildcardAllowActions(doc), []);
+    });
+
+    it("gets no kms:Decrypt on the artifacts key: HeadObject without checksum mode needs none (documented decision)", () => {
+        assert.equal(may("kms:Decrypt", prod.artifactsKey, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }), "implicit-deny");
+    });
+});
+
+describe("infra/lib/artifactGuardPolicies: approvers check the bytes before they approve (operatorReadVerifyingPolicy)", () => {
+    const approver = `arn:aws:iam::${ACCOUNT}:role/approver`;
+    const docFor = (e: Env) =>
+        operatorReadVerifyingPolicy({
+            ...e.bytes,
+            environment: e === prod ? "prod" : "prod-eu",
+            endpointName: `x-${e === prod ? "prod" : "prod-eu"}-endpoint`,
+            ledgerTableArn: e.ledger,
+            ledgerKmsKeyArn: `arn:aws:kms:${e.scope.region}:${ACCOUNT}:key/approvals`,
+            readerPrincipalArns: [approver],
+        });
+    const doc = docFor(prod);
+    const as = (principalArn: string) => (action: string, resource: string, context?: Record<string, string>) => evaluate({ principalArn, action, resource, context }, { identity: [doc] });
+
+    it("lets an approver make the calls `approvals approve` / `show` make (cli/approvals/pins.ts) on this environment", () => {
+        for (const [action, resource, context] of bytesCheckCalls(prod)) assert.equal(as(approver)(action, resource, context), "allowed", `${action} ${resource}`);
+    });
+
+    it("grants nothing to anyone else it is attached to, and nothing on prod-eu", () => {
+        for (const [action, resource, context] of bytesCheckCalls(prod)) {
+            assert.equal(as(`arn:aws:iam::${ACCOUNT}:role/someone-else`)(action, resource, context), "implicit-deny", `${action} for another principal`);
+        }
+        for (const [action, resource, context] of bytesCheckCalls(prodEu)) assert.equal(as(approver)(action, resource, context), "implicit-deny", `${action} ${resource}`);
+    });
+
+    it("reads no training data and no bucket listing outside the pipeline, writes nothing, calls no DescribeImages", () => {
+        const may = as(approver);
+        assert.equal(may("s3:GetObject", `${prod.bucketArn}/${prod.pipeline}/exec-7/Preprocess/output/train/train.csv`), "implicit-deny");
+        assert.equal(may("s3:ListBucket", prod.bucketArn), "implicit-deny");
+        assert.equal(may("s3:PutObject", prod.artifact), "implicit-deny");
+        assert.equal(may("ecr:DescribeImages", prod.repository), "implicit-deny");
+        assert.equal(may("dynamodb:PutItem", prod.ledger), "implicit-deny");
+        assert.equal(may("kms:Decrypt", prod.artifactsKey, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }), "implicit-deny");
         assert.deepEqual(wildcardAllowActions(doc), []);
     });
 });

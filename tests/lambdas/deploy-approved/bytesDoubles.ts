@@ -1,10 +1,10 @@
 /**
  * Test doubles for the Bytes question on the deploy path (aws-sdk-client-mock): the ledger's pin records (Query on
- * `PINS#<arn>`) beside its history (any other Query), HeadObject of the pinned artifacts, DescribeImages of the
+ * `PINS#<arn>`) beside its history (any other Query), HeadObject of the pinned artifacts, BatchGetImage of the
  * pinned images. `untouched` answers as for versions nobody tampered with.
  */
 import { QueryCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
@@ -42,7 +42,7 @@ export interface BytesDoubles {
     /** What a history Query (any pk but PINS#) answers. */
     history: Item[];
     reset(): void;
-    /** Routes the ledger mock's Query by key, and answers HeadObject / DescribeImages with the pinned identities. */
+    /** Routes the ledger mock's Query by key, and answers HeadObject / BatchGetImage with the pinned identities. */
     untouched(ddb: AwsStub<any, any, any>, ...descriptions: (Partial<DescribeModelPackageCommandOutput> & { ModelPackageArn: string })[]): void;
 }
 
@@ -74,11 +74,12 @@ export function bytesDoubles(region: string): BytesDoubles {
                 return { Items: [...(pins ? [pinItem(pins)] : []), ...(doubles.tampered.get(arn) ?? [])] };
             });
             doubles.s3Mock.on(HeadObjectCommand).resolves({ VersionId: PINNED_VERSION_ID, ETag: `"${PINNED_ETAG}"` });
-            doubles.ecrMock.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds: { imageTag: string }[] }) => ({
-                imageDetails: input.imageIds.map(({ imageTag }) => {
+            doubles.ecrMock.on(BatchGetImageCommand).callsFake((input: { repositoryName: string; imageIds: { imageTag: string }[] }) => ({
+                images: input.imageIds.map(({ imageTag }) => {
                     const pinned = [...doubles.pins.values()].flatMap((p) => p.images).find((i) => i.image.endsWith(`/${input.repositoryName}:${imageTag}`));
-                    return { imageDigest: pinned?.digest ?? FALLBACK_DIGEST, imageTags: [imageTag] };
+                    return { imageId: { imageTag, imageDigest: pinned?.digest ?? FALLBACK_DIGEST } };
                 }),
+                failures: [],
             }));
         },
     };

@@ -1,7 +1,7 @@
 /** deploy-approved and the Bytes question, every client mocked (aws-sdk-client-mock): what it does with each bytes verdict. */
 import { strict as assert } from "assert";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import {
     CreateEndpointConfigCommand,
@@ -73,10 +73,10 @@ describe("deploy-approved: the Bytes question (mocked clients)", () => {
         bytes.untouched(ddb, described(ARN), described(V1), described(V0));
     });
 
-    it("deploys an untouched version after one HeadObject and one DescribeImages", async () => {
+    it("deploys an untouched version after one HeadObject and one BatchGetImage", async () => {
         assert.equal((await handleModelPackageEvent(event, settings, deps())).outcome, "deployed");
         assert.equal(bytes.s3Mock.commandCalls(HeadObjectCommand).length, 1);
-        assert.equal(bytes.ecrMock.commandCalls(DescribeImagesCommand).length, 1);
+        assert.equal(bytes.ecrMock.commandCalls(BatchGetImageCommand).length, 1);
         assert.deepEqual(tamperPuts(), []);
     });
 
@@ -100,7 +100,7 @@ describe("deploy-approved: the Bytes question (mocked clients)", () => {
     });
 
     it("refuses a moved tag the same way, naming both digests", async () => {
-        bytes.ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: OTHER_DIGEST, imageTags: ["1.0-1-cpu-py3"] }] });
+        bytes.ecrMock.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "1.0-1-cpu-py3", imageDigest: OTHER_DIGEST } }], failures: [] });
         const result = await handleModelPackageEvent(event, settings, deps());
         assert.equal(result.outcome, "refused");
         assert.ok("reason" in result);

@@ -180,7 +180,7 @@ describe("deploy-approved with mocked clients", () => {
         approvedOverALiveEndpoint();
         await handleModelPackageEvent(event, settings, deps());
         const order = [...sm.calls(), ...ddb.calls(), ...topic.calls(), ...bytes.s3Mock.calls(), ...bytes.ecrMock.calls()].length;
-        assert.equal(order, 11, "DescribeModelPackage ∥ Query (pins), HeadObject ∥ DescribeImages, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
+        assert.equal(order, 11, "DescribeModelPackage ∥ Query (pins), HeadObject ∥ BatchGetImage, GetItem, DescribeEndpoint, CreateModel, CreateEndpointConfig, UpdateEndpoint, Publish, TransactWriteItems");
         assert.equal(ddb.commandCalls(QueryCommand).length, 1, "one pin read, no history read");
     });
 

@@ -1,7 +1,7 @@
 /** notify-approver with mocked clients, and its pure message builder. */
 import { strict as assert } from "assert";
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeModelPackageCommand, SageMakerClient, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -56,7 +56,7 @@ describe("notify-approver with mocked clients", () => {
         bucket.on(GetObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
         bucket.on(HeadObjectCommand).resolves({ VersionId: "v-1", ETag: '"etag-1"' });
         registry.on(DescribeModelPackageCommand).resolves(livePackage());
-        images.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ["v1"] }] });
+        images.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "v1", imageDigest: DIGEST } }], failures: [] });
         topic.on(PublishCommand).resolves({});
     });
 
@@ -186,12 +186,12 @@ describe("notify-approver message and pinning (pure)", () => {
                 { uri: "s3://b/d", status: "unverified", kind: "access-denied", detail: "denied" },
             ],
             images: [
-                { image: "i", status: "unverified", kind: "timed-out", detail: "DescribeImages timed out" },
-                { image: "k", status: "unverified", kind: "unavailable", detail: "DescribeImages: 503" },
+                { image: "i", status: "unverified", kind: "timed-out", detail: "BatchGetImage timed out" },
+                { image: "k", status: "unverified", kind: "unavailable", detail: "BatchGetImage: 503" },
                 { image: "j", status: "unverified", kind: "not-ecr", detail: "not ECR" },
             ],
         });
-        assert.deepEqual(failures, ["HeadObject s3://b/a failed: SlowDown", "DescribeImages timed out", "DescribeImages: 503"]);
+        assert.deepEqual(failures, ["HeadObject s3://b/a failed: SlowDown", "BatchGetImage timed out", "BatchGetImage: 503"]);
     });
 
     it("pins only a live package that is PendingManualApproval/Completed", () => {

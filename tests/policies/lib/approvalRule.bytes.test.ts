@@ -1,7 +1,7 @@
 /** The rule's Bytes question (approvalBytes.ts through checkModelPackageApproval), every client mocked with aws-sdk-client-mock. */
 import * as assert from "assert";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeModelPackageCommand, SageMakerClient, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { mockClient } from "aws-sdk-client-mock";
@@ -73,7 +73,7 @@ function untouched(): void {
     sm.on(DescribeModelPackageCommand).resolves(description());
     ddb.on(QueryCommand).resolves({ Items: [pinItem()] });
     s3m.on(HeadObjectCommand).resolves({ VersionId: "v1", ETag: '"e1"' });
-    ecrm.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D1, imageTags: ["v1"] }] });
+    ecrm.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "v1", imageDigest: D1 } }], failures: [] });
 }
 
 describe("policies/lib/approvalRule: the Bytes question", () => {
@@ -84,14 +84,14 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
         ecrm.reset();
     });
 
-    it("approves an untouched version with one Query, one HeadObject per artifact and one DescribeImages per repository", async () => {
+    it("approves an untouched version with one Query, one HeadObject per artifact and one BatchGetImage per repository", async () => {
         untouched();
         const v = await check();
         assert.strictEqual(v.approved, true, describeVerdict(v));
         assert.deepStrictEqual(v.approved && v.pins, pins);
         assert.strictEqual(ddb.commandCalls(QueryCommand).length, 1);
         assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length, 1);
-        assert.strictEqual(ecrm.commandCalls(DescribeImagesCommand).length, 1);
+        assert.strictEqual(ecrm.commandCalls(BatchGetImageCommand).length, 1);
         assert.deepStrictEqual(s3m.commandCalls(HeadObjectCommand)[0].args[0].input, { Bucket: "artifacts", Key: "pipelines/exec-1/TrainModel/output/model.tar.gz" });
     });
 
@@ -135,7 +135,7 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
     it("refuses a deleted artifact and a moved tag as bytes-changed", async () => {
         untouched();
         s3m.on(HeadObjectCommand).rejects(awsError("NotFound", { $fault: "client", $metadata: { httpStatusCode: 404 } }));
-        ecrm.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D2, imageTags: ["v1"] }] });
+        ecrm.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "v1", imageDigest: D2 } }], failures: [] });
         const v = refusal(await check());
         assert.strictEqual(v.cause, "bytes-changed");
         assert.match(v.reason, /deleted: pinned version v1 etag "e1", now deleted/);
@@ -149,7 +149,7 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
         assert.strictEqual(v.cause, "bytes-changed");
         assert.match(v.reason, /found by s3-event at 2026-12-01T10:00:00.000Z/);
         assert.ok(v.bytes?.tampered && !v.bytes.unrecorded, "already recorded");
-        assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length + ecrm.commandCalls(DescribeImagesCommand).length, 0);
+        assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length + ecrm.commandCalls(BatchGetImageCommand).length, 0);
     });
 
     it("refuses a version with no pin record as not-pinned", async () => {
@@ -176,7 +176,7 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
             ["Query denied", () => ddb.on(QueryCommand).rejects(awsError("AccessDeniedException", { $fault: "client", $metadata: { httpStatusCode: 400 } })), "never"],
             ["Query failed oddly", () => ddb.on(QueryCommand).rejects(awsError("Weird")), "unclassified"],
             ["HeadObject 503", () => s3m.on(HeadObjectCommand).rejects(awsError("ServiceUnavailable", { $fault: "server", $metadata: { httpStatusCode: 503 } })), "transient"],
-            ["DescribeImages denied", () => ecrm.on(DescribeImagesCommand).rejects(awsError("AccessDeniedException", { $fault: "client", $metadata: { httpStatusCode: 400 } })), "never"],
+            ["BatchGetImage denied", () => ecrm.on(BatchGetImageCommand).rejects(awsError("AccessDeniedException", { $fault: "client", $metadata: { httpStatusCode: 400 } })), "never"],
         ];
         for (const [name, fail, retry] of cases) {
             sm.reset();
@@ -199,12 +199,12 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
         sm.on(DescribeModelPackageCommand).resolves({ ...description(), ModelApprovalStatus: "PendingManualApproval" });
         s3m.on(HeadObjectCommand).resolves({ VersionId: "v2", ETag: '"e2"' });
         assert.strictEqual(refusal(await check()).cause, "not-approved");
-        assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length + ecrm.commandCalls(DescribeImagesCommand).length, 0, "nothing observed for it");
+        assert.strictEqual(s3m.commandCalls(HeadObjectCommand).length + ecrm.commandCalls(BatchGetImageCommand).length, 0, "nothing observed for it");
     });
 
     it("gives both enforcement points the same message: a Lambda-style call and a pack-style call with its own caches", async () => {
         untouched();
-        ecrm.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D2, imageTags: ["v1"] }] });
+        ecrm.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "v1", imageDigest: D2 } }], failures: [] });
         const lambda = await check();
         const memo = new Map<string, ReturnType<PinsContext["readPins"]>>();
         const reader = ledgerPinReader(dynamodb, TABLE);
@@ -217,7 +217,7 @@ describe("policies/lib/approvalRule: the Bytes question", () => {
         assert.strictEqual(describeVerdict(a), describeVerdict(lambda));
         assert.strictEqual(describeVerdict(b), describeVerdict(lambda));
         assert.strictEqual(ddb.commandCalls(QueryCommand).length, 2, "one for the Lambda-style call, one for both pack-style calls");
-        assert.strictEqual(ecrm.commandCalls(DescribeImagesCommand).length, 2);
+        assert.strictEqual(ecrm.commandCalls(BatchGetImageCommand).length, 2);
         const direct = await checkApprovedBytes(pack, ARN, description());
         assert.ok(!direct.intact && direct.cause === "bytes-changed" && lambda.approved === false && lambda.reason === direct.reason);
     });

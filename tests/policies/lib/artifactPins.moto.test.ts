@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, DescribeModelPackageCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { artifactTargets, describePinChanges, observeArtifacts, pinPackage, verifyPins, type PackagePins } from "../../../policies/lib/artifactPins";
 import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
@@ -64,6 +64,18 @@ describe("policies/lib/artifactPins against moto", function () {
         assert.ok(v.pins.artifacts[0].versionId && v.pins.artifacts[0].etag);
         assert.deepStrictEqual(v.pins.images.map((i) => [i.image, i.digestSource]), [[v.image, "ecr"]]);
         assert.match(v.pins.images[0].digest!, /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("the digest BatchGetImage resolves a tag to is the one DescribeImages and the push report", async () => {
+        const repositoryName = uniqueName("pins-digest");
+        await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+        const { image } = await ecr.send(new PutImageCommand({ repositoryName, imageManifest: manifest("d"), imageTag: "v1" }));
+        const { imageDetails } = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: "v1" }] }));
+        const { registryId } = image!;
+        const ref = `${registryId}.dkr.ecr.us-east-1.amazonaws.com/${repositoryName}:v1`;
+        const observed = await observeArtifacts(s3, ecr, { artifacts: [], images: artifactTargets({ InferenceSpecification: { Containers: [{ Image: ref }] } } as any).images });
+        assert.deepStrictEqual(observed.images, [{ image: ref, status: "resolved", digest: imageDetails![0].imageDigest, source: "ecr" }]);
+        assert.strictEqual(imageDetails![0].imageDigest, image!.imageId!.imageDigest);
     });
 
     it("an untouched version verifies intact", async () => {
