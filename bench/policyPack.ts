@@ -9,11 +9,11 @@
  * first one's model.tar.gz was overwritten after approval, so 40 configurations must be blocked, by both
  * implementations. There are 1000 model references; the minimum number of AWS calls is 50 DescribeModel +
  * 50 DescribeModelPackage + 50 pins Queries (read beside DescribeModelPackage, so the Pending one's too) +
- * 49 HeadObject (the Approved packages' artifacts) + 5 DescribeImages (one per repository) = 204.
+ * 49 HeadObject (the Approved packages' artifacts) + 49 BatchGetImage (their image tags, each resolved once) = 248.
  *
  * Three ways of driving the same checks, side by side:
  *  - naive: per reference, DescribeModel, then DescribeModelPackage and the pins Query, then HeadObject and
- *    DescribeImages by tag; no cache (the references of one resource in parallel, like the pack; resources one after
+ *    BatchGetImage by tag; no cache (the references of one resource in parallel, like the pack; resources one after
  *    another, like the engine);
  *  - the pack, served by run-policy-pack over gRPC, with Analyze calls one after another (the engine's order);
  *  - the pack, with 32 Analyze calls in flight at once (what in-flight de-duplication and the concurrency
@@ -21,7 +21,7 @@
  */
 import * as http from "http";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { PolicyAnalyzer, type AnalyzedResource } from "../cli/lib/policyAnalyzer";
@@ -93,11 +93,9 @@ async function startStub(): Promise<{ url: string; stats: StubStats; reset(): vo
                     const pins = pinsOf(i);
                     const key = pinsKey(pins.packageArn);
                     answer = input.TableName === LEDGER && pk === key.pk ? { Items: [{ pk: { S: key.pk }, sk: { S: key.sk }, pins: { S: serializePins(pins) } }], Count: 1 } : { Items: [], Count: 0 };
-                } else if (operation === "DescribeImages") {
-                    const r = Number(String(input.repositoryName).split("-").pop());
-                    const all = Array.from({ length: PACKAGES }, (_, i) => i).filter((i) => i % REPOSITORIES === r);
-                    const wanted: number[] = input.imageIds ? input.imageIds.map((id: { imageTag: string }) => Number(id.imageTag.slice(1))) : all;
-                    answer = { imageDetails: wanted.map((i) => ({ registryId: ACCOUNT, repositoryName: input.repositoryName, imageTags: [`v${i}`], imageDigest: digestOf(i) })) };
+                } else if (operation === "BatchGetImage") {
+                    const wanted: number[] = (input.imageIds ?? []).map((id: { imageTag: string }) => Number(id.imageTag.slice(1)));
+                    answer = { images: wanted.map((i) => ({ registryId: ACCOUNT, repositoryName: input.repositoryName, imageId: { imageTag: `v${i}`, imageDigest: digestOf(i) } })), failures: [] };
                 } else if (operation === "DescribeModel" && /^bench-model-\d+$/.test(input.ModelName)) {
                     const i = Number(input.ModelName.split("-").pop());
                     answer = { ModelName: input.ModelName, ModelArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/${input.ModelName}`, PrimaryContainer: { ModelPackageName: packageArn(i) }, Containers: [] };
@@ -166,9 +164,9 @@ async function naiveCheck(c: NaiveClients, config: AnalyzedResource): Promise<bo
         const [, repo, tag] = /\/([^/:]+):([^:]+)$/.exec(container.Image!)!;
         const [head, images] = await Promise.all([
             c.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: container.ModelDataUrl!.replace(`s3://${BUCKET}/`, "") })),
-            c.ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: tag }] })),
+            c.ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageTag: tag }] })),
         ]);
-        return head.VersionId === pinned.artifacts[0].versionId && images.imageDetails?.[0]?.imageDigest === pinned.images[0].digest;
+        return head.VersionId === pinned.artifacts[0].versionId && images.images?.[0]?.imageId?.imageDigest === pinned.images[0].digest;
     }));
     return verdicts.every(Boolean);
 }
@@ -193,7 +191,7 @@ export async function run(): Promise<void> {
     const stub = await startStub();
     const env = { AWS_ENDPOINT_URL: stub.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench", AWS_SESSION_TOKEN: "" };
     const configs = endpointConfigs();
-    const minimumByOperation: Record<string, number> = { DescribeModel: PACKAGES, DescribeModelPackage: PACKAGES, Query: PACKAGES, HeadObject: PACKAGES - 1, DescribeImages: REPOSITORIES };
+    const minimumByOperation: Record<string, number> = { DescribeModel: PACKAGES, DescribeModelPackage: PACKAGES, Query: PACKAGES, HeadObject: PACKAGES - 1, BatchGetImage: PACKAGES - 1 };
     const minimum = Object.values(minimumByOperation).reduce((a, b) => a + b, 0);
     const packCalls: Record<string, Record<string, number>> = {};
     const rows: Row[] = [];

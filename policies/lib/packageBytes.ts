@@ -2,11 +2,10 @@
  * The pack's window on a package's bytes (issue 9, docs/artifact-integrity.md): its pins in the deployment ledger and
  * the live identities of its artifacts and images, made cheap and safe like the registry lookup.
  *
- * - Per-process caches: one pins Query per distinct (ledger, package), one HeadObject per distinct artifact, one ECR
- *   DescribeImages per distinct repository, however many resources share them (the pack process lives for one
+ * - Per-process caches: one pins Query per distinct (ledger, package), one HeadObject per distinct artifact, and each
+ *   distinct image tag resolved once (ECR BatchGetImage, the pull API, which AWS-owned registries allow; all of one
+ *   package's tags of a repository in one call), however many resources share them (the pack process lives for one
  *   preview or update, which is one moment in time). Answers and failures are cached alike.
- * - An image tag is looked up in its repository's listing (DescribeImages of its tagged images, 1,000 a page), read
- *   once per repository: the tags of many packages in one repository cost one lookup, not one per tag.
  * - The registry lookup's concurrency bound (its `limit`) covers these requests too.
  * - Clients once per process, per region and profile (DynamoDB in the ledger's region, S3 in the package's region,
  *   where SageMaker requires its model data, ECR in each image registry's region); endpoints from
@@ -15,7 +14,7 @@
  * judges them with the words deploy-approved uses.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient, type ImageDetail } from "@aws-sdk/client-ecr";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { PinsContext } from "./approvalRule";
 import { newObservationCache, type ObservationCache } from "./artifactPins";
@@ -53,11 +52,10 @@ function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export class PackageBytesLookup {
     /** AWS requests actually sent, by operation (cache hits are not counted). */
-    readonly calls = { Query: 0, HeadObject: 0, DescribeImages: 0 };
+    readonly calls = { Query: 0, HeadObject: 0, BatchGetImage: 0 };
     private readonly pinReads = new Map<string, Promise<PinsRead>>();
     private readonly observationCaches = new Map<string, ObservationCache>();
     private readonly clients = new Map<string, AwsSender>();
-    private readonly repositoryListings = new Map<string, Promise<ImageDetail[]>>();
     readonly timeoutMs: number;
     private readonly maxAttempts: number;
     private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
@@ -96,31 +94,9 @@ export class PackageBytesLookup {
                         return client.send(command, options);
                     }),
             };
-            if (service === "ecr") sender = this.listingEcr(sender, key);
             this.clients.set(key, sender);
         }
         return sender;
-    }
-
-    /**
-     * Answers DescribeImages-by-tag from the repository's listing, read once per (client, registry, repository) in
-     * this process. Errors of the listing (throttled, denied, no such repository) are every caller's error.
-     */
-    private listingEcr(ecr: AwsSender, clientKey: string): AwsSender {
-        return {
-            send: async (command, options) => {
-                const input = command instanceof DescribeImagesCommand ? command.input : undefined;
-                if (!input?.repositoryName || !input.imageIds?.length) return ecr.send(command, options);
-                const key = `${clientKey}\u0000${input.registryId ?? ""}\u0000${input.repositoryName}`;
-                let listing = this.repositoryListings.get(key);
-                if (!listing) {
-                    listing = withTimeout(this.timeoutMs, (abortSignal) => listRepository(ecr, input.registryId, input.repositoryName!, abortSignal));
-                    this.repositoryListings.set(key, listing);
-                }
-                const wanted = new Set(input.imageIds.map((id) => id.imageTag));
-                return { imageDetails: (await listing).filter((d) => d.imageTags?.some((t) => wanted.has(t))) };
-            },
-        };
     }
 
     /** The pins and tamper records of a package: one Query per (ledger, profile, package) in this process. Never throws. */
@@ -142,7 +118,7 @@ export class PackageBytesLookup {
     /**
      * What the rule's Bytes question reads for a package of `packageRegion` (where SageMaker requires its model data):
      * the cached pins of this ledger, S3 in that region, ECR in each image registry's region, and this process's
-     * observation cache (one HeadObject per distinct artifact, one DescribeImages per distinct repository).
+     * observation cache (one HeadObject per distinct artifact, each distinct image tag resolved once).
      */
     pinsContext(ledger: PinLedger, packageRegion: string | undefined, profile?: string): PinsContext {
         let cache = this.observationCaches.get(profile ?? "");
@@ -158,18 +134,6 @@ export class PackageBytesLookup {
             timeoutMs: this.timeoutMs,
         };
     }
-}
-
-/** Every tagged image of a repository, page by page. */
-async function listRepository(ecr: AwsSender, registryId: string | undefined, repositoryName: string, abortSignal: AbortSignal): Promise<ImageDetail[]> {
-    const details: ImageDetail[] = [];
-    let nextToken: string | undefined;
-    do {
-        const page = await ecr.send(new DescribeImagesCommand({ registryId, repositoryName, filter: { tagStatus: "TAGGED" }, maxResults: 1000, nextToken }), { abortSignal });
-        details.push(...(page?.imageDetails ?? []));
-        nextToken = page?.nextToken;
-    } while (nextToken);
-    return details;
 }
 
 async function withTimeout<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {

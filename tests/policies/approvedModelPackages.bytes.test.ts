@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { approvedModelPackagesOnlyPolicy, approvedModelPackagesOnlyStackPolicy } from "../../policies/approvedModelPackages";
@@ -58,7 +58,7 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         assert.strictEqual(query.args[0].input.TableName, PROD_LEDGER);
         assert.strictEqual(bytesMocks.dynamodb.commandCalls(QueryCommand).length, 1, "one pins Query per package");
         assert.strictEqual(bytesMocks.s3.commandCalls(HeadObjectCommand).length, 1, "one HeadObject per artifact");
-        assert.strictEqual(bytesMocks.ecr.commandCalls(DescribeImagesCommand).length, 1, "one DescribeImages per repository");
+        assert.strictEqual(bytesMocks.ecr.commandCalls(BatchGetImageCommand).length, 1, "one BatchGetImage: every package shares one tag");
     });
 
     it("refuses an overwritten model artifact, with the message deploy-approved gives (old and new identity) and the fix", async () => {
@@ -130,7 +130,7 @@ describe("approved-model-packages-only: the bytes a person approved", () => {
         });
         world.ledgerItems.set(APPROVED, [pinItem(registrationPins(APPROVED, { images: [{ image: byDigest, digest: PACKAGE_IMAGE_DIGEST, digestSource: "uri" }] }))]);
         assert.deepStrictEqual(await model(), []);
-        assert.strictEqual(bytesMocks.ecr.commandCalls(DescribeImagesCommand).length, 0);
+        assert.strictEqual(bytesMocks.ecr.commandCalls(BatchGetImageCommand).length, 0);
     });
 
     it("judges a refused version by its status alone (one finding), even when its bytes changed too", async () => {
@@ -194,16 +194,16 @@ describe("approved-model-packages-only: calls per distinct package, for many res
     before(() => versions.forEach((arn) => (statuses[arn] = "Approved")));
     after(() => versions.forEach((arn) => delete statuses[arn]));
 
-    it("500 Models over 10 packages: 1 DescribeModelPackage + 1 pins Query per package, 1 HeadObject per artifact, 1 DescribeImages per repository", async () => {
+    it("500 Models over 10 packages: 1 DescribeModelPackage + 1 pins Query per package, 1 HeadObject per artifact, 1 BatchGetImage per distinct tag", async () => {
         const lookup = state.lookup as RegistryLookup;
         const policy = approvedModelPackagesOnlyPolicy(state.deps);
         const all = await Promise.all(Array.from({ length: RESOURCES }, (_, i) =>
             runResourcePolicy(policy, createResourceValidationArgs(Model, { primaryContainer: { modelPackageName: versions[i % PACKAGES] } }, { name: `m${i}` }))));
         assert.deepStrictEqual(all.flat(), []);
         assert.deepStrictEqual(
-            { DescribeModelPackage: callsOf(DescribeModelPackageCommand), Query: bytesMocks.dynamodb.commandCalls(QueryCommand).length, HeadObject: bytesMocks.s3.commandCalls(HeadObjectCommand).length, DescribeImages: bytesMocks.ecr.commandCalls(DescribeImagesCommand).length },
-            { DescribeModelPackage: PACKAGES, Query: PACKAGES, HeadObject: PACKAGES, DescribeImages: 1 },
+            { DescribeModelPackage: callsOf(DescribeModelPackageCommand), Query: bytesMocks.dynamodb.commandCalls(QueryCommand).length, HeadObject: bytesMocks.s3.commandCalls(HeadObjectCommand).length, BatchGetImage: bytesMocks.ecr.commandCalls(BatchGetImageCommand).length },
+            { DescribeModelPackage: PACKAGES, Query: PACKAGES, HeadObject: PACKAGES, BatchGetImage: 1 },
         );
-        assert.deepStrictEqual(lookup.bytes.calls, { Query: PACKAGES, HeadObject: PACKAGES, DescribeImages: 1 }, "the pack's own counters agree");
+        assert.deepStrictEqual(lookup.bytes.calls, { Query: PACKAGES, HeadObject: PACKAGES, BatchGetImage: 1 }, "the pack's own counters agree");
     });
 });

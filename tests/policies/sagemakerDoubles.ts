@@ -4,7 +4,7 @@
  */
 import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ProductionVariant } from "@aws-sdk/client-sagemaker";
 import { DynamoDBClient, QueryCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import type { PackagePins } from "../../policies/lib/artifactPins";
@@ -137,7 +137,7 @@ export const callsOf = (command: typeof DescribeModelCommand | typeof DescribeMo
 
 /**
  * The bytes side of the registry, through aws-sdk-client-mock: the ledger's pins (DynamoDB Query), the artifacts
- * (S3 HeadObject) and the image tags (ECR DescribeImages). Every package is pinned at registration and untouched,
+ * (S3 HeadObject) and the image tags (ECR BatchGetImage). Every package is pinned at registration and untouched,
  * until a test changes one thing in `world`.
  */
 export const world = {
@@ -195,10 +195,8 @@ export function answerLikeTheBytes(): void {
         if (now === null) throw Object.assign(new Error("Not Found"), { name: "NotFound", $fault: "client", $metadata: { httpStatusCode: 404 } });
         return now;
     });
-    // By tag, or the repository's listing (the pack reads a repository's tagged images once for all its tags).
-    bytesMocks.ecr.on(DescribeImagesCommand).callsFake(async (input: { repositoryName: string; imageIds?: { imageTag: string }[] }) => {
-        const packageTag = PACKAGE_IMAGE.split(":").pop()!;
-        const tags = input.imageIds?.map((id) => id.imageTag) ?? [packageTag, ...[...world.tags.keys()].filter((k) => k.startsWith(`${input.repositoryName}:`)).map((k) => k.split(":")[1])];
-        return { imageDetails: [...new Set(tags)].map((imageTag) => ({ imageTags: [imageTag], imageDigest: world.tags.get(`${input.repositoryName}:${imageTag}`) ?? PACKAGE_IMAGE_DIGEST })) };
-    });
+    bytesMocks.ecr.on(BatchGetImageCommand).callsFake(async (input: { repositoryName: string; imageIds: { imageTag: string }[] }) => ({
+        images: input.imageIds.map(({ imageTag }) => ({ imageId: { imageTag, imageDigest: world.tags.get(`${input.repositoryName}:${imageTag}`) ?? PACKAGE_IMAGE_DIGEST } })),
+        failures: [],
+    }));
 }

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { artifactTargets, observeArtifacts } from "../../../policies/lib/artifactPins";
@@ -16,13 +16,10 @@ function fakes(ecrAnswer?: (input: any) => Promise<any>) {
             sent.push({ service, region, command: command.constructor.name, input: command.input });
             if (command instanceof QueryCommand) return { Items: [] };
             if (command instanceof HeadObjectCommand) return { VersionId: "v1", ETag: "\"e\"" };
-            if (command instanceof DescribeImagesCommand) {
+            if (command instanceof BatchGetImageCommand) {
                 if (ecrAnswer) return ecrAnswer(command.input);
-                if (command.input.imageIds) throw new Error("a tag lookup: the pack lists the repository instead");
-                const first = !command.input.nextToken;
-                return first
-                    ? { imageDetails: Array.from({ length: 10 }, (_, i) => ({ imageTags: [`v${i}`], imageDigest: digest(String(i)) })), nextToken: "page-2" }
-                    : { imageDetails: Array.from({ length: 10 }, (_, i) => ({ imageTags: [`v${i + 10}`], imageDigest: digest("f") })) };
+                const tags = (command.input.imageIds ?? []).map((id) => id.imageTag ?? "");
+                return { images: tags.map((imageTag) => ({ imageId: { imageTag, imageDigest: digest(imageTag.slice(1).padStart(1, "0").slice(-1)) } })), failures: [] };
             }
             throw new Error(`unexpected ${command.constructor.name}`);
         },
@@ -33,36 +30,36 @@ function fakes(ecrAnswer?: (input: any) => Promise<any>) {
 const packageWith = (image: string, uri: string) => ({ InferenceSpecification: { Containers: [{ Image: image, ModelDataUrl: uri }] } });
 
 describe("policies/lib/packageBytes", () => {
-    it("answers every tag of a repository from one listing (its pages), however many packages use it", async () => {
+    it("resolves each distinct tag once (BatchGetImage, the pull API), however many packages use it", async () => {
         const { sent, clientFor } = fakes();
         const bytes = new PackageBytesLookup({ clientFor });
         const ctx = bytes.pinsContext({ table: "ledger", region: "us-east-1" }, "us-east-1");
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-            observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:v${i}`, `s3://b/m/${i}/model.tar.gz`)), { cache: ctx.observationCache })));
-        assert.deepStrictEqual(results.map((r) => r.images[0].status === "resolved" && r.images[0].digest), Array.from({ length: 20 }, (_, i) => (i < 10 ? digest(String(i)) : digest("f"))));
-        const listings = sent.filter((s) => s.command === "DescribeImagesCommand");
-        assert.deepStrictEqual(listings.map((s) => [s.input.repositoryName, s.input.registryId, s.input.filter, s.input.nextToken]), [["serve", "123456789012", { tagStatus: "TAGGED" }, undefined], ["serve", "123456789012", { tagStatus: "TAGGED" }, "page-2"]]);
-        assert.deepStrictEqual(bytes.calls, { Query: 0, HeadObject: 20, DescribeImages: 2 });
-        // the same artifact again: cached
-        await observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:v3`, "s3://b/m/3/model.tar.gz")), { cache: ctx.observationCache });
-        assert.deepStrictEqual(bytes.calls, { Query: 0, HeadObject: 20, DescribeImages: 2 });
+        const observe = (i: number) => observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:v${i % 5}`, `s3://b/m/${i}/model.tar.gz`)), { cache: ctx.observationCache });
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => observe(i)));
+        assert.deepStrictEqual(results.map((r) => r.images[0].status === "resolved" && r.images[0].digest), Array.from({ length: 20 }, (_, i) => digest(String(i % 5))));
+        const lookups = sent.filter((s) => s.command === "BatchGetImageCommand");
+        assert.deepStrictEqual(lookups.map((s) => [s.input.repositoryName, s.input.registryId, s.input.imageIds]).sort(), [0, 1, 2, 3, 4].map((i) => ["serve", "123456789012", [{ imageTag: `v${i}` }]]));
+        assert.deepStrictEqual(bytes.calls, { Query: 0, HeadObject: 20, BatchGetImage: 5 });
+        // the same artifact and tag again: cached
+        await observe(3);
+        assert.deepStrictEqual(bytes.calls, { Query: 0, HeadObject: 20, BatchGetImage: 5 });
     });
 
-    it("a tag missing from the listing is missing; a failed listing is every caller's failure", async () => {
-        const missing = fakes(async () => ({ imageDetails: [{ imageTags: ["other"], imageDigest: digest("1") }] }));
+    it("a tag ECR reports as not found is missing; a failed lookup is every sharer's failure, and is not repeated", async () => {
+        const missing = fakes(async (input) => ({ images: [], failures: input.imageIds.map((imageId: unknown) => ({ imageId, failureCode: "ImageNotFound", failureReason: "Requested image not found" })) }));
         let ctx = new PackageBytesLookup({ clientFor: missing.clientFor }).pinsContext({ table: "t", region: "us-east-1" }, "us-east-1");
         let observed = await observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:v1`, "s3://b/k")), { cache: ctx.observationCache });
         assert.strictEqual(observed.images[0].status, "missing");
         const throttled = fakes(async () => { throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } }); });
         const bytes = new PackageBytesLookup({ clientFor: throttled.clientFor });
         ctx = bytes.pinsContext({ table: "t", region: "us-east-1" }, "us-east-1");
-        const both = await Promise.all(["v1", "v2"].map((tag) => observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:${tag}`, `s3://b/${tag}`)), { cache: ctx.observationCache })));
+        const both = await Promise.all(["a", "b"].map((key) => observeArtifacts(ctx.s3, ctx.ecr, artifactTargets(packageWith(`${REGISTRY}/serve:v1`, `s3://b/${key}`)), { cache: ctx.observationCache })));
         assert.deepStrictEqual(both.map((o) => o.images[0].status === "unverified" && o.images[0].kind), ["throttled", "throttled"]);
-        assert.strictEqual(bytes.calls.DescribeImages, 1, "the failed listing is not repeated for the second tag");
+        assert.strictEqual(bytes.calls.BatchGetImage, 1, "the failed lookup is not repeated for the second package");
     });
 
     it("reads pins once per (ledger, package), in the ledger's region; S3 in the package's region, ECR in the image's", async () => {
-        const { sent, clientFor } = fakes(async () => ({ imageDetails: [{ imageTags: ["v1"], imageDigest: digest("1") }] }));
+        const { sent, clientFor } = fakes(async () => ({ images: [{ imageId: { imageTag: "v1", imageDigest: digest("1") } }], failures: [] }));
         const bytes = new PackageBytesLookup({ clientFor });
         const ledger = { table: "sagemaker-approval-gate-prod-deployments", region: "eu-west-1" };
         const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/1";
