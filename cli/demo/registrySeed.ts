@@ -134,7 +134,8 @@ export async function pinVersions(
         const description = await clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
         const targets = artifactTargets(description);
         const region = await clients.ecr.config.region();
-        const outcome = pinPackage(arn, targets, await observeArtifacts(clients.s3, clients.ecr, targets, { ecrRegion: region }), pinnedAt);
+        const observed = await observeArtifacts(clients.s3, clients.ecr, targets, { ecrRegion: region });
+        const outcome = pinPackage(arn, targets, observed, pinnedAt, { registeredAt: description.CreationTime });
         if (!outcome.pinned) throw new Error(`cannot pin ${arn}: ${outcome.problems.join("; ")}`);
         await writePins(clients.dynamodb, table, outcome.pins, `seed-${arn}`);
     }

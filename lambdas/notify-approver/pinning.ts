@@ -80,8 +80,8 @@ export function livePackageProblem(description: Pick<DescribeModelPackageCommand
  * or what `verifyPins` would report against the very observations they came from (no digest, a prefix, an image
  * nobody here can resolve). Pure.
  */
-export function judgeRegistration(packageArn: string, targets: ArtifactTargets, observed: Observations, pinnedAt: string): { pins?: PackagePins; problems: string[] } {
-    const outcome = pinPackage(packageArn, targets, observed, pinnedAt);
+export function judgeRegistration(packageArn: string, targets: ArtifactTargets, observed: Observations, pinnedAt: string, registeredAt?: Date): { pins?: PackagePins; problems: string[] } {
+    const outcome = pinPackage(packageArn, targets, observed, pinnedAt, { registeredAt });
     if (!outcome.pinned) return { problems: [...outcome.problems] };
     return { pins: outcome.pins, problems: verdictProblems(outcome.pins, observed) };
 }
@@ -111,6 +111,9 @@ export async function pinAtRegistration(packageArn: string, eventId: string, set
     if ("problem" in described) return notPinned([described.problem]);
     const liveProblem = livePackageProblem(described, packageArn);
     if (liveProblem) return notPinned([liveProblem]);
+    // Artifacts written after this time are refused (pinPackage); DescribeModelPackage always answers it, so a
+    // package without one is an answer we do not understand, not a reason to skip the check.
+    if (!described.CreationTime) return notPinned([`DescribeModelPackage ${packageArn} answered no CreationTime, so its artifacts cannot be shown to predate the registration`]);
     let targets: ArtifactTargets;
     try {
         targets = artifactTargets(described);
@@ -120,7 +123,7 @@ export async function pinAtRegistration(packageArn: string, eventId: string, set
     const observed = await observeArtifacts(deps.s3, deps.ecr, targets, { ecrRegion: settings.region });
     const transient = transientObservationFailures(observed);
     if (transient.length) throw new TransientPinningError(`could not observe ${packageArn}'s artifacts yet: ${transient.join("; ")}`);
-    const judged = judgeRegistration(packageArn, targets, observed, deps.now().toISOString());
+    const judged = judgeRegistration(packageArn, targets, observed, deps.now().toISOString(), described.CreationTime);
     if (!judged.pins) return notPinned(judged.problems);
     const write = await writePins(deps.dynamodb, settings.ledgerTableName, judged.pins, eventId);
     if (write === "written") return { pins: judged.pins, pinWrite: write, problems: [...tampered.map(describeTampering), ...judged.problems], tampered };

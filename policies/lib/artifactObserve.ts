@@ -91,7 +91,8 @@ async function observeArtifact(s3: S3Sender, target: ArtifactTarget, timeoutMs: 
     try {
         const head = await withTimeout(timeoutMs, (abortSignal) => s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), { abortSignal }));
         const etag = normalizeEtag(head?.ETag);
-        return { uri, status: "present", ...(head?.VersionId ? { versionId: head.VersionId } : {}), ...(etag ? { etag } : {}) };
+        const lastModified = head?.LastModified instanceof Date && !Number.isNaN(head.LastModified.getTime()) ? head.LastModified.toISOString() : undefined;
+        return { uri, status: "present", ...(head?.VersionId ? { versionId: head.VersionId } : {}), ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
     } catch (error) {
         const e = (error ?? {}) as AwsErrorLike;
         if (S3_NOT_FOUND.has(e.name ?? "") || (e.$metadata?.httpStatusCode === 404 && e.$fault === "client")) {

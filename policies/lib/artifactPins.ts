@@ -108,15 +108,27 @@ export type PinOutcome =
     | { readonly pinned: true; readonly pins: PackagePins }
     | { readonly pinned: false; readonly problems: readonly string[] };
 
+export interface PinOptions {
+    /**
+     * When the package was registered (DescribeModelPackage's CreationTime). Given, an S3 artifact last modified in a
+     * later second is refused: pins are taken seconds to hours after registration, and without this a write in between
+     * would be pinned as "what was registered". Omitted, no such check (callers that pin what they just wrote).
+     */
+    readonly registeredAt?: Date | string;
+}
+
 /**
  * Pins from registration-time observations. Refuses to pin (so nobody approves bytes nobody could identify) when an
- * observation failed, an artifact is missing, or what the package records (ModelDataETag, ImageDigest) disagrees
- * with what is there now. An image with no digest anywhere is pinned as `digestSource: "none"` and fails
- * verification later as "unpinned"; a prefix artifact is pinned without identity and fails the same way.
+ * observation failed, an artifact is missing, an artifact was written after `options.registeredAt`, or what the
+ * package records (ModelDataETag, ImageDigest) disagrees with what is there now. An image with no digest anywhere is
+ * pinned as `digestSource: "none"` and fails verification later as "unpinned"; a prefix artifact is pinned without
+ * identity and fails the same way.
  */
-export function pinPackage(packageArn: string, targets: ArtifactTargets, observed: Observations, pinnedAt: string): PinOutcome {
+export function pinPackage(packageArn: string, targets: ArtifactTargets, observed: Observations, pinnedAt: string, options: PinOptions = {}): PinOutcome {
     const problems: string[] = [];
     const artifacts: ArtifactPin[] = [];
+    const registration = registrationSecond(options.registeredAt);
+    if (registration && "problem" in registration) problems.push(registration.problem);
     for (const t of targets.artifacts) {
         const obs = observed.artifacts.find((o) => o.uri === t.uri);
         if (t.prefix) {
@@ -128,7 +140,9 @@ export function pinPackage(packageArn: string, targets: ArtifactTargets, observe
         } else if (t.recordedEtag !== undefined && obs.etag !== t.recordedEtag) {
             problems.push(`${t.uri} has ETag "${obs.etag}" but the package records "${t.recordedEtag}": it changed after it was registered`);
         } else {
-            artifacts.push({ uri: t.uri, bucket: t.bucket, key: t.key, ...pick(obs) });
+            const late = registration && "second" in registration ? writtenAfter(t.uri, obs.lastModified, registration) : undefined;
+            if (late) problems.push(late);
+            else artifacts.push({ uri: t.uri, bucket: t.bucket, key: t.key, ...pick(obs) });
         }
     }
     const images: ImagePin[] = [];
@@ -155,6 +169,33 @@ export function pinPackage(packageArn: string, targets: ArtifactTargets, observe
         }
     }
     return problems.length ? { pinned: false, problems } : { pinned: true, pins: { packageArn, pinnedAt, artifacts, images } };
+}
+
+type RegistrationSecond = { readonly second: number; readonly iso: string } | { readonly problem: string };
+
+function registrationSecond(registeredAt: Date | string | undefined): RegistrationSecond | undefined {
+    if (registeredAt === undefined) return undefined;
+    const time = registeredAt instanceof Date ? registeredAt : new Date(registeredAt);
+    if (Number.isNaN(time.getTime())) return { problem: `the registration time "${String(registeredAt)}" is not a time, so no artifact can be shown to predate it` };
+    return { second: Math.floor(time.getTime() / 1000), iso: time.toISOString() };
+}
+
+/**
+ * Why an artifact may not be the registered bytes, if so. S3's Last-Modified has whole seconds, so both times are
+ * floored: a write in the registration's own second is accepted (the pipeline writes the artifact, then registers).
+ * A missing LastModified is refused: S3 sends Last-Modified on every successful HEAD, so an answer without it is one we
+ * do not understand, and refusing costs one re-registration while accepting could pin foreign bytes.
+ */
+function writtenAfter(uri: string, lastModified: string | undefined, registration: { second: number; iso: string }): string | undefined {
+    const modified = lastModified === undefined ? Number.NaN : Date.parse(lastModified);
+    if (Number.isNaN(modified)) {
+        return `${uri}: S3 sent no Last-Modified${lastModified === undefined ? "" : ` it could read ("${lastModified}")`}, so it cannot be shown to predate the registration at ${registration.iso}; re-register the version from the pipeline's untouched output`;
+    }
+    if (Math.floor(modified / 1000) <= registration.second) return undefined;
+    return (
+        `${uri} was last modified at ${new Date(modified).toISOString()}, after the package was registered at ${registration.iso}: ` +
+        "these may not be the bytes that were registered; re-register the version from the pipeline's untouched output"
+    );
 }
 
 function pick(obs: Extract<ArtifactObservation, { status: "present" }>): { versionId?: string; etag?: string } {

@@ -50,7 +50,14 @@ export interface ImageRef {
 export type ObservationErrorKind = AwsErrorKind;
 
 export type ArtifactObservation =
-    | { readonly uri: string; readonly status: "present"; readonly versionId?: string; readonly etag?: string }
+    | {
+          readonly uri: string;
+          readonly status: "present";
+          readonly versionId?: string;
+          readonly etag?: string;
+          /** HeadObject's LastModified (whole seconds), ISO-8601; compared with the registration time when pinning, never pinned. */
+          readonly lastModified?: string;
+      }
     | { readonly uri: string; readonly status: "deleted"; readonly deleteMarker: boolean }
     | { readonly uri: string; readonly status: "unverified"; readonly kind: ObservationErrorKind | "prefix"; readonly detail: string };
 

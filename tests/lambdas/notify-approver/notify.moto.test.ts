@@ -143,6 +143,18 @@ describe("notify-approver against moto", function () {
         assert.equal((await readInbox(world)).length, 1);
     });
 
+    it("an artifact overwritten after registration, before pinning, is not pinned and not approvable (LastModified later than CreationTime)", async () => {
+        const v = await registerPinnableVersion(world);
+        await new Promise((resolve) => setTimeout(resolve, 1_100)); // S3's LastModified has whole seconds
+        await world.s3.send(new PutObjectCommand({ Bucket: v.bucket, Key: v.key, Body: "other weights" }));
+        const result = await handlePendingEvent(packageEvent(world, v.arn, "PendingManualApproval"), settings, deps);
+        assert.ok(result.outcome === "notified" && !result.approvable && result.pinWrite === "not-pinned", JSON.stringify(result));
+        const [message] = await readInbox(world);
+        assert.equal(message.subject, `[dev] NOT APPROVABLE: ${world.groupName} v${v.arn.split("/").pop()}`);
+        assert.match(message.message, new RegExp(`NOT APPROVABLE: ${v.modelDataUrl.replace(/[.]/g, "\\.")} was last modified at \\S+, after the package was registered at \\S+: .*re-register the version from the pipeline's untouched output`));
+        assert.equal((await readPins(world.dynamodb, world.tableName, v.arn)).pins, undefined);
+    });
+
     it("a throttled HeadObject throws so the event is retried: nothing pinned, nothing sent; the retry pins and notifies", async () => {
         const v = await registerPinnableVersion(world);
         const event = packageEvent(world, v.arn, "PendingManualApproval");

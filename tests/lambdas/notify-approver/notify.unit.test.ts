@@ -41,6 +41,7 @@ function livePackage(overrides: Partial<DescribeModelPackageCommandOutput> = {})
         ModelPackageGroupName: FIXTURE_GROUP,
         ModelApprovalStatus: "PendingManualApproval",
         ModelPackageStatus: "Completed",
+        CreationTime: new Date("2026-12-02T10:00:00.500Z"),
         InferenceSpecification: { Containers: [{ Image: OWN_IMAGE, ModelDataUrl: MODEL_DATA }], SupportedContentTypes: ["text/csv"], SupportedResponseMIMETypes: ["text/csv"] },
         ...overrides,
     } as DescribeModelPackageCommandOutput;
@@ -54,7 +55,7 @@ describe("notify-approver with mocked clients", () => {
         ddb.on(QueryCommand).resolves({ Items: [] });
         ddb.on(TransactWriteItemsCommand).resolves({});
         bucket.on(GetObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
-        bucket.on(HeadObjectCommand).resolves({ VersionId: "v-1", ETag: '"etag-1"' });
+        bucket.on(HeadObjectCommand).resolves({ VersionId: "v-1", ETag: '"etag-1"', LastModified: new Date("2026-12-02T10:00:00Z") });
         registry.on(DescribeModelPackageCommand).resolves(livePackage());
         images.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: "v1", imageDigest: DIGEST } }], failures: [] });
         topic.on(PublishCommand).resolves({});
@@ -128,6 +129,14 @@ describe("notify-approver with mocked clients", () => {
         assert.ok(result.outcome === "notified" && !result.approvable && result.pinWrite === "not-pinned");
         assert.match(result.body, /NOT APPROVABLE: .*has ETag "etag-1" but the package records "registered-etag"/);
         assert.match(result.body, /Nothing was pinned/);
+    });
+
+    it("refuses to pin a live package that answers no CreationTime (nothing to show the artifacts predate)", async () => {
+        registry.on(DescribeModelPackageCommand).resolves(livePackage({ CreationTime: undefined }));
+        const result = await handlePendingEvent(loadEvent("model-package-pending"), settings, deps());
+        assert.ok(result.outcome === "notified" && !result.approvable && result.pinWrite === "not-pinned");
+        assert.equal(ddb.commandCalls(TransactWriteItemsCommand).length, 0);
+        assert.match(result.body, /NOT APPROVABLE: DescribeModelPackage .* answered no CreationTime/);
     });
 });
 

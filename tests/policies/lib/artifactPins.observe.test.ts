@@ -65,6 +65,17 @@ describe("policies/lib/artifactObserve (aws-sdk-client-mock)", () => {
         ]);
     });
 
+    it("carries HeadObject's LastModified as an ISO string (pinPackage compares it with the registration time), and omits it when S3 gives none", async () => {
+        s3Mock.on(HeadObjectCommand, { Key: "a/model.tar.gz" }).resolves({ VersionId: "v", ETag: '"e"', LastModified: new Date("2026-12-02T10:00:05Z") });
+        s3Mock.on(HeadObjectCommand, { Key: "c/model.tar.gz" }).resolves({ VersionId: "v", ETag: '"e"' });
+        ecrMock.on(BatchGetImageCommand).resolves(pulled(["v1", D1], ["v2", D1]));
+        const observed = await observeArtifacts(s3, ecr, targets);
+        assert.deepStrictEqual(observed.artifacts, [
+            { uri: "s3://b/a/model.tar.gz", status: "present", versionId: "v", etag: "e", lastModified: "2026-12-02T10:00:05.000Z" },
+            { uri: "s3://b/c/model.tar.gz", status: "present", versionId: "v", etag: "e" },
+        ]);
+    });
+
     it("runs the lookups in parallel", async () => {
         const latency = 80;
         let inFlight = 0;

@@ -162,6 +162,49 @@ describe("policies/lib/artifactPins", () => {
         });
     });
 
+    describe("pinPackage against the registration time (bytes written after registration)", () => {
+        const targets = artifactTargets(pkg({ Image: IMG, ModelDataUrl: "s3://b/k/model.tar.gz" }));
+        const REGISTERED = new Date("2026-12-02T10:00:00.250Z");
+        const modifiedAt = (lastModified?: string): Observations => ({
+            ...untouched(),
+            artifacts: [{ uri: "s3://b/k/model.tar.gz", status: "present", versionId: "v1", etag: "x", ...(lastModified ? { lastModified } : {}) }],
+        });
+
+        it("refuses to pin an artifact written after the package was registered, naming both times and the fix", () => {
+            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:01.000Z"), NOW, { registeredAt: REGISTERED });
+            assert.ok(!outcome.pinned);
+            assert.strictEqual(outcome.problems.length, 1);
+            assert.strictEqual(
+                outcome.problems[0],
+                "s3://b/k/model.tar.gz was last modified at 2026-12-02T10:00:01.000Z, after the package was registered at 2026-12-02T10:00:00.250Z: " +
+                    "these may not be the bytes that were registered; re-register the version from the pipeline's untouched output",
+            );
+        });
+
+        it("pins an artifact written in the same second as the registration (S3's LastModified has whole seconds)", () => {
+            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:00.000Z"), NOW, { registeredAt: REGISTERED });
+            assert.ok(outcome.pinned, JSON.stringify(outcome));
+            const sameSecondLater = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:00.000Z"), NOW, { registeredAt: new Date("2026-12-02T10:00:00.000Z") });
+            assert.ok(sameSecondLater.pinned);
+        });
+
+        it("pins an artifact written before the registration, and records no time in the pins", () => {
+            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T09:59:59.000Z"), NOW, { registeredAt: REGISTERED });
+            assert.deepStrictEqual(outcome, { pinned: true, pins: PINS });
+            assert.ok(pinPackage(ARN, targets, modifiedAt("2026-12-02T09:59:59.000Z"), NOW, { registeredAt: REGISTERED.toISOString() }).pinned, "an ISO string is accepted too");
+        });
+
+        it("with a registration time, refuses an artifact whose LastModified S3 did not send (S3 always sends it; an answer without it is not understood)", () => {
+            const outcome = pinPackage(ARN, targets, modifiedAt(undefined), NOW, { registeredAt: REGISTERED });
+            assert.ok(!outcome.pinned && /s3:\/\/b\/k\/model\.tar\.gz: S3 sent no Last-Modified/.test(outcome.problems[0]), JSON.stringify(outcome));
+        });
+
+        it("an unreadable registration time is a problem, never a skipped check", () => {
+            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T09:59:59.000Z"), NOW, { registeredAt: "not a time" });
+            assert.ok(!outcome.pinned && /registration time "not a time" is not a time/.test(outcome.problems[0]), JSON.stringify(outcome));
+        });
+    });
+
     describe("verifyPins", () => {
         it("is intact when every identity is unchanged", () => {
             assert.deepStrictEqual(verifyPins(PINS, untouched()), { intact: true });
