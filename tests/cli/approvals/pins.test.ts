@@ -29,12 +29,12 @@ const seen = (artifact: Observations["artifacts"][number], image: Observations["
 const present = { uri: URI, status: "present", versionId: "v1", etag: "e1" } as const;
 const described: Partial<DescribeModelPackageCommandOutput> = { InferenceSpecification: { Containers: [{ Image: IMAGE, ModelDataUrl: URI }], SupportedContentTypes: [], SupportedResponseMIMETypes: [] } };
 /** What `approvals show` and `approve` report: the rule's answer for the ledger's record and what was observed now. */
-const judgePins = (stored: StoredPins, observed: Observations, description = described) =>
+const reportFor = (stored: StoredPins, observed: Observations, description = described) =>
     pinReport(TABLE, judgeBytes(ARN, description, { ok: true, value: stored }, observed), stored);
 
 describe("cli/approvals/pins (pure)", () => {
     it("intact: approve is not refused, and the block lists artifact and image identities", () => {
-        const report = judgePins({ pins: pins(), tampered: [] }, seen(present));
+        const report = reportFor({ pins: pins(), tampered: [] }, seen(present));
         assert.equal(report.state, "intact");
         assert.equal(pinRefusal("abalone-prod/7", report), undefined);
         assert.equal(renderPinReport(report), [
@@ -47,7 +47,7 @@ describe("cli/approvals/pins (pure)", () => {
 
     it("a moved tag is a change: refused (exit 1) with both digests", () => {
         const moved = `sha256:${"b".repeat(64)}`;
-        const report = judgePins({ pins: pins(), tampered: [] }, seen(present, { image: IMAGE, status: "resolved", digest: moved, source: "ecr" }));
+        const report = reportFor({ pins: pins(), tampered: [] }, seen(present, { image: IMAGE, status: "resolved", digest: moved, source: "ecr" }));
         assert.equal(report.state, "changed");
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.refused);
@@ -55,7 +55,7 @@ describe("cli/approvals/pins (pure)", () => {
     });
 
     it("an image pinned without digest is not fully pinned: refused (exit 1), fix names digests", () => {
-        const report = judgePins({ pins: pins([{ image: IMAGE, digestSource: "none" }]), tampered: [] }, seen(present));
+        const report = reportFor({ pins: pins([{ image: IMAGE, digestSource: "none" }]), tampered: [] }, seen(present));
         assert.equal(report.state, "not-pinned");
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.refused);
@@ -64,7 +64,7 @@ describe("cli/approvals/pins (pure)", () => {
     });
 
     it("a throttled lookup is unverified and retryable: refused with exit 3 and 'approve again'", () => {
-        const report = judgePins({ pins: pins(), tampered: [] }, seen({ uri: URI, status: "unverified", kind: "throttled", detail: "HeadObject failed: SlowDown" }));
+        const report = reportFor({ pins: pins(), tampered: [] }, seen({ uri: URI, status: "unverified", kind: "throttled", detail: "HeadObject failed: SlowDown" }));
         assert.equal(report.state, "unverified");
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.aws);
@@ -73,7 +73,7 @@ describe("cli/approvals/pins (pure)", () => {
     });
 
     it("access denied is unverified and final: refused with exit 1 and the permissions needed", () => {
-        const report = judgePins({ pins: pins(), tampered: [] }, seen({ uri: URI, status: "unverified", kind: "access-denied", detail: "HeadObject failed: AccessDenied (HTTP 403)" }));
+        const report = reportFor({ pins: pins(), tampered: [] }, seen({ uri: URI, status: "unverified", kind: "access-denied", detail: "HeadObject failed: AccessDenied (HTTP 403)" }));
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.refused);
         assert.match(refusal.hint!, /s3:GetObject and s3:ListBucket .* ecr:BatchGetImage/);
@@ -81,7 +81,7 @@ describe("cli/approvals/pins (pure)", () => {
 
     it("a corrupt pin record cannot be verified, and the fix is to re-register, not to grant permissions", () => {
         const problem = `pin record of ${ARN}: schema is 9, expected 1; the record is corrupt: record the version as tampered and re-register it`;
-        const report = judgePins({ tampered: [], problem }, seen(present));
+        const report = reportFor({ tampered: [], problem }, seen(present));
         assert.equal(report.state, "unverified");
         const refusal = pinRefusal("abalone-prod/7", report)!;
         assert.equal(refusal.exitCode, EXIT.refused);
@@ -94,7 +94,7 @@ describe("cli/approvals/pins (pure)", () => {
         const algorithm = { ...described, SourceAlgorithmSpecification: { SourceAlgorithms: [{ AlgorithmName: "xgboost-algo" }] } };
         const answer = judgeBytes(ARN, algorithm, { ok: true, value: { pins: pins(), tampered: [] } }, undefined);
         assert.equal(!answer.intact && answer.cause, "bytes-unpinned");
-        const report = judgePins({ pins: pins(), tampered: [] }, seen(present), algorithm);
+        const report = reportFor({ pins: pins(), tampered: [] }, seen(present), algorithm);
         assert.equal(report.state, "not-pinned");
         assert.equal(report.reason, !answer.intact && answer.reason);
         const refusal = pinRefusal("abalone-prod/7", report)!;
@@ -114,7 +114,7 @@ describe("cli/approvals/pins (pure)", () => {
 
     it("--json carries the state, identities, changes and tamper records", () => {
         const record = { packageArn: ARN, recordedAt: "2026-11-26T09:00:00.000Z", eventId: "e", source: "ecr-event" as const, changes: [], summary: "tag moved" };
-        const doc = pinReportJson(judgePins({ pins: pins(), tampered: [record] }, seen(present)));
+        const doc = pinReportJson(reportFor({ pins: pins(), tampered: [record] }, seen(present)));
         assert.equal(doc.state, "tampered");
         assert.deepEqual(doc.tampered, [record]);
         assert.equal(doc.artifacts[0].versionId, "v1");
