@@ -1,33 +1,26 @@
 /**
  * What a version is made of, as the approver sees it: the artifact pins recorded at registration (deployment
- * ledger), the live check of those bytes now, and any TAMPERED records. `approvals show` displays it and
+ * ledger), the approval rule's Bytes answer now (approvalBytes.ts: the same pins observed, the same causes and
+ * words as deploy-approved and the policy pack), and any TAMPERED records. `approvals show` displays it and
  * `approvals approve` refuses anything but "intact", so a person approves identified, unchanged bytes, the same
  * ones deploy-approved and the policy pack will let through. See docs/operators-tools.md.
  */
-import {
-    artifactTargets,
-    describePinChanges,
-    describePins,
-    observeArtifacts,
-    verifyPins,
-    type Observations,
-    type PackagePins,
-    type PinChange,
-} from "../../policies/lib/artifactPins";
-import { isTransientAwsError } from "../../policies/lib/awsErrors";
+import { describePins, type PackagePins, type PinChange } from "../../policies/lib/artifactPins";
+import { checkApprovedBytes, type BytesAnswer, type PinsContext } from "../../policies/lib/approvalRule";
 import { readPins, type StoredPins, type TamperRecord } from "../../policies/lib/pinStore";
 import type { Deps, Scope } from "./context";
 import { findProjectDir, listStacks, loadEnvironment } from "./environment";
-import { CliError, EXIT, toCliError } from "./errors";
+import { CliError, EXIT } from "./errors";
 import { ledgerTableName } from "./ledger";
 import type { PackageDescription } from "./packages";
 
 /**
+ * The rule's causes, in the approver's words:
  * - intact: pinned, no TAMPERED record, every pinned identity seen unchanged now.
- * - changed: the bytes differ from the pins now (overwritten, deleted, tag moved, image gone).
- * - tampered: a TAMPERED record exists (the version is never deployed again, even if the bytes were restored).
- * - not-pinned: no pins, or something the version uses has no identity (a tag without digest, an S3 prefix).
- * - unverified: the pins or the live identities could not be read (throttled, denied, corrupt record).
+ * - changed (`bytes-changed`, found now): the bytes differ from the pins (overwritten, deleted, tag moved, image gone).
+ * - tampered (`bytes-changed`, recorded): a TAMPERED record exists (never deployed again, even if the bytes were restored).
+ * - not-pinned (`not-pinned`, `bytes-unpinned`): no pins, or something the version uses has no identity.
+ * - unverified (`bytes-unverified`): the pins or the live identities could not be read (throttled, denied, corrupt record).
  */
 export type PinState = "intact" | "changed" | "tampered" | "not-pinned" | "unverified";
 
@@ -39,7 +32,9 @@ export interface PinReport {
     readonly tampered: readonly TamperRecord[];
     /** What differs from the pins now (empty when intact or not checked). */
     readonly changes: readonly PinChange[];
-    /** Why it could not be verified, when it could not. */
+    /** The approval rule's reason for refusing it, the words deploy-approved and the policy pack use; absent when intact. */
+    readonly reason?: string;
+    /** Why it could not be verified, when it could not (the rule's reason). */
     readonly problem?: string;
     /** Only transient failures (throttling, timeouts): asking again may succeed. */
     readonly retryable: boolean;
@@ -49,27 +44,32 @@ export interface PinReport {
     readonly summary: string;
 }
 
-const NOT_PINNED_WHY = "it was registered before artifact pinning existed, or pinning failed at registration (the approver's notification says why)";
-
-/** The report from what the ledger holds and what was observed now. Pure. */
-export function judgePins(table: string, stored: StoredPins, observed: Observations | { readonly error: string }): PinReport {
-    const base = { table, tampered: stored.tampered, ...(stored.pins ? { pins: stored.pins } : {}) };
-    const check = stored.pins && !("error" in observed) ? verifyPins(stored.pins, observed) : undefined;
-    const changes = check && !check.intact ? check.changes : [];
-    if (stored.tampered.length) {
-        const records = stored.tampered.map((t) => `${t.recordedAt} (${t.source}): ${t.summary}`).join("; ");
-        return { ...base, state: "tampered", changes, retryable: false, summary: `TAMPERED: its bytes were found changed: ${records}` };
+/**
+ * The report from the rule's answer and what the ledger held (`stored`, undefined when it could not be read),
+ * kept for what the approver is shown: the pinned identities and the TAMPERED records. Pure.
+ */
+export function pinReport(table: string, answer: BytesAnswer, stored: StoredPins | undefined): PinReport {
+    const pins = answer.intact ? answer.pins : stored?.pins;
+    const base = { table, tampered: stored?.tampered ?? [], retryable: false, ...(pins ? { pins } : {}) };
+    if (answer.intact) return { ...base, state: "intact", changes: [], summary: "intact: the bytes are the ones pinned at registration" };
+    const { cause, reason, finding } = answer;
+    const refused = { ...base, tampered: finding.recorded.length ? finding.recorded : base.tampered, changes: finding.changes, reason };
+    switch (cause) {
+        case "bytes-changed":
+            return finding.recorded.length ? { ...refused, state: "tampered", summary: `TAMPERED: ${reason}` } : { ...refused, state: "changed", summary: `CHANGED: ${reason}` };
+        case "not-pinned":
+        case "bytes-unpinned":
+            return { ...refused, state: "not-pinned", summary: `not pinned: production will refuse this version: ${reason}` };
+        case "bytes-unverified":
+            return {
+                ...refused,
+                state: "unverified",
+                problem: reason,
+                retryable: finding.retry === "transient",
+                ...(stored?.problem ? { corrupt: true } : {}),
+                summary: `could not verify: ${reason}`,
+            };
     }
-    if (stored.problem) return { ...base, state: "unverified", changes, problem: stored.problem, retryable: false, corrupt: true, summary: `could not verify: ${stored.problem}` };
-    if (!stored.pins) return { ...base, state: "not-pinned", changes, retryable: false, summary: `not pinned: production will refuse this version (${NOT_PINNED_WHY})` };
-    if ("error" in observed) return { ...base, state: "unverified", changes, problem: observed.error, retryable: false, summary: `could not verify: ${observed.error}` };
-    if (check!.intact) return { ...base, state: "intact", changes, retryable: false, summary: "intact: the bytes are the ones pinned at registration" };
-    const message = describePinChanges(changes);
-    if (check!.tampered) return { ...base, state: "changed", changes, retryable: false, summary: `CHANGED since registration: ${message}` };
-    if (changes.some((c) => c.what === "unpinned")) {
-        return { ...base, state: "not-pinned", changes, retryable: false, summary: `not fully pinned: production will refuse this version: ${message}` };
-    }
-    return { ...base, state: "unverified", changes, problem: message, retryable: check!.retryable, summary: `could not verify: ${message}` };
 }
 
 /**
@@ -95,32 +95,21 @@ export function pinTable(options: { ledgerTable?: string }, scope: Scope, group:
     }
 }
 
-/** Reads the pins (one Query) and observes the live identities (one HeadObject per artifact, one BatchGetImage per repository) in parallel. */
+/**
+ * The approval rule's Bytes question for this version, whatever its status: the pin read (one Query), then the
+ * pinned artifacts and images observed (one HeadObject per artifact, one BatchGetImage per repository, in parallel).
+ */
 export async function inspectPins(scope: Scope, table: string, description: PackageDescription, region: string): Promise<PinReport> {
-    const arn = description.ModelPackageArn ?? "";
-    const observe = async (): Promise<Observations | { error: string }> => {
-        try {
-            return await observeArtifacts(scope.clients.s3, scope.clients.ecr, artifactTargets(description), { ecrRegion: region });
-        } catch (err) {
-            return { error: (err as Error).message };
-        }
+    let stored: Promise<StoredPins> | undefined;
+    const ctx: PinsContext = {
+        readPins: (packageArn) => (stored = readPins(scope.clients.dynamodb, table, packageArn)),
+        s3: scope.clients.s3,
+        ecr: scope.clients.ecr,
+        ecrRegion: region,
     };
-    const [stored, observed] = await Promise.all([
-        readPins(scope.clients.dynamodb, table, arn).catch((err: unknown) => ({ failed: readFailure(err, table, scope, arn), transient: isTransientAwsError(err) })),
-        observe(),
-    ]);
-    if ("failed" in stored) {
-        const problem = stored.failed.message;
-        return { table, state: "unverified", tampered: [], changes: [], problem, retryable: stored.transient, summary: `could not verify: ${problem}` };
-    }
-    return judgePins(table, stored, observed);
-}
-
-function readFailure(err: unknown, table: string, scope: Scope, arn: string): CliError {
-    if ((err as { name?: string })?.name === "ResourceNotFoundException") {
-        return new CliError(EXIT.notFound, `the deployment ledger table ${table} does not exist${scope.region ? ` in ${scope.region}` : ""}, so no pins can be read`);
-    }
-    return toCliError(err, { region: scope.region, endpointUrl: scope.endpointUrl, action: `read the artifact pins of ${arn} from ${table}` });
+    const answer = await checkApprovedBytes(ctx, description.ModelPackageArn ?? "", description);
+    // The same read the rule judged (its failure is already in the answer).
+    return pinReport(table, answer, await stored?.catch(() => undefined));
 }
 
 /** The "What you approve" block of `show` and of the approval's confirmation. Pure. */
@@ -148,32 +137,30 @@ export function pinReportJson(report: PinReport) {
         changes: report.changes,
         tampered: report.tampered,
         problem: report.problem ?? null,
+        reason: report.reason ?? null,
     };
 }
 
 const REREGISTER = "Re-register the version (run its pipeline again, or register the artifacts you trust as a new version): registration pins the bytes as they are then.";
 
-/** Why `approve` must refuse, or undefined when the bytes are intact. Fail closed: everything but "intact" refuses. Pure. */
+/** Why `approve` must refuse, or undefined when the bytes are intact: the rule's reason. Fail closed: everything but "intact" refuses. Pure. */
 export function pinRefusal(name: string, report: PinReport): CliError | undefined {
+    if (report.state === "intact") return undefined;
+    const refused = `Refused: ${name} is not deployable: ${report.reason}.`;
     switch (report.state) {
-        case "intact":
-            return undefined;
         case "tampered":
-            return new CliError(EXIT.refused, `Refused: ${name} is recorded as TAMPERED in ${report.table}: ${report.tampered.map((t) => t.summary).join("; ")}. A version whose bytes changed is never deployed again.`,
-                `${REREGISTER} Find out who wrote the artifact or moved the tag first.`);
+            return new CliError(EXIT.refused, refused, `It is recorded as TAMPERED in ${report.table}. ${REREGISTER} Find out who wrote the artifact or moved the tag first.`);
         case "changed":
-            return new CliError(EXIT.refused, `Refused: the bytes of ${name} changed since registration: ${describePinChanges(report.changes)}.`,
-                `${REREGISTER} Find out who wrote the artifact or moved the tag first.`);
+            return new CliError(EXIT.refused, refused, `${REREGISTER} Find out who wrote the artifact or moved the tag first.`);
         case "not-pinned":
-            return new CliError(EXIT.refused, report.pins
-                ? `Refused: ${name} is not fully pinned, so production would refuse it: ${describePinChanges(report.changes)}.`
-                : `Refused: ${name} has no artifact pins in ${report.table}, so nobody can tell whether its bytes are the ones registered; production would refuse it. ${NOT_PINNED_WHY[0].toUpperCase()}${NOT_PINNED_WHY.slice(1)}.`,
-                report.pins ? `Reference images by digest (…@sha256:…) and artifacts as S3 objects, then ${REREGISTER[0].toLowerCase()}${REREGISTER.slice(1)}` : REREGISTER);
+            return new CliError(EXIT.refused, refused, report.pins
+                ? `Reference images by digest (…@sha256:…) and artifacts as S3 objects, then ${REREGISTER[0].toLowerCase()}${REREGISTER.slice(1)}`
+                : `${REREGISTER} (The pins were looked up in ${report.table}; if the version belongs to another environment, pass its --env or --ledger-table.)`);
         case "unverified":
-            return new CliError(report.retryable ? EXIT.aws : EXIT.refused, `Refused: could not verify the bytes of ${name} against its pins (${report.problem}). Nothing was changed.`,
+            return new CliError(report.retryable ? EXIT.aws : EXIT.refused, `${refused} Nothing was changed.`,
                 report.retryable ? "Wait a moment and approve again."
                 : report.corrupt ? REREGISTER
-                : "Approve once they can be checked: you need dynamodb:Query on the ledger, s3:GetObject and s3:ListBucket on the artifacts, ecr:BatchGetImage on the images (pass --env or --ledger-table if the ledger is elsewhere).");
+                : `Approve once they can be checked: you need dynamodb:Query on the ledger (${report.table}), s3:GetObject and s3:ListBucket on the artifacts, ecr:BatchGetImage on the images (pass --env or --ledger-table if the ledger is elsewhere).`);
     }
 }
 

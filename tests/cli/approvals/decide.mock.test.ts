@@ -30,15 +30,13 @@ const sagemakerClient = new SageMakerClient({ region: "us-east-1" });
 const stsClient = new STSClient({ region: "us-east-1" });
 const sagemaker = mockClient(sagemakerClient);
 const sts = mockClient(stsClient);
-// The ledger holds the version's pins: one container whose image is referenced by digest (its own pin, so the check
-// needs no S3 or ECR call) and no model data.
+// The ledger holds the version's pins: one image referenced by digest and no S3 artifact, so the pins are intact
+// by construction and checking them needs no S3 or ECR call.
 const ledgerClient = new DynamoDBClient({ region: "us-east-1" });
 const ledger = mockClient(ledgerClient);
-const IMAGE = `111111111111.dkr.ecr.us-east-1.amazonaws.com/serve@sha256:${"a".repeat(64)}`;
-const PIN_ITEM = {
-    ...Object.fromEntries(Object.entries(pinsKey(ARN)).map(([k, v]) => [k, { S: v }])),
-    pins: { S: serializePins({ packageArn: ARN, pinnedAt: "2026-11-25T08:00:00.000Z", artifacts: [], images: [{ image: IMAGE, digest: `sha256:${"a".repeat(64)}`, digestSource: "uri" }] }) },
-};
+const IMAGE = `111111111111.dkr.ecr.us-east-1.amazonaws.com/abalone@sha256:${"a".repeat(64)}`;
+const PINS = { packageArn: ARN, pinnedAt: "2026-11-25T08:00:00.000Z", artifacts: [], images: [{ image: IMAGE, digest: `sha256:${"a".repeat(64)}`, digestSource: "uri" as const }] };
+const PIN_ITEM = { ...Object.fromEntries(Object.entries(pinsKey(ARN)).map(([k, v]) => [k, { S: v }])), pins: { S: serializePins(PINS) } };
 
 function pkg(overrides: Partial<DescribeModelPackageCommandOutput> = {}): DescribeModelPackageCommandOutput {
     return {
@@ -51,8 +49,8 @@ function pkg(overrides: Partial<DescribeModelPackageCommandOutput> = {}): Descri
         ModelApprovalStatus: "PendingManualApproval",
         CreationTime: new Date("2026-11-25T08:00:00Z"),
         ModelPackageStatusDetails: { ValidationStatuses: [] },
-        CreatedBy: { IamIdentity: { Arn: PIPELINE_ROLE_SESSION, PrincipalId: "AROAPIPELINE00000001:SageMaker-ModelBuildingPipeline" } },
         InferenceSpecification: { Containers: [{ Image: IMAGE }], SupportedContentTypes: ["text/csv"], SupportedResponseMIMETypes: ["text/csv"] },
+        CreatedBy: { IamIdentity: { Arn: PIPELINE_ROLE_SESSION, PrincipalId: "AROAPIPELINE00000001:SageMaker-ModelBuildingPipeline" } },
         ...overrides,
     };
 }
