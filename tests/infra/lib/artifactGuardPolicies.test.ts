@@ -37,6 +37,8 @@ describe("infra/lib/artifactGuardPolicies: artifactTamperPolicy", () => {
     it("writes its own logs, reads and records in the ledger (Query, GetItem, PutItem: nothing else), publishes, sends to its DLQ", () => {
         assert.deepEqual(TAMPER_LEDGER_ACTIONS, ["dynamodb:GetItem", "dynamodb:Query"]);
         assert.equal(may("dynamodb:PutItem", input.ledgerTableArn), "allowed", "PutItem, in its partitions (below)");
+        // What is live (currentDeployment: GetItem of ENDPOINT#<endpoint>/CURRENT), for the live-version alert.
+        assert.equal(evaluate({ principalArn: role, action: "dynamodb:GetItem", resource: input.ledgerTableArn, context: { "dynamodb:LeadingKeys": [endpointKey("e")] } }, { identity: [doc] }), "allowed");
         for (const action of TAMPER_LEDGER_ACTIONS) assert.equal(may(action, input.ledgerTableArn), "allowed", action);
         for (const action of ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Scan"]) assert.equal(may(action, input.ledgerTableArn), "implicit-deny", action);
         assert.equal(may("logs:PutLogEvents", `arn:aws:logs:eu-west-1:111111111111:log-group:${input.logGroupName}:log-stream:2026/12/02/x`), "allowed");
