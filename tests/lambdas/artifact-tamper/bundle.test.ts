@@ -39,8 +39,9 @@ describe("artifact-tamper bundle", function () {
                 encoding: "utf8",
             }).stdout;
         assert.match(load({}), /EnvironmentError: environment variable ENVIRONMENT is not set/);
-        assert.match(load({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t" }), /EnvironmentError: environment variable TOPIC_ARN is not set/);
-        assert.match(load({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t", AWS_REGION: "us-east-1" }), /^function$/m);
+        assert.match(load({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t" }), /EnvironmentError: environment variable ENDPOINT_NAME is not set/);
+        assert.match(load({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t", ENDPOINT_NAME: "e" }), /EnvironmentError: environment variable TOPIC_ARN is not set/);
+        assert.match(load({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t", ENDPOINT_NAME: "e", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t", AWS_REGION: "us-east-1" }), /^function$/m);
         fs.rmSync(dir, { recursive: true, force: true });
     });
 });
