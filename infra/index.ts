@@ -77,6 +77,7 @@ const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
     topicArn: approvals.topicArn,
     kmsKeyArn: approvals.kmsKeyArn,
     eventsDlqArn: approvals.targetsDlq.arn,
+    endpointName: approvals.endpointName,
     tags,
 });
 export const artifactTamperFunctionName = guard.functionName;

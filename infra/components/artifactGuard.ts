@@ -29,10 +29,10 @@ import {
     type ChildContext,
     type TopicAlarmProps,
 } from "../lib/functionResources";
-import { resourceName } from "../lib/naming";
+import { endpointName as defaultEndpointName, resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
 import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
-import { TAMPER_METRIC, TAMPER_TIMEOUT_SECONDS } from "../../lambdas/artifact-tamper/settings";
+import { LIVE_TAMPER_METRIC, TAMPER_METRIC, TAMPER_TIMEOUT_SECONDS } from "../../lambdas/artifact-tamper/settings";
 import type { CompanionResources } from "./approvalEvents";
 
 export interface ArtifactGuardArgs {
@@ -48,6 +48,11 @@ export interface ArtifactGuardArgs {
     /** The approvals topic and its CMK (which also encrypts this component's DLQ and log group). */
     readonly topicArn: pulumi.Input<string>;
     readonly kmsKeyArn: pulumi.Input<string>;
+    /**
+     * The endpoint ApprovalEvents deploys to (its `endpointName`): the function reads its ledger CURRENT to tell the
+     * approvers when a tampered version is live. Defaults to ApprovalEvents' default, `endpointName(environment)`.
+     */
+    readonly endpointName?: string;
     /** The events DLQ of ApprovalEvents: where the rules' failed deliveries go (its policy must admit these rules). */
     readonly eventsDlqArn: pulumi.Input<string>;
     /** Retention of the function's log group, in days. Defaults to 90. */
@@ -68,6 +73,7 @@ export const TAMPER_RULE_ROLES = { artifactChanged: "artifact-changed", imageCha
 export function artifactGuardAlarmRoles(): string[] {
     return [
         "artifact-tampered",
+        "live-version-tampered",
         `${TAMPER_FUNCTION}-errors`,
         `${TAMPER_FUNCTION}-dlq-depth`,
         ...Object.values(TAMPER_RULE_ROLES).flatMap((rule) => [`${rule}-failed-invocations`, `${rule}-dlq-delivery-failures`]),
@@ -92,8 +98,13 @@ export function tamperLogGroupName(environment: string): string {
 }
 
 /** The function's environment variables (lambdas/artifact-tamper/settings.ts and index.ts read them once). Pure. */
-export function tamperFunctionEnvironment(input: { readonly environment: string; readonly ledgerTableName: string; readonly topicArn: string }): Record<string, string> {
-    return { ENVIRONMENT: input.environment, LEDGER_TABLE_NAME: input.ledgerTableName, TOPIC_ARN: input.topicArn };
+export function tamperFunctionEnvironment(input: {
+    readonly environment: string;
+    readonly ledgerTableName: string;
+    readonly topicArn: string;
+    readonly endpointName: string;
+}): Record<string, string> {
+    return { ENVIRONMENT: input.environment, LEDGER_TABLE_NAME: input.ledgerTableName, TOPIC_ARN: input.topicArn, ENDPOINT_NAME: input.endpointName };
 }
 
 export class ArtifactGuard extends pulumi.ComponentResource {
@@ -164,6 +175,17 @@ export class ArtifactGuard extends pulumi.ComponentResource {
             threshold: 0,
             comparisonOperator: "GreaterThanThreshold",
         });
+        const servedOn = args.endpointName ?? defaultEndpointName(env);
+        alarm("live-version-tampered", {
+            alarmDescription: `The version live on ${servedOn} (the ledger's CURRENT) had its bytes changed, or what is live could not be read: SageMaker may serve the new bytes at the next scale-out. Reject it to roll back, or approve a good version.`,
+            namespace: METRIC_NAMESPACE,
+            metricName: LIVE_TAMPER_METRIC,
+            dimensions: { Environment: env },
+            statistic: "Sum",
+            period: 60,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+        });
         alarm(`${TAMPER_FUNCTION}-errors`, {
             alarmDescription: pulumi.interpolate`${fnName} failed; failed events are retried, then kept in ${this.dlq.name}: a tamper event may be unchecked`,
             namespace: "AWS/Lambda",
@@ -226,7 +248,9 @@ export class ArtifactGuard extends pulumi.ComponentResource {
                 environment: {
                     variables: pulumi
                         .all([args.ledgerTableName, args.topicArn])
-                        .apply(([ledgerTableName, topicArn]) => tamperFunctionEnvironment({ environment: env, ledgerTableName, topicArn })),
+                        .apply(([ledgerTableName, topicArn]) =>
+                            tamperFunctionEnvironment({ environment: env, ledgerTableName, topicArn, endpointName: args.endpointName ?? defaultEndpointName(env) }),
+                        ),
                 },
                 tags,
             },

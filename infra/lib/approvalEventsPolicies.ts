@@ -60,11 +60,50 @@ export interface FunctionPolicyInput {
  */
 export const FUNCTION_KMS_SERVICES = ["dynamodb", "sns", "sqs"] as const;
 
-/** What every function's role holds: its logs, the ledger (with `ledgerActions`), the topic, its DLQ, the approvals key through those services. */
-export function commonStatements(input: FunctionPolicyInput, ledgerActions: string[]): PolicyStatement[] {
+/**
+ * Partition-key prefixes of the ledger's items (lambdas/shared/ledger.ts, policies/lib/pinRecord.ts,
+ * policies/lib/tamperEvents.ts, lambdas/artifact-tamper/alerts.ts); the policy tests check each against those modules.
+ */
+export const LEDGER_PARTITIONS = {
+    endpoint: "ENDPOINT#",
+    notification: "NOTIFY#",
+    pins: "PINS#",
+    artifactIndex: "ARTIFACT#",
+    imageIndex: "IMAGE#",
+    tamperAlert: "TAMPER-ALERT#",
+} as const;
+
+/** Writes a role may make, only to items whose partition key matches one of `partitionKeys` (IAM wildcards). */
+export interface LedgerWriteGrant {
+    readonly sid: string;
+    readonly actions: readonly string[];
+    readonly partitionKeys: readonly string[];
+}
+
+/**
+ * A write grant limited by `dynamodb:LeadingKeys`. DynamoDB checks it against each item's partition key, the Puts
+ * of a TransactWriteItems included (they are authorised as PutItem, one by one). `ForAllValues` passes an empty key
+ * set, which no PutItem or DeleteItem has: each names one item.
+ */
+export function ledgerWriteStatement(ledgerTableArn: string, grant: LedgerWriteGrant): PolicyStatement {
+    return {
+        Sid: grant.sid,
+        Effect: "Allow",
+        Action: [...grant.actions],
+        Resource: [ledgerTableArn],
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...grant.partitionKeys] } },
+    };
+}
+
+/**
+ * What every function's role holds: its logs, the ledger (reads with `ledgerReads` on the table, each write limited to
+ * the partitions it writes), the topic, its DLQ, the approvals key through those services.
+ */
+export function commonStatements(input: FunctionPolicyInput, ledgerReads: string[], ledgerWrites: readonly LedgerWriteGrant[] = []): PolicyStatement[] {
     return [
         { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroupArns(input.scope, input.logGroupName) },
-        { Sid: "Ledger", Effect: "Allow", Action: ledgerActions, Resource: [input.ledgerTableArn] },
+        { Sid: "Ledger", Effect: "Allow", Action: ledgerReads, Resource: [input.ledgerTableArn] },
+        ...ledgerWrites.map((grant) => ledgerWriteStatement(input.ledgerTableArn, grant)),
         { Sid: "PublishResults", Effect: "Allow", Action: ["sns:Publish"], Resource: [input.topicArn] },
         ...(input.dlqArn ? [{ Sid: "FailedInvocationsToDlq", Effect: "Allow" as const, Action: ["sqs:SendMessage"], Resource: [input.dlqArn] }] : []),
         {
@@ -90,7 +129,16 @@ export function notifyApproverPolicy(input: NotifyPolicyInput): PolicyDocument {
     const reports = bucketArns(input.scope.partition, input.reportBucketName).bucket;
     const pattern = input.reportKeyPattern.replace(/^\/+/, "");
     return policyDocument(
-        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]),
+        ...commonStatements(input, ["dynamodb:GetItem"], [
+            // Claims, confirms and releases its notification leases: the only deletes any function makes.
+            { sid: "LedgerNotificationClaims", actions: ["dynamodb:PutItem", "dynamodb:DeleteItem"], partitionKeys: [`${LEDGER_PARTITIONS.notification}*`] },
+            // writePins: the pins and their reverse index, in one TransactWriteItems of conditional Puts.
+            {
+                sid: "LedgerPinsAtRegistration",
+                actions: ["dynamodb:PutItem"],
+                partitionKeys: [LEDGER_PARTITIONS.pins, LEDGER_PARTITIONS.artifactIndex, LEDGER_PARTITIONS.imageIndex].map((p) => `${p}*`),
+            },
+        ]),
         { Sid: "ReadEvaluationReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${reports}/${pattern}`] },
         input.reportKmsKeyArn
             ? {
@@ -121,7 +169,12 @@ export function deployApprovedPolicy(input: DeployPolicyInput): PolicyDocument {
     const arns = deployedResourceArns(input.scope, input.environment, input.endpointName);
     return policyDocument(
         // The ledger's TransactWriteItems holds Put items only: PutItem covers them (no ConditionCheck item).
-        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]),
+        ...commonStatements(input, ["dynamodb:GetItem", "dynamodb:Query"], [
+            // CURRENT and the history of this environment's endpoint only: no other function writes ENDPOINT#.
+            { sid: "LedgerThisEndpointsDeployments", actions: ["dynamodb:PutItem"], partitionKeys: [`${LEDGER_PARTITIONS.endpoint}${input.endpointName}`] },
+            // recordTampering: TAMPERED records of a version whose bytes changed (conditional Puts).
+            { sid: "LedgerTamperRecords", actions: ["dynamodb:PutItem"], partitionKeys: [`${LEDGER_PARTITIONS.pins}*`] },
+        ]),
         {
             // What Lambda's SQS event source mapping calls with the execution role; the function itself calls no SQS.
             Sid: "ConsumeDeployRequests",

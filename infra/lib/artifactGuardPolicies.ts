@@ -6,10 +6,12 @@
 import {
     commonStatements,
     deployApprovedPolicy,
+    LEDGER_PARTITIONS,
     notifyApproverPolicy,
     operatorReadPolicy,
     type DeployPolicyInput,
     type FunctionPolicyInput,
+    type LedgerWriteGrant,
     type NotifyPolicyInput,
     type OperatorReadPolicyInput,
 } from "./approvalEventsPolicies";
@@ -17,11 +19,15 @@ import { bucketArns, ecrRepositoryArns, modelPackageArnPatterns, type AwsScope }
 import { conditionPrincipals, pipelineKeyPatterns, policyDocument, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 
 /**
- * What the artifact-tamper function calls on the ledger (lambdas/artifact-tamper, policies/lib/pinStore.ts):
- * Query (the reverse index, the pins and tamper records of a version), GetItem (the alert marker),
- * PutItem (the TAMPERED records, conditional, and the alert marker).
+ * What the artifact-tamper function reads in the ledger (lambdas/artifact-tamper, policies/lib/pinStore.ts):
+ * Query (the reverse index, the pins and tamper records of a version), GetItem (the alert marker).
  */
-export const TAMPER_LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+export const TAMPER_LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
+
+/** What it writes: the TAMPERED records (conditional Puts in `PINS#…`) and its alert marker; it deletes nothing. */
+export const TAMPER_LEDGER_WRITES: readonly LedgerWriteGrant[] = [
+    { sid: "LedgerTamperRecordsAndAlerts", actions: ["dynamodb:PutItem"], partitionKeys: [`${LEDGER_PARTITIONS.pins}*`, `${LEDGER_PARTITIONS.tamperAlert}*`] },
+];
 
 /**
  * artifact-tamper: its log group, the ledger (read pins and the reverse index, record tampering), publish to the
@@ -29,7 +35,7 @@ export const TAMPER_LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "d
  * events carry what it compares (version id, ETag, digest) with the pins.
  */
 export function artifactTamperPolicy(input: FunctionPolicyInput & { readonly dlqArn: string }): PolicyDocument {
-    return policyDocument(...commonStatements(input, TAMPER_LEDGER_ACTIONS));
+    return policyDocument(...commonStatements(input, TAMPER_LEDGER_ACTIONS, TAMPER_LEDGER_WRITES));
 }
 
 /** Where a version's bytes are: what the bytes check (policies/lib/artifactObserve.ts) reads, for every caller. */

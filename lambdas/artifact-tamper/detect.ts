@@ -12,14 +12,16 @@ import { describePinChanges, type ArtifactPin, type ImagePin, type PackagePins }
 import { parseImageUri } from "../../policies/lib/artifactRefs";
 import { packagesIndexedBy, readPins, recordTampering } from "../../policies/lib/pinStore";
 import { artifactIndexKey, imageIndexKey, tamperChange, type TamperEvent } from "../../policies/lib/tamperEvents";
+import { describeAwsError } from "../../policies/lib/awsErrors";
 import { MalformedEventError, retryableIfTransient } from "../shared/errors";
+import { currentDeployment } from "../shared/ledger";
 import { metricLine, type Logger } from "../shared/log";
 import { quoteEvent } from "../shared/malformed";
 import type { Publisher } from "../shared/publish";
 import { alertSent, markAlertSent } from "./alerts";
 import { readTamperEvent, type ReadEvent } from "./event";
-import { tamperMessage, type AffectedVersion, type UnreadableVersion } from "./message";
-import { TAMPER_METRIC, type TamperSettings } from "./settings";
+import { tamperMessage, type AffectedVersion, type LiveStatus, type UnreadableVersion } from "./message";
+import { LIVE_TAMPER_METRIC, TAMPER_METRIC, type TamperSettings } from "./settings";
 
 export interface TamperDeps {
     readonly dynamodb: Pick<DynamoDBClient, "send">;
@@ -62,6 +64,23 @@ export async function handleTamperEvent(event: unknown, settings: TamperSettings
     } catch (error) {
         throw retryableIfTransient(error);
     }
+}
+
+/**
+ * Is an affected version the one the endpoint serves (the ledger's CURRENT)? ARNs compare without case, as the
+ * ledger's rollback candidates do. A CURRENT that cannot be read is `unknown`, which the alert treats as possibly
+ * live (fail closed): the approvers are told to look, and the live alarm goes off.
+ */
+export async function liveStatus(deps: Pick<TamperDeps, "dynamodb">, settings: TamperSettings, affected: readonly AffectedVersion[]): Promise<LiveStatus> {
+    let current;
+    try {
+        current = await currentDeployment(deps.dynamodb as DynamoDBClient, settings.ledgerTableName, settings.endpointName);
+    } catch (error) {
+        return { kind: "unknown", endpointName: settings.endpointName, problem: describeAwsError(error) };
+    }
+    const liveArn = current?.packageArn.toLowerCase();
+    const hit = liveArn ? affected.find((v) => v.packageArn.toLowerCase() === liveArn) : undefined;
+    return hit ? { kind: "live", endpointName: settings.endpointName, packageArn: hit.packageArn } : { kind: "not-live" };
 }
 
 async function detect(read: ReadEvent, settings: TamperSettings, deps: TamperDeps): Promise<TamperResult> {
@@ -110,9 +129,14 @@ async function detect(read: ReadEvent, settings: TamperSettings, deps: TamperDep
         deps.logger.log("info", `duplicate: ${reason}`, { eventId: read.eventId });
         return { outcome: "already-alerted", reason };
     }
-    const { subject, body } = tamperMessage({ environment: settings.environment, summary: read.summary, affected, unreadable });
-    // Before the message: should SNS fail for good, the alarm on this metric still goes off.
+    const live = affected.length ? await liveStatus(deps, settings, affected) : undefined;
+    const { subject, body } = tamperMessage({ environment: settings.environment, summary: read.summary, affected, unreadable, live });
+    // Before the message: should SNS fail for good, the alarms on these metrics still go off.
     if (affected.length) deps.emitMetric(metricLine(TAMPER_METRIC, settings.environment, affected.length));
+    if (live && live.kind !== "not-live") {
+        deps.logger.log("error", `live version tampered: ${live.kind === "live" ? live.packageArn : `unknown (${live.problem})`} on ${settings.endpointName}`, { eventId: read.eventId });
+        deps.emitMetric(metricLine(LIVE_TAMPER_METRIC, settings.environment, 1));
+    }
     await deps.publisher.publish(subject, body);
     await markAlertSent(deps.dynamodb, table, read.eventId, read.time, read.summary);
     return { outcome: "alerted", affected, unreadable, subject, body };

@@ -16,6 +16,7 @@ import { artifactTamperPolicy } from "../../../infra/lib/artifactGuardPolicies";
 import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { TARGET_RETRY_POLICY } from "../../../infra/lib/functionResources";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
+import { endpointName } from "../../../infra/lib/naming";
 import { exampleStackConfig } from "../exampleStacks";
 
 const T = {
@@ -97,7 +98,7 @@ for (const stack of ["dev", "prod"]) {
             for (const r of mine(T.rule)) assert.ok(sources.includes(r.state.arn), r.inputs.name);
         });
 
-        it("ships the tamper bundle on the project's runtime, arm64, 30 s, with its three settings", () => {
+        it("ships the tamper bundle on the project's runtime, arm64, 30 s, with its four settings (the endpoint ApprovalEvents serves on)", () => {
             const fn = get(T.fn, g("artifact-tamper"));
             assert.equal(fn.inputs.name, `${prefix}-artifact-tamper`);
             assert.equal(fn.inputs.runtime, "nodejs22.x");
@@ -105,8 +106,13 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(fn.inputs.handler, "index.handler");
             assert.equal(fn.inputs.timeout, 30);
             assert.equal(fn.inputs.code.assets["index.js"].text, bundleLambda(LAMBDA_ENTRIES["artifact-tamper"]).code);
-            assert.deepEqual(fn.inputs.environment.variables, tamperFunctionEnvironment({ environment: stack, ledgerTableName: `${prefix}-deployments`, topicArn: topicArn() }));
-            assert.deepEqual(Object.keys(fn.inputs.environment.variables).sort(), ["ENVIRONMENT", "LEDGER_TABLE_NAME", "TOPIC_ARN"]);
+            assert.deepEqual(
+                fn.inputs.environment.variables,
+                tamperFunctionEnvironment({ environment: stack, ledgerTableName: `${prefix}-deployments`, topicArn: topicArn(), endpointName: String(run.outputs.endpointName) }),
+            );
+            assert.deepEqual(Object.keys(fn.inputs.environment.variables).sort(), ["ENDPOINT_NAME", "ENVIRONMENT", "LEDGER_TABLE_NAME", "TOPIC_ARN"]);
+            assert.equal(fn.inputs.environment.variables.ENDPOINT_NAME, endpointName(stack));
+            assert.equal(fn.inputs.environment.variables.ENDPOINT_NAME, get(T.fn, a("deploy-approved")).inputs.environment.variables.ENDPOINT_NAME, "the endpoint deploy-approved deploys");
             assert.equal(fn.inputs.reservedConcurrentExecutions, undefined);
         });
 
@@ -168,6 +174,16 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(tampered.inputs.evaluationPeriods, 1);
             assert.equal(tampered.inputs.threshold, 0);
             assert.equal(tampered.inputs.comparisonOperator, "GreaterThanThreshold");
+            const live = get(T.alarm, g("live-version-tampered"));
+            assert.equal(live.inputs.name, `${prefix}-live-version-tampered`);
+            assert.equal(live.inputs.metricName, "LiveVersionTampered");
+            assert.equal(live.inputs.namespace, "SageMakerApprovalGate");
+            assert.deepEqual(live.inputs.dimensions, { Environment: stack });
+            assert.equal(live.inputs.statistic, "Sum");
+            assert.equal(live.inputs.period, 60);
+            assert.equal(live.inputs.threshold, 0);
+            assert.equal(live.inputs.comparisonOperator, "GreaterThanThreshold");
+            assert.deepEqual(live.inputs.alarmActions, [topicArn()]);
             assert.deepEqual(get(T.alarm, g("artifact-tamper-errors")).inputs.dimensions, { FunctionName: `${prefix}-artifact-tamper` });
             assert.deepEqual(get(T.alarm, g("artifact-tamper-dlq-depth")).inputs.dimensions, { QueueName: `${prefix}-artifact-tamper-dlq` });
             for (const role of Object.values(TAMPER_RULE_ROLES)) {

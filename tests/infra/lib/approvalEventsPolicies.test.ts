@@ -113,7 +113,11 @@ describe("infra/lib/approvalEventsPolicies", () => {
 
     it("grants the deploy role nothing its code and its SQS event source do not call", () => {
         // TransactWriteItems with Put items only needs PutItem; ConditionCheckItem is for ConditionCheck items.
-        assert.deepEqual(allows(deploy).find((s) => s.Sid === "Ledger")!.Action, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+        assert.deepEqual(allows(deploy).find((s) => s.Sid === "Ledger")!.Action, ["dynamodb:GetItem", "dynamodb:Query"]);
+        // Its writes are PutItem only, each limited to the partitions it writes (artifactGuardPolicies.test.ts evaluates them).
+        const writes = allows(deploy).filter((s) => s.Sid.startsWith("Ledger") && s.Sid !== "Ledger");
+        assert.deepEqual([...new Set(writes.flatMap((s) => s.Action))], ["dynamodb:PutItem"]);
+        for (const s of writes) assert.ok(s.Condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"], s.Sid);
         // What Lambda's SQS event source mapping calls with the execution role.
         assert.deepEqual(allows(deploy).find((s) => s.Sid === "ConsumeDeployRequests")!.Action, ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]);
     });

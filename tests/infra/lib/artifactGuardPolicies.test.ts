@@ -9,6 +9,10 @@ import {
 } from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { evaluate } from "./policyEvaluator";
+import { endpointKey, notificationKey } from "../../../lambdas/shared/ledger";
+import { alertKey } from "../../../lambdas/artifact-tamper/alerts";
+import { pinsKey, reverseIndexKey, tamperedKey } from "../../../policies/lib/pinRecord";
+import { artifactIndexKey, imageIndexKey } from "../../../policies/lib/tamperEvents";
 
 const scope = { partition: "aws", region: "eu-west-1", accountId: "111111111111" };
 const input = {
@@ -31,7 +35,10 @@ describe("infra/lib/artifactGuardPolicies: artifactTamperPolicy", () => {
     });
 
     it("writes its own logs, reads and records in the ledger (Query, GetItem, PutItem: nothing else), publishes, sends to its DLQ", () => {
-        assert.deepEqual(TAMPER_LEDGER_ACTIONS, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+        assert.deepEqual(TAMPER_LEDGER_ACTIONS, ["dynamodb:GetItem", "dynamodb:Query"]);
+        assert.equal(may("dynamodb:PutItem", input.ledgerTableArn), "allowed", "PutItem, in its partitions (below)");
+        // What is live (currentDeployment: GetItem of ENDPOINT#<endpoint>/CURRENT), for the live-version alert.
+        assert.equal(evaluate({ principalArn: role, action: "dynamodb:GetItem", resource: input.ledgerTableArn, context: { "dynamodb:LeadingKeys": [endpointKey("e")] } }, { identity: [doc] }), "allowed");
         for (const action of TAMPER_LEDGER_ACTIONS) assert.equal(may(action, input.ledgerTableArn), "allowed", action);
         for (const action of ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Scan"]) assert.equal(may(action, input.ledgerTableArn), "implicit-deny", action);
         assert.equal(may("logs:PutLogEvents", `arn:aws:logs:eu-west-1:111111111111:log-group:${input.logGroupName}:log-stream:2026/12/02/x`), "allowed");
@@ -229,5 +236,73 @@ describe("infra/lib/artifactGuardPolicies: approvers check the bytes before they
         assert.equal(may("dynamodb:PutItem", prod.ledger), "implicit-deny");
         assert.equal(may("kms:Decrypt", prod.artifactsKey, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }), "implicit-deny");
         assert.deepEqual(wildcardAllowActions(doc), []);
+    });
+});
+
+describe("infra/lib/artifactGuardPolicies: each role writes the ledger only in the partitions its code writes (dynamodb:LeadingKeys)", () => {
+    const ledger = "arn:aws:dynamodb:eu-west-1:111111111111:table/sagemaker-approval-gate-dev-deployments";
+    const endpointName = "sagemaker-approval-gate-dev-endpoint";
+    const common = { scope, ledgerTableArn: ledger, topicArn: input.topicArn, kmsKeyArn: input.kmsKeyArn };
+    const bytes = { artifactsBucketName: "b", pipelineName: "p", imageUris: ["111111111111.dkr.ecr.eu-west-1.amazonaws.com/serve:v1"] };
+    const documents = {
+        notify: notifyApproverPinningPolicy({ ...common, ...bytes, logGroupName: "/aws/lambda/n", dlqArn: input.dlqArn, reportBucketName: "b", reportKeyPattern: "p/*", groupName: "g" }),
+        deploy: deployApprovedVerifyingPolicy({
+            ...common,
+            ...bytes,
+            logGroupName: "/aws/lambda/d",
+            requestQueueArn: "arn:aws:sqs:eu-west-1:111111111111:q.fifo",
+            groupName: "g",
+            environment: "dev",
+            endpointName,
+            modelExecutionRoleArn: "arn:aws:iam::111111111111:role/m",
+            rollbackAlarmArns: [],
+        }),
+        tamper: artifactTamperPolicy(input),
+    };
+    const write = (role: keyof typeof documents, action: string, partitionKey: string) =>
+        evaluate({ principalArn: `arn:aws:iam::111111111111:role/${role}`, action, resource: ledger, context: { "dynamodb:LeadingKeys": [partitionKey] } }, { identity: [documents[role]] });
+
+    const packageArn = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/g/7";
+    // The keys as the code computes them.
+    const keys = {
+        current: endpointKey(endpointName),
+        otherEndpoint: endpointKey("sagemaker-approval-gate-prod-endpoint"),
+        notification: notificationKey(packageArn),
+        pins: pinsKey(packageArn).pk,
+        tampered: tamperedKey(packageArn, "2026-12-02T00:00:00.000Z", "e").pk,
+        artifactIndex: reverseIndexKey(artifactIndexKey("s3://b/p/model.tar.gz"), packageArn).pk,
+        imageIndex: reverseIndexKey(imageIndexKey("111111111111", "eu-west-1", "serve", "v1"), packageArn).pk,
+        alert: alertKey("e").pk.S,
+    };
+    const writesOf: Record<keyof typeof documents, [string, string][]> = {
+        // claimNotification/confirmNotification (PutItem), releaseNotification (DeleteItem), writePins (TransactWriteItems of Puts).
+        notify: [["dynamodb:PutItem", keys.notification], ["dynamodb:DeleteItem", keys.notification], ["dynamodb:PutItem", keys.pins], ["dynamodb:PutItem", keys.artifactIndex], ["dynamodb:PutItem", keys.imageIndex]],
+        // recordDeployment (TransactWriteItems of Puts), recordOutcome (PutItem), recordTampering (PutItem).
+        deploy: [["dynamodb:PutItem", keys.current], ["dynamodb:PutItem", keys.tampered]],
+        // recordTampering, markAlerted.
+        tamper: [["dynamodb:PutItem", keys.tampered], ["dynamodb:PutItem", keys.alert]],
+    };
+
+    for (const role of Object.keys(documents) as (keyof typeof documents)[]) {
+        it(`${role}: makes exactly the writes its code makes, and no other write or delete in any partition`, () => {
+            const allowed = new Set(writesOf[role].map(([action, key]) => `${action} ${key}`));
+            for (const [action, key] of writesOf[role]) assert.equal(write(role, action, key), "allowed", `${action} ${key}`);
+            for (const action of ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]) {
+                for (const key of Object.values(keys)) {
+                    if (!allowed.has(`${action} ${key}`)) assert.equal(write(role, action, key), "implicit-deny", `${action} ${key}`);
+                }
+            }
+        });
+    }
+
+    it("no role may delete a PINS# item (pins or TAMPERED records), and only deploy-approved writes ENDPOINT#, its own endpoint's only", () => {
+        for (const role of Object.keys(documents) as (keyof typeof documents)[]) {
+            assert.equal(write(role, "dynamodb:DeleteItem", keys.tampered), "implicit-deny", role);
+            assert.equal(write(role, "dynamodb:DeleteItem", keys.pins), "implicit-deny", role);
+            assert.equal(write(role, "dynamodb:PutItem", keys.otherEndpoint), "implicit-deny", role);
+        }
+        assert.equal(write("notify", "dynamodb:PutItem", keys.current), "implicit-deny");
+        assert.equal(write("tamper", "dynamodb:PutItem", keys.current), "implicit-deny");
+        assert.equal(write("deploy", "dynamodb:PutItem", keys.current), "allowed");
     });
 });

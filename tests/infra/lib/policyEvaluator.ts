@@ -5,7 +5,10 @@
  * Deny in any document wins; otherwise an Allow in the identity policy or the resource policy allows;
  * otherwise the request is implicitly denied. It knows only what our documents use: `*` and `?` in actions
  * and resources, Resource/NotResource, Principal "*" or by ARN, and the ArnEquals/ArnNotEquals/StringEquals/
- * StringNotEquals/StringLike/Bool conditions (a missing key fails the positive operators and passes the negative ones).
+ * StringNotEquals/StringLike/Bool conditions (a missing key fails the positive operators and passes the negative ones),
+ * and `ForAllValues:StringLike` on a multivalued key such as dynamodb:LeadingKeys: every value of the request's key must
+ * match one pattern, and an absent or empty key passes, as AWS documents
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
  */
 import type { PolicyDocument, PolicyStatement } from "../../../infra/lib/iamDocuments";
 
@@ -14,17 +17,24 @@ export interface Request {
     readonly action: string;
     readonly resource: string;
     /** Condition keys beyond aws:PrincipalArn; aws:SecureTransport defaults to "true". */
-    readonly context?: Readonly<Record<string, string>>;
+    readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 const glob = (pattern: string) => new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "i");
 const globCaseSensitive = (pattern: string) => new RegExp(glob(pattern).source);
 
-function conditionHolds(condition: PolicyStatement["Condition"], context: Record<string, string>): boolean {
+type Context = Record<string, string | readonly string[]>;
+
+function conditionHolds(condition: PolicyStatement["Condition"], context: Context): boolean {
     return Object.entries(condition ?? {}).every(([operator, entries]) =>
         Object.entries(entries).every(([key, expected]) => {
             const values = ([] as string[]).concat(expected);
-            const actual = context[key];
+            const given = context[key];
+            if (operator === "ForAllValues:StringLike") {
+                return ([] as string[]).concat(given ?? []).every((value) => values.some((v) => globCaseSensitive(v).test(value)));
+            }
+            if (Array.isArray(given)) throw new Error(`policyEvaluator: ${operator} on the multivalued key ${key} is not implemented`);
+            const actual = given as string | undefined;
             const matches = actual !== undefined && values.some((v) => (operator.startsWith("Arn") || operator === "StringLike" ? globCaseSensitive(v).test(actual) : v === actual));
             switch (operator) {
                 case "StringLike":
@@ -42,7 +52,7 @@ function conditionHolds(condition: PolicyStatement["Condition"], context: Record
     );
 }
 
-function applies(statement: PolicyStatement, request: Request, context: Record<string, string>, resourcePolicy: boolean): boolean {
+function applies(statement: PolicyStatement, request: Request, context: Context, resourcePolicy: boolean): boolean {
     if (resourcePolicy) {
         const p = statement.Principal;
         const principalMatches = p === "*" || (p?.AWS ?? []).some((arn) => arn === request.principalArn || arn === "*");
@@ -57,7 +67,7 @@ function applies(statement: PolicyStatement, request: Request, context: Record<s
 
 /** "allowed" or why not: "explicit-deny" or "implicit-deny". */
 export function evaluate(request: Request, documents: { identity?: readonly PolicyDocument[]; resource?: readonly PolicyDocument[] }): "allowed" | "explicit-deny" | "implicit-deny" {
-    const context = { "aws:SecureTransport": "true", "aws:PrincipalArn": request.principalArn, ...(request.context ?? {}) };
+    const context: Context = { "aws:SecureTransport": "true", "aws:PrincipalArn": request.principalArn, ...(request.context ?? {}) };
     const statements = [
         ...(documents.identity ?? []).flatMap((d) => d.Statement.map((s) => ({ s, resourcePolicy: false }))),
         ...(documents.resource ?? []).flatMap((d) => d.Statement.map((s) => ({ s, resourcePolicy: true }))),

@@ -6,6 +6,8 @@
 import { strict as assert } from "assert";
 import { PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { handleTamperEvent } from "../../../lambdas/artifact-tamper/detect";
+import { LIVE_TAMPER_METRIC } from "../../../lambdas/artifact-tamper/settings";
+import { recordDeployment } from "../../../lambdas/shared/ledger";
 import type { PackagePins } from "../../../policies/lib/artifactPins";
 import { readPins, writePins } from "../../../policies/lib/pinStore";
 import { loadEvent, type EventFixture } from "../../fixtures/events";
@@ -24,8 +26,10 @@ describe("artifact-tamper (against moto)", function () {
     const arn = (v: number) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/abalone-test/${v}`;
     const key = (v: number) => `abalone-pipeline/exec-${v}/train/output/model.tar.gz`;
     const pinnedVersion: Record<number, string> = {};
-    const settings = () => ({ environment: "staging", ledgerTableName: world.tableName });
-    const deps = () => ({ dynamodb: world.dynamodb, publisher: publisherFor(world), logger: recordingLogger(), emitMetric: () => undefined });
+    const ENDPOINT = "sagemaker-approval-gate-staging-endpoint";
+    const settings = () => ({ environment: "staging", ledgerTableName: world.tableName, endpointName: ENDPOINT });
+    let metrics: string[] = [];
+    const deps = () => ({ dynamodb: world.dynamodb, publisher: publisherFor(world), logger: recordingLogger(), emitMetric: (line: string) => void metrics.push(line) });
     let counter = 0;
 
     async function putArtifact(v: number, body: string): Promise<{ versionId: string; etag: string }> {
@@ -120,5 +124,23 @@ describe("artifact-tamper (against moto)", function () {
         const v2 = await tamperedEvents(2);
         assert.deepEqual(v2.filter(([, id]) => id === deleted.id || id === untagged.id).map(([, , what]) => what).sort(), ["deleted", "image-missing"]);
         assert.equal((await readInbox(world)).length, 2);
+    });
+
+    it("when the tampered version is the one the ledger says is live, the subject says LIVE VERSION TAMPERED and LiveVersionTampered is emitted", async () => {
+        await recordDeployment(
+            world.dynamodb,
+            world.tableName,
+            { endpointName: ENDPOINT, packageArn: arn(2), groupName: "abalone-test", version: 2, deployedAt: "2026-12-01T12:00:00.000Z", eventId: "deploy-2", kind: "deploy", outcome: "deployed", reason: "approved" },
+            undefined,
+        );
+        metrics = [];
+        const event = s3Event(2, await putArtifact(2, "replaced while live"));
+        assert.equal((await handleTamperEvent(event, settings(), deps())).outcome, "alerted");
+        const inbox = await readInbox(world);
+        assert.equal(inbox.length, 1);
+        assert.equal(inbox[0].subject, `[staging] LIVE VERSION TAMPERED: abalone-test v2 on ${ENDPOINT}`);
+        assert.match(inbox[0].message, new RegExp(`abalone-test/2 is live on ${ENDPOINT}`));
+        assert.match(inbox[0].message, /reject it \(approvals reject\) to roll the endpoint back .* or approve a good version/);
+        assert.ok(metrics.some((line) => JSON.parse(line)[LIVE_TAMPER_METRIC] === 1), metrics.join("\n"));
     });
 });

@@ -7,7 +7,7 @@ import { alertKey } from "../../../lambdas/artifact-tamper/alerts";
 import { handleTamperEvent } from "../../../lambdas/artifact-tamper/detect";
 import { readTamperEvent } from "../../../lambdas/artifact-tamper/event";
 import { versionLabel } from "../../../lambdas/artifact-tamper/message";
-import { settingsFromEnv, TAMPER_METRIC } from "../../../lambdas/artifact-tamper/settings";
+import { LIVE_TAMPER_METRIC, settingsFromEnv, TAMPER_METRIC } from "../../../lambdas/artifact-tamper/settings";
 import type { PackagePins } from "../../../policies/lib/artifactPins";
 import { serializePins } from "../../../policies/lib/pinRecord";
 import { RetryableError } from "../../../lambdas/shared/errors";
@@ -19,7 +19,7 @@ const dynamodb = new DynamoDBClient({ region: "us-west-2" });
 const sns = new SNSClient({ region: "us-west-2" });
 const ddb = mockClient(dynamodb);
 const topic = mockClient(sns);
-const settings = { environment: "prod", ledgerTableName: "ledger" };
+const settings = { environment: "prod", ledgerTableName: "ledger", endpointName: "sagemaker-approval-gate-prod-endpoint" };
 const ARN = "arn:aws:sagemaker:us-west-2:123456789012:model-package/abalone-prod/7";
 const BUCKET = "DOC-EXAMPLE-BUCKET1";
 const KEY = "abalone/exec-1/model.tar.gz";
@@ -133,6 +133,58 @@ describe("artifact-tamper with mocked clients", () => {
         assert.equal(topic.commandCalls(PublishCommand).length, 0);
     });
 
+    /** CURRENT of the endpoint names `packageArn` (GetItem on ENDPOINT#…), the alert marker is absent. */
+    function liveIs(packageArn: string | undefined) {
+        ddb.on(GetItemCommand).callsFake((input) => {
+            if (input.Key.pk.S !== `ENDPOINT#${settings.endpointName}` || !packageArn) return {};
+            return { Item: { pk: input.Key.pk, sk: { S: "CURRENT" }, endpointName: { S: settings.endpointName }, packageArn: { S: packageArn }, deployedAt: { S: "2026-12-01T11:00:00.000Z" }, eventId: { S: "e" }, kind: { S: "deploy" }, outcome: { S: "deployed" } } };
+        });
+    }
+
+    it("says LIVE VERSION TAMPERED, what to do, and emits LiveVersionTampered when the tampered version is what the endpoint serves", async () => {
+        ledgerWith(PIN);
+        liveIs(ARN.toUpperCase().replace("ARN:AWS:SAGEMAKER", "arn:aws:sagemaker"));
+        const result = await handleTamperEvent(s3Event(), settings, deps());
+        assert.equal(result.outcome, "alerted");
+        const [publish] = topic.commandCalls(PublishCommand);
+        assert.equal(publish.args[0].input.Subject, "[prod] LIVE VERSION TAMPERED: abalone-prod v7 on sagemaker-approval-gate-prod-endpoint");
+        assert.match(publish.args[0].input.Message!, /abalone-prod\/7 is live on sagemaker-approval-gate-prod-endpoint/);
+        assert.match(publish.args[0].input.Message!, /reject it .* to roll the endpoint back/i);
+        assert.match(publish.args[0].input.Message!, /approve a good version/i);
+        const lines = metrics.map((l) => JSON.parse(l));
+        assert.equal(lines.find((l) => LIVE_TAMPER_METRIC in l)?.[LIVE_TAMPER_METRIC], 1);
+        assert.equal(lines.find((l) => TAMPER_METRIC in l)?.[TAMPER_METRIC], 1);
+        const current = ddb.commandCalls(GetItemCommand).filter((c) => c.args[0].input.Key?.pk.S === `ENDPOINT#${settings.endpointName}`);
+        assert.equal(current.length, 1, "one GetItem of CURRENT");
+    });
+
+    it("keeps the usual subject and emits no live metric when another version is live, or nothing is", async () => {
+        for (const live of ["arn:aws:sagemaker:us-west-2:123456789012:model-package/abalone-prod/6", undefined]) {
+            ddb.reset();
+            topic.resetHistory();
+            metrics = [];
+            ledgerWith(PIN);
+            liveIs(live);
+            await handleTamperEvent(s3Event(), settings, deps());
+            assert.equal(topic.commandCalls(PublishCommand)[0].args[0].input.Subject, "[prod] TAMPERING: bytes of abalone-prod/7 changed", String(live));
+            assert.ok(!metrics.some((l) => LIVE_TAMPER_METRIC in JSON.parse(l)), String(live));
+        }
+    });
+
+    it("when CURRENT cannot be read, still alerts, says it could not tell, and counts it as live (fail closed)", async () => {
+        ledgerWith(PIN);
+        ddb.on(GetItemCommand).callsFake((input) => {
+            if (input.Key.pk.S?.startsWith("ENDPOINT#")) throw Object.assign(new Error("denied"), { name: "AccessDeniedException", $fault: "client" });
+            return {};
+        });
+        const result = await handleTamperEvent(s3Event(), settings, deps());
+        assert.equal(result.outcome, "alerted");
+        const [publish] = topic.commandCalls(PublishCommand);
+        assert.match(publish.args[0].input.Subject!, /^\[prod\] LIVE VERSION MAY BE TAMPERED: abalone-prod v7 on sagemaker-approval-gate-prod-endpoint/);
+        assert.match(publish.args[0].input.Message!, /could not read what sagemaker-approval-gate-prod-endpoint serves/i);
+        assert.ok(metrics.some((l) => JSON.parse(l)[LIVE_TAMPER_METRIC] === 1));
+    });
+
     it("tells the approvers when a version's pin record cannot be read, without recording TAMPERED", async () => {
         ddb.on(QueryCommand).callsFake((input) => {
             const pk: string = input.ExpressionAttributeValues[":pk"].S;
@@ -175,7 +227,8 @@ describe("artifact-tamper event reader and message (pure)", () => {
     });
 
     it("reads its settings from the environment, naming a missing variable", () => {
-        assert.deepEqual(settingsFromEnv({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t" }), { environment: "dev", ledgerTableName: "t" });
+        assert.deepEqual(settingsFromEnv({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t", ENDPOINT_NAME: "e" }), { environment: "dev", ledgerTableName: "t", endpointName: "e" });
         assert.throws(() => settingsFromEnv({ ENVIRONMENT: "dev" }), /LEDGER_TABLE_NAME is not set/);
+        assert.throws(() => settingsFromEnv({ ENVIRONMENT: "dev", LEDGER_TABLE_NAME: "t" }), /ENDPOINT_NAME is not set/);
     });
 });
