@@ -69,7 +69,7 @@ async function seed(endpoint: string): Promise<void> {
     }));
     // Registration pinned each version's bytes (notify-approver does it in a real account).
     await publishImage(ecr, XGBOOST_IMAGE);
-    await pinVersions({ sagemaker, s3, ecr, dynamodb }, table, arns, "2026-11-25T07:41:09.000Z");
+    await pinVersions({ sagemaker, s3, ecr, dynamodb }, table, arns);
     // Version 1 was approved last week and is live, as the deploy Lambda left it.
     const model = `${resourceName(ENV, "v1")}-3f9a2c1d`;
     await serveApprovedVersion(sagemaker, {

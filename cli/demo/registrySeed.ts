@@ -128,14 +128,15 @@ export async function pinVersions(
     clients: { readonly sagemaker: SageMakerClient; readonly s3: S3Client; readonly ecr: ECRClient; readonly dynamodb: DynamoDBClient },
     table: string,
     arns: readonly string[],
-    pinnedAt: string,
+    /** Defaults to now, a moment after registration, as notify-approver pins. */
+    pinnedAt?: string,
 ): Promise<void> {
     for (const arn of arns) {
         const description = await clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
         const targets = artifactTargets(description);
         const region = await clients.ecr.config.region();
         const observed = await observeArtifacts(clients.s3, clients.ecr, targets, { ecrRegion: region });
-        const outcome = pinPackage(arn, targets, observed, pinnedAt, { registeredAt: description.CreationTime });
+        const outcome = pinPackage(arn, targets, observed, pinnedAt ?? new Date().toISOString(), { registeredAt: description.CreationTime });
         if (!outcome.pinned) throw new Error(`cannot pin ${arn}: ${outcome.problems.join("; ")}`);
         await writePins(clients.dynamodb, table, outcome.pins, `seed-${arn}`);
     }
