@@ -3,7 +3,8 @@
  * every deploy, so that "Approved" covers the bytes and not just the name (issue 9; docs/artifact-integrity.md).
  *
  * - `artifactTargets(package)`: every S3 artifact and every image a package points at.
- * - `pinPackage(targets, observations)`: pins from live observations at registration (pure).
+ * - `pinPackage(arn, targets, observations, pinnedAt, { registeredAt })`: pins from live observations at registration
+ *   (pure); refuses what changed after the package was registered.
  * - `verifyPins(pins, observations)`: pinned vs now (pure); anything not proven unchanged is not intact.
  * - `observeArtifacts(s3, ecr, targets)`: the live observations (one HeadObject per artifact, one BatchGetImage
  *   per image repository, in parallel; every failure is an explicit "could not verify").
@@ -142,7 +143,7 @@ export function pinPackage(packageArn: string, targets: ArtifactTargets, observe
         } else {
             const late = registration && "second" in registration ? writtenAfter(t.uri, obs.lastModified, registration) : undefined;
             if (late) problems.push(late);
-            else artifacts.push({ uri: t.uri, bucket: t.bucket, key: t.key, ...pick(obs) });
+            else artifacts.push({ uri: t.uri, bucket: t.bucket, key: t.key, ...identity(obs) });
         }
     }
     const images: ImagePin[] = [];
@@ -196,10 +197,6 @@ function writtenAfter(uri: string, lastModified: string | undefined, registratio
         `${uri} was last modified at ${new Date(modified).toISOString()}, after the package was registered at ${registration.iso}: ` +
         "these may not be the bytes that were registered; re-register the version from the pipeline's untouched output"
     );
-}
-
-function pick(obs: Extract<ArtifactObservation, { status: "present" }>): { versionId?: string; etag?: string } {
-    return { ...(obs.versionId !== undefined ? { versionId: obs.versionId } : {}), ...(obs.etag !== undefined ? { etag: obs.etag } : {}) };
 }
 
 /** An artifact or image identity, as pinned or as seen now. */
