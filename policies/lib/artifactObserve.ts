@@ -67,13 +67,14 @@ function describeError(error: unknown): string {
     return `${e.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}${e.message ? `: ${e.message}` : ""}`;
 }
 
-async function withTimeout<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** Runs `call` with an abort signal, and rejects with a TimeoutError (awsErrors: timed-out) once `timeoutMs` is spent. */
+export async function withTimeout<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
             controller.abort();
-            reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" }));
+            reject(Object.assign(new Error(`no answer within ${timeoutMs} ms, retries included`), { name: "TimeoutError" }));
         }, timeoutMs);
     });
     try {

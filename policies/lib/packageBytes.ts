@@ -18,6 +18,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { PinsContext } from "./approvalRule";
 import { newObservationCache, type ObservationCache } from "./artifactPins";
+import { withTimeout } from "./artifactObserve";
 import { readPins, type StoredPins } from "./pinStore";
 
 /** Anything that sends AWS commands: an SDK client, or a test double. */
@@ -136,18 +137,3 @@ export class PackageBytesLookup {
     }
 }
 
-async function withTimeout<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-            controller.abort();
-            reject(Object.assign(new Error(`no answer within ${timeoutMs} ms, retries included`), { name: "TimeoutError" }));
-        }, timeoutMs);
-    });
-    try {
-        return await Promise.race([call(controller.signal), expired]);
-    } finally {
-        clearTimeout(timer);
-    }
-}
