@@ -182,8 +182,15 @@ function registrationSecond(registeredAt: Date | string | undefined): Registrati
 }
 
 /**
+ * Seconds a LastModified may pass the registration and still count as before it: S3's Last-Modified has whole
+ * seconds (an emulator was seen rounding a write at .9 s up to the next second), and S3's and SageMaker's clocks are
+ * not one clock. A write that lands within this second of the registration cannot be told from the pipeline's own.
+ */
+export const LAST_MODIFIED_SLACK_SECONDS = 1;
+
+/**
  * Why an artifact may not be the registered bytes, if so. S3's Last-Modified has whole seconds, so both times are
- * floored: a write in the registration's own second is accepted (the pipeline writes the artifact, then registers).
+ * floored, and LAST_MODIFIED_SLACK_SECONDS more are allowed (the pipeline writes the artifact, then registers).
  * A missing LastModified is refused: S3 sends Last-Modified on every successful HEAD, so an answer without it is one we
  * do not understand, and refusing costs one re-registration while accepting could pin foreign bytes.
  */
@@ -192,7 +199,7 @@ function writtenAfter(uri: string, lastModified: string | undefined, registratio
     if (Number.isNaN(modified)) {
         return `${uri}: S3 sent no Last-Modified${lastModified === undefined ? "" : ` it could read ("${lastModified}")`}, so it cannot be shown to predate the registration at ${registration.iso}; re-register the version from the pipeline's untouched output`;
     }
-    if (Math.floor(modified / 1000) <= registration.second) return undefined;
+    if (Math.floor(modified / 1000) <= registration.second + LAST_MODIFIED_SLACK_SECONDS) return undefined;
     return (
         `${uri} was last modified at ${new Date(modified).toISOString()}, after the package was registered at ${registration.iso}: ` +
         "these may not be the bytes that were registered; re-register the version from the pipeline's untouched output"

@@ -145,7 +145,8 @@ describe("notify-approver against moto", function () {
 
     it("an artifact overwritten after registration, before pinning, is not pinned and not approvable (LastModified later than CreationTime)", async () => {
         const v = await registerPinnableVersion(world);
-        await new Promise((resolve) => setTimeout(resolve, 1_100)); // S3's LastModified has whole seconds
+        // Past LAST_MODIFIED_SLACK_SECONDS: S3's LastModified has whole seconds, and one more is allowed for rounding and clock skew.
+        await new Promise((resolve) => setTimeout(resolve, 2_100));
         await world.s3.send(new PutObjectCommand({ Bucket: v.bucket, Key: v.key, Body: "other weights" }));
         const result = await handlePendingEvent(packageEvent(world, v.arn, "PendingManualApproval"), settings, deps);
         assert.ok(result.outcome === "notified" && !result.approvable && result.pinWrite === "not-pinned", JSON.stringify(result));

@@ -171,12 +171,12 @@ describe("policies/lib/artifactPins", () => {
         });
 
         it("refuses to pin an artifact written after the package was registered, naming both times and the fix", () => {
-            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:01.000Z"), NOW, { registeredAt: REGISTERED });
+            const outcome = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:02.000Z"), NOW, { registeredAt: REGISTERED });
             assert.ok(!outcome.pinned);
             assert.strictEqual(outcome.problems.length, 1);
             assert.strictEqual(
                 outcome.problems[0],
-                "s3://b/k/model.tar.gz was last modified at 2026-12-02T10:00:01.000Z, after the package was registered at 2026-12-02T10:00:00.250Z: " +
+                "s3://b/k/model.tar.gz was last modified at 2026-12-02T10:00:02.000Z, after the package was registered at 2026-12-02T10:00:00.250Z: " +
                     "these may not be the bytes that were registered; re-register the version from the pipeline's untouched output",
             );
         });
@@ -186,6 +186,12 @@ describe("policies/lib/artifactPins", () => {
             assert.ok(outcome.pinned, JSON.stringify(outcome));
             const sameSecondLater = pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:00.000Z"), NOW, { registeredAt: new Date("2026-12-02T10:00:00.000Z") });
             assert.ok(sameSecondLater.pinned);
+        });
+
+        it("allows one second of slack: a LastModified rounded up to the next second, or another service's clock, is not a late write", () => {
+            // moto rounded a PutObject at 15:45:24.9 to 15:45:25, after a registration at 15:45:24.962.
+            assert.ok(pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:01.000Z"), NOW, { registeredAt: REGISTERED }).pinned);
+            assert.ok(!pinPackage(ARN, targets, modifiedAt("2026-12-02T10:00:02.000Z"), NOW, { registeredAt: REGISTERED }).pinned);
         });
 
         it("pins an artifact written before the registration, and records no time in the pins", () => {
