@@ -1,6 +1,6 @@
 /** deploy-approved and the Bytes question, every client mocked (aws-sdk-client-mock): what it does with each bytes verdict. */
 import { strict as assert } from "assert";
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import {
@@ -8,49 +8,27 @@ import {
     CreateModelCommand,
     DescribeEndpointCommand,
     DescribeModelPackageCommand,
-    SageMakerClient,
     UpdateEndpointCommand,
 } from "@aws-sdk/client-sagemaker";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { mockClient } from "aws-sdk-client-mock";
-import { handleModelPackageEvent, UnclassifiedFailureError, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { handleModelPackageEvent, UnclassifiedFailureError } from "../../../lambdas/deploy-approved/deploy";
 import { handleQueueBatch } from "../../../lambdas/deploy-approved/queue";
 import { RetryableError } from "../../../lambdas/shared/errors";
-import { snsPublisher } from "../../../lambdas/shared/publish";
-import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
+import { loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
-import { bytesDoubles } from "./bytesDoubles";
+import { deploySettings, liveItem, mockedDeployClients } from "./mockedDeploy";
 
-const sagemaker = new SageMakerClient({ region: "us-east-2" });
-const dynamodb = new DynamoDBClient({ region: "us-east-2" });
-const sns = new SNSClient({ region: "us-east-2" });
-const sm = mockClient(sagemaker);
-const ddb = mockClient(dynamodb);
-const topic = mockClient(sns);
-const bytes = bytesDoubles("us-east-2");
+const NOW = new Date("2026-11-25T09:00:00Z");
+const world = mockedDeployClients(NOW);
+const { sm, ddb, topic, bytes, deps } = world;
 
 const event = loadEvent("model-package-approved");
 const ARN: string = event.detail.ModelPackageArn;
 const V1 = ARN.replace(/\/2$/, "/1");
 const V0 = ARN.replace(/\/2$/, "/0");
-const settings: DeploySettings = {
-    environment: "prod",
-    groupName: FIXTURE_GROUP,
-    registryAccountId: "123456789012",
-    endpointName: "sagemaker-approval-gate-prod-endpoint",
-    resourcePrefix: "sagemaker-approval-gate-prod",
-    ledgerTableName: "sagemaker-approval-gate-prod-deployments",
-    modelExecutionRoleArn: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-prod-model-execution",
-    instanceType: "ml.m5.large",
-    initialInstanceCount: 1,
-    rollbackAlarmNames: ["a-5xx"],
-    terminationWaitSeconds: 300,
-    pinWaitSeconds: 900,
-};
-const NOW = new Date("2026-11-25T09:00:00Z");
-const deps = () => ({ sagemaker, dynamodb, s3: bytes.s3, ecr: bytes.ecr, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => NOW });
+const settings = deploySettings("prod");
 const described = (arn: string, status = "Approved") => ({ ...event.detail, ModelPackageArn: arn, ModelPackageVersion: Number(arn.split("/").pop()), ModelApprovalStatus: status, ModelPackageStatus: "Completed", CreationTime: new Date("2021-02-24T16:00:00Z"), LastModifiedTime: new Date("2021-02-24T17:00:14Z") });
-const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: V1 }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
+const live = liveItem(V1);
 const viaQueue = (e: unknown = event) => handleQueueBatch({ Records: [{ messageId: "m-1", body: JSON.stringify(e) }] }, (x) => handleModelPackageEvent(x, settings, deps()), recordingLogger());
 const writes = () => sm.calls().map((c) => c.args[0].constructor.name).filter((n) => /^(Create|Update)/.test(n));
 const puts = () => ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item!);
@@ -59,10 +37,7 @@ const OTHER_DIGEST = `sha256:${"9".repeat(64)}`;
 
 describe("deploy-approved: the Bytes question (mocked clients)", () => {
     beforeEach(() => {
-        sm.reset();
-        ddb.reset();
-        topic.reset();
-        bytes.reset();
+        world.reset();
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
         sm.on(DescribeModelPackageCommand).callsFake((input: { ModelPackageName: string }) => described(input.ModelPackageName));

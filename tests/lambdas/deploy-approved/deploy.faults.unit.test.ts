@@ -4,53 +4,31 @@
  * (redelivered, no function error); a final one (access denied, validation, an unknown kind) is thrown.
  */
 import { strict as assert } from "assert";
-import { DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import {
     CreateEndpointCommand,
     CreateEndpointConfigCommand,
     CreateModelCommand,
     DescribeEndpointCommand,
     DescribeModelPackageCommand,
-    SageMakerClient,
     UpdateEndpointCommand,
 } from "@aws-sdk/client-sagemaker";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { mockClient } from "aws-sdk-client-mock";
-import { handleModelPackageEvent, UnclassifiedFailureError, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { handleModelPackageEvent, UnclassifiedFailureError } from "../../../lambdas/deploy-approved/deploy";
 import { handleQueueBatch } from "../../../lambdas/deploy-approved/queue";
 import { RetryableError } from "../../../lambdas/shared/errors";
-import { snsPublisher } from "../../../lambdas/shared/publish";
-import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
+import { loadEvent } from "../../fixtures/events";
 import { recordingLogger } from "../world";
-import { bytesDoubles } from "./bytesDoubles";
+import { deploySettings, liveItem, mockedDeployClients } from "./mockedDeploy";
 
-const sagemaker = new SageMakerClient({ region: "us-east-2" });
-const dynamodb = new DynamoDBClient({ region: "us-east-2" });
-const sns = new SNSClient({ region: "us-east-2" });
-const sm = mockClient(sagemaker);
-const ddb = mockClient(dynamodb);
-const topic = mockClient(sns);
+const world = mockedDeployClients();
+const { sm, ddb, topic, bytes, deps } = world;
 
 const event = loadEvent("model-package-approved");
 const ARN: string = event.detail.ModelPackageArn;
-const settings: DeploySettings = {
-    environment: "dev",
-    groupName: FIXTURE_GROUP,
-    registryAccountId: "123456789012",
-    endpointName: "sagemaker-approval-gate-dev-endpoint",
-    resourcePrefix: "sagemaker-approval-gate-dev",
-    ledgerTableName: "sagemaker-approval-gate-dev-deployments",
-    modelExecutionRoleArn: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-dev-model-execution",
-    instanceType: "ml.m5.large",
-    initialInstanceCount: 1,
-    rollbackAlarmNames: ["a-5xx"],
-    terminationWaitSeconds: 300,
-    pinWaitSeconds: 900,
-};
-const bytes = bytesDoubles("us-east-2");
-const deps = () => ({ sagemaker, dynamodb, s3: bytes.s3, ecr: bytes.ecr, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
+const settings = deploySettings("dev");
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
-const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
+const live = liveItem(ARN.replace(/\/2$/, "/1"));
 
 /** Errors shaped as the SDK throws them once its own retries are spent. */
 const throttled = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 3 } });
@@ -76,10 +54,7 @@ const viaQueue = (logger = recordingLogger()) =>
 
 describe("deploy-approved under AWS faults (mocked clients)", () => {
     beforeEach(() => {
-        sm.reset();
-        ddb.reset();
-        topic.reset();
-        bytes.reset();
+        world.reset();
         bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});

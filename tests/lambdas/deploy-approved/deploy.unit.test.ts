@@ -1,54 +1,31 @@
 /** deploy-approved with every client mocked (aws-sdk-client-mock): the failure paths moto cannot produce. */
 import { strict as assert } from "assert";
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
     CreateEndpointCommand,
     CreateEndpointConfigCommand,
     CreateModelCommand,
     DescribeEndpointCommand,
     DescribeModelPackageCommand,
-    SageMakerClient,
     UpdateEndpointCommand,
 } from "@aws-sdk/client-sagemaker";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { mockClient } from "aws-sdk-client-mock";
-import { deploymentConfig, driftNote, handleModelPackageEvent, isTransientRefusal, type DeploySettings } from "../../../lambdas/deploy-approved/deploy";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { deploymentConfig, driftNote, handleModelPackageEvent, isTransientRefusal } from "../../../lambdas/deploy-approved/deploy";
 import { settingsFromEnv } from "../../../lambdas/deploy-approved/settings";
 import { EnvironmentError } from "../../../lambdas/shared/env";
 import { RetryableError } from "../../../lambdas/shared/errors";
-import { snsPublisher } from "../../../lambdas/shared/publish";
-import { FIXTURE_GROUP, loadEvent } from "../../fixtures/events";
-import { recordingLogger } from "../world";
-import { bytesDoubles } from "./bytesDoubles";
+import { loadEvent } from "../../fixtures/events";
+import { deploySettings, liveItem, mockedDeployClients } from "./mockedDeploy";
 import { judgeLookupFailure, type RefusalCause } from "../../../policies/lib/approvalRule";
 
-const sagemaker = new SageMakerClient({ region: "us-east-2" });
-const dynamodb = new DynamoDBClient({ region: "us-east-2" });
-const sns = new SNSClient({ region: "us-east-2" });
-const sm = mockClient(sagemaker);
-const ddb = mockClient(dynamodb);
-const topic = mockClient(sns);
+const world = mockedDeployClients();
+const { sm, ddb, topic, bytes, deps } = world;
 
 const event = loadEvent("model-package-approved");
 const ARN: string = event.detail.ModelPackageArn;
-const settings: DeploySettings = {
-    environment: "dev",
-    groupName: FIXTURE_GROUP,
-    registryAccountId: "123456789012",
-    endpointName: "sagemaker-approval-gate-dev-endpoint",
-    resourcePrefix: "sagemaker-approval-gate-dev",
-    ledgerTableName: "sagemaker-approval-gate-dev-deployments",
-    modelExecutionRoleArn: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-dev-model-execution",
-    instanceType: "ml.m5.large",
-    initialInstanceCount: 1,
-    rollbackAlarmNames: ["a-5xx"],
-    terminationWaitSeconds: 300,
-    pinWaitSeconds: 900,
-};
-const bytes = bytesDoubles("us-east-2");
-const deps = () => ({ sagemaker, dynamodb, s3: bytes.s3, ecr: bytes.ecr, publisher: snsPublisher(sns, "arn:aws:sns:us-east-2:123456789012:t"), logger: recordingLogger(), now: () => new Date("2026-11-25T09:00:00Z") });
+const settings = deploySettings("dev");
 const approvedDescription = { ...event.detail, ModelApprovalStatus: "Approved", ModelPackageStatus: "Completed" };
-const live = { Item: { pk: { S: "x" }, sk: { S: "CURRENT" }, packageArn: { S: ARN.replace(/\/2$/, "/1") }, eventId: { S: "e-1" }, version: { N: "1" }, outcome: { S: "deployed" }, deployedAt: { S: "2021-01-01T00:00:00.000Z" } } };
+const live = liveItem(ARN.replace(/\/2$/, "/1"));
 
 /** The happy path's answers: the package is Approved, v1 is live on an InService endpoint, every write succeeds. */
 function approvedOverALiveEndpoint(): void {
@@ -61,10 +38,7 @@ function approvedOverALiveEndpoint(): void {
 
 describe("deploy-approved with mocked clients", () => {
     beforeEach(() => {
-        sm.reset();
-        ddb.reset();
-        topic.reset();
-        bytes.reset();
+        world.reset();
         bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
@@ -256,10 +230,7 @@ describe("deploy-approved stale approvals (mocked clients)", () => {
     const writtenCurrent = () => ddb.commandCalls(TransactWriteItemsCommand)[0].args[0].input.TransactItems![0].Put!.Item!;
 
     beforeEach(() => {
-        sm.reset();
-        ddb.reset();
-        topic.reset();
-        bytes.reset();
+        world.reset();
         bytes.untouched(ddb, ...[0, 1, 2, 3].map((v) => ({ ...approvedDescription, ModelPackageArn: ARN.replace(/\/2$/, `/${v}`) })));
         topic.on(PublishCommand).resolves({ MessageId: "m" });
         ddb.on(PutItemCommand).resolves({});
