@@ -1,12 +1,6 @@
 import { strict as assert } from "assert";
-import {
-    CreateEventBusCommand,
-    EventBridgeClient,
-    PutEventsCommand,
-    PutRuleCommand,
-    PutTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import {
     approvedPattern,
     pendingApprovalPattern,
@@ -17,8 +11,9 @@ import {
     type EventPattern,
 } from "../../../infra/events/patterns";
 import { EVENT_FIXTURES, FIXTURE_GROUP, FIXTURE_PIPELINE_ARN, loadEvent, modelPackageVariant, type EventFixture } from "../../fixtures/events";
-import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
+import { uniqueName } from "../../helpers/moto";
 import { matches } from "./matcher";
+import { motoBus, type MotoBus } from "./motoBus";
 
 const RULES: Record<string, EventPattern> = {
     pending: pendingApprovalPattern(FIXTURE_GROUP),
@@ -132,55 +127,19 @@ describe("infra/events/patterns", () => {
 
     describe("with moto's EventBridge (rule + SQS target + PutEvents)", function () {
         this.timeout(60_000);
-        let events: EventBridgeClient;
-        let sqs: SQSClient;
-        let bus: string;
-        const queues: Record<string, string> = {};
+        let moto: MotoBus;
+        const routed = (event: EventFixture) => moto.routed(event);
 
         before(async () => {
-            const endpoint = await motoEndpoint();
-            events = new EventBridgeClient(motoClientConfig(endpoint));
-            sqs = new SQSClient(motoClientConfig(endpoint));
-            bus = uniqueName("approval-bus");
-            await events.send(new CreateEventBusCommand({ Name: bus }));
-            for (const [rule, pattern] of Object.entries(RULES)) {
-                const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(`q-${rule}`) }))).QueueUrl!;
-                const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
-                const ruleName = uniqueName(rule);
-                await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: bus, EventPattern: JSON.stringify(pattern) }));
-                await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: "q", Arn: arn }] }));
-                queues[rule] = queueUrl;
-            }
+            moto = await motoBus("approval-bus", RULES);
         });
-
-        async function drain(queueUrl: string): Promise<Record<string, any>[]> {
-            const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-            return (out.Messages ?? []).map((m) => JSON.parse(m.Body!));
-        }
-
-        async function routed(event: EventFixture): Promise<string[]> {
-            const out = await events.send(
-                new PutEventsCommand({
-                    Entries: [{ EventBusName: bus, Source: event.source, DetailType: event["detail-type"], Detail: JSON.stringify(event.detail), Resources: event.resources }],
-                }),
-            );
-            assert.equal(out.FailedEntryCount, 0);
-            const fired: string[] = [];
-            for (const [rule, url] of Object.entries(queues)) {
-                const messages = await drain(url);
-                if (messages.length) {
-                    assert.deepEqual(messages.map((m) => m.detail), [event.detail], `${rule} delivered another event`);
-                    fired.push(rule);
-                }
-            }
-            return fired;
-        }
 
         it("routes each documented fixture to exactly the expected rule", async () => {
             for (const name of EVENT_FIXTURES) assert.deepEqual(await routed(loadEvent(name)), EXPECTED[name], name);
         });
 
         it("delivers approved events into a FIFO queue with the endpoint as message group, as the deploy target is declared", async () => {
+            const { events, sqs, bus } = moto;
             const fifo = (await sqs.send(new CreateQueueCommand({ QueueName: `${uniqueName("deploy-requests")}.fifo`, Attributes: { FifoQueue: "true", ContentBasedDeduplication: "true" } }))).QueueUrl!;
             const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: fifo, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
             const ruleName = uniqueName("approved-fifo");

@@ -1,10 +1,8 @@
 import { strict as assert } from "assert";
-import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { artifactChangePattern, imageChangePattern, keyPrefixOf, tamperPatterns, type FilteredEventPattern } from "../../../infra/events/tamperPatterns";
 import { EVENT_FIXTURES, loadEvent, type EventFixture } from "../../fixtures/events";
-import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
 import { matches } from "./matcher";
+import { motoBus, type MotoBus } from "./motoBus";
 
 /** The documented samples: S3 in account 111122223333 (bucket DOC-EXAMPLE-BUCKET1), ECR in 123456789012. */
 const BUCKET = "DOC-EXAMPLE-BUCKET1";
@@ -67,38 +65,15 @@ describe("infra/events/tamperPatterns", () => {
 
     describe("with moto's EventBridge (rule + SQS target + PutEvents)", function () {
         this.timeout(60_000);
-        let events: EventBridgeClient;
-        let sqs: SQSClient;
-        let bus: string;
-        const queues: Record<string, string> = {};
+        let moto: MotoBus;
 
         before(async () => {
-            const endpoint = await motoEndpoint();
-            events = new EventBridgeClient(motoClientConfig(endpoint));
-            sqs = new SQSClient(motoClientConfig(endpoint));
-            bus = uniqueName("tamper-bus");
-            await events.send(new CreateEventBusCommand({ Name: bus }));
-            for (const [rule, pattern] of Object.entries(RULES)) {
-                const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(`q-${rule}`) }))).QueueUrl!;
-                const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
-                const ruleName = uniqueName(rule);
-                await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: bus, EventPattern: JSON.stringify(pattern) }));
-                await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: "q", Arn: arn }] }));
-                queues[rule] = queueUrl;
-            }
+            moto = await motoBus("tamper-bus", RULES);
         });
 
         it("routes the S3 cases as the matcher does (PutEvents cannot set `account`, so ECR is the matcher's alone)", async () => {
             for (const c of CASES.filter((c) => c.event.source !== "aws.ecr")) {
-                const out = await events.send(
-                    new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: c.event.source, DetailType: c.event["detail-type"], Detail: JSON.stringify(c.event.detail), Resources: c.event.resources }] }),
-                );
-                assert.equal(out.FailedEntryCount, 0);
-                const fired: string[] = [];
-                for (const [rule, url] of Object.entries(queues)) {
-                    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-                    if (got.Messages?.length) fired.push(rule);
-                }
+                const fired = await moto.routed(c.event);
                 assert.deepEqual(fired, c.fires, c.label);
             }
         });

@@ -1,0 +1,60 @@
+/**
+ * A moto EventBridge bus with one rule per pattern, each delivering to its own SQS queue: the independent check of
+ * our event patterns (moto's EventBridge matches rule patterns on PutEvents and delivers to SQS targets).
+ */
+import { strict as assert } from "assert";
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { EventFixture } from "../../fixtures/events";
+import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
+
+export interface MotoBus {
+    readonly events: EventBridgeClient;
+    readonly sqs: SQSClient;
+    readonly bus: string;
+    /** Puts the event on the bus and answers which rules delivered it (each exactly this event). */
+    routed(event: EventFixture): Promise<string[]>;
+}
+
+export async function motoBus(name: string, rules: Record<string, unknown>): Promise<MotoBus> {
+    const endpoint = await motoEndpoint();
+    const events = new EventBridgeClient(motoClientConfig(endpoint));
+    const sqs = new SQSClient(motoClientConfig(endpoint));
+    const bus = uniqueName(name);
+    await events.send(new CreateEventBusCommand({ Name: bus }));
+    const queues: Record<string, string> = {};
+    for (const [rule, pattern] of Object.entries(rules)) {
+        const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(`q-${rule}`) }))).QueueUrl!;
+        const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+        const ruleName = uniqueName(rule);
+        await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: bus, EventPattern: JSON.stringify(pattern) }));
+        await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: "q", Arn: arn }] }));
+        queues[rule] = queueUrl;
+    }
+    const drain = async (queueUrl: string): Promise<Record<string, any>[]> => {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        return (out.Messages ?? []).map((m) => JSON.parse(m.Body!));
+    };
+    return {
+        events,
+        sqs,
+        bus,
+        async routed(event) {
+            const out = await events.send(
+                new PutEventsCommand({
+                    Entries: [{ EventBusName: bus, Source: event.source, DetailType: event["detail-type"], Detail: JSON.stringify(event.detail), Resources: event.resources }],
+                }),
+            );
+            assert.equal(out.FailedEntryCount, 0);
+            const fired: string[] = [];
+            for (const [rule, url] of Object.entries(queues)) {
+                const messages = await drain(url);
+                if (messages.length) {
+                    assert.deepEqual(messages.map((m) => m.detail), [event.detail], `${rule} delivered another event`);
+                    fired.push(rule);
+                }
+            }
+            return fired;
+        },
+    };
+}
