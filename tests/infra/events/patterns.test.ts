@@ -32,6 +32,7 @@ const EXPECTED: Record<(typeof EVENT_FIXTURES)[number], string[]> = {
     "pipeline-execution-succeeded": [],
     "pipeline-execution-failed": ["pipelineFailed"],
     "pipeline-step-succeeded": [],
+    "endpoint-in-service": [],
 };
 
 const APPROVAL = ["PendingManualApproval", "Approved", "Rejected"];
