@@ -4,8 +4,10 @@
  *   a model reaches a production endpoint only from a model package whose live status is Approved,
  *   and whose artifacts and images are still the ones pinned when it was registered.
  *
- * Questions asked, in one place: Status (here) and Bytes (approvalBytes.ts, re-exported here; asked when the
- * caller passes `pins`). A verdict's `cause` names the question that failed and why.
+ * Questions asked, in one place, in this order: Status (here), Stage (approvalStage.ts; asked when the caller
+ * passes `stage`, i.e. in an environment of a promotion: has the version been promoted to this environment's
+ * stage?) and Bytes (approvalBytes.ts, re-exported here; asked when the caller passes `pins`). A verdict's
+ * `cause` names the question that failed and why.
  *
  * `judgeModelPackage` is pure (a DescribeModelPackage answer in, a verdict out). `checkModelPackageApproval`
  * adds the lookup and turns every failure (not found, access denied, throttled past retries, timeout,
@@ -15,10 +17,11 @@
  * Lambda at run time (`lambdas/deploy-approved/`, which bundles it). It lives inside `policies/` so the pack
  * stays self-contained when published with `pulumi policy publish`.
  */
-import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
+import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput, type ModelLifeCycle } from "@aws-sdk/client-sagemaker";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
 import { startBytesCheck, type BytesCause, type BytesFinding, type PinsContext } from "./approvalBytes";
 import type { PackagePins } from "./artifactPins";
+import { describeLifecycle, judgeStage, stageNextStep, type StageCause, type StageContext } from "./approvalStage";
 
 export * from "./approvalBytes";
 
@@ -30,6 +33,11 @@ export interface ApprovalRuleOptions {
     readonly allowedGroups?: readonly string[];
     /** AWS account IDs whose registries production may deploy from. */
     readonly allowedAccounts?: readonly string[];
+    /**
+     * Ask the Stage question too (after Status): the version's ModelLifeCycle must have reached this stage of the
+     * order (approvalStage.ts judgeStage). Absent: no Stage question (the all-in-one layout).
+     */
+    readonly stage?: StageContext;
 }
 
 export interface ApprovedVerdict {
@@ -41,6 +49,10 @@ export interface ApprovedVerdict {
     readonly reason: string;
     /** The pins its bytes were verified against (when the caller asked the Bytes question). */
     readonly pins?: PackagePins;
+    /** The version's ModelLifeCycle as DescribeModelPackage answered it. */
+    readonly lifecycle?: ModelLifeCycle;
+    /** The stage the Stage question was asked for. */
+    readonly stage?: string;
 }
 
 /**
@@ -60,6 +72,7 @@ export type RefusalCause =
     | "group-not-allowed"
     | "not-approved"
     | "not-completed"
+    | StageCause
     | BytesCause;
 
 export interface RefusedVerdict {
@@ -75,6 +88,12 @@ export interface RefusedVerdict {
     readonly reason: string;
     /** Set when the Bytes question refused it: what changed, whether it is tampering, whether waiting helps. */
     readonly bytes?: BytesFinding;
+    /** The version's ModelLifeCycle, when DescribeModelPackage answered. */
+    readonly lifecycle?: ModelLifeCycle;
+    /** The stage the Stage question was (or would have been) asked for. */
+    readonly stage?: string;
+    /** For a Stage refusal: what must happen next, with the approver CLI command to run in the registry account. */
+    readonly fix?: string;
 }
 
 export type ApprovalVerdict = ApprovedVerdict | RefusedVerdict;
@@ -106,9 +125,17 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
 /** Causes under which the package's status was never read. */
 const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed", "unclassified", "bytes-unverified"]);
 
-function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string, bytes?: BytesFinding): RefusedVerdict {
+type RefusalExtras = Partial<Pick<RefusedVerdict, "bytes" | "lifecycle" | "stage" | "fix">>;
+
+function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string, extras: RefusalExtras = {}): RefusedVerdict {
     const verified = !UNVERIFIED_CAUSES.has(cause);
-    return { approved: false, cause, packageArn, groupName, status, verified, reason, ...(bytes ? { bytes } : {}) };
+    const defined = Object.fromEntries(Object.entries(extras).filter(([, v]) => v !== undefined));
+    return { approved: false, cause, packageArn, groupName, status, verified, reason, ...defined };
+}
+
+/** The approver CLI command that takes a version one stage further; run in the registry account, by that stage's approvers. */
+export function stageApproveCommand(groupName: string, version: number, stage: string): string {
+    return `approvals approve ${groupName}/${version} --stage ${stage} --comment "<why>"`;
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -116,8 +143,8 @@ const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /**
  * Judges a package from its DescribeModelPackage answer. Pure.
  * Refuses unless: the ARN is a versioned group package, the answer is about that very ARN, its
- * ModelApprovalStatus is exactly "Approved", its ModelPackageStatus is "Completed", and group and account
- * are allowed.
+ * ModelApprovalStatus is exactly "Approved", its ModelPackageStatus is "Completed", group and account
+ * are allowed, and (with `options.stage`) its ModelLifeCycle has reached that stage.
  */
 export function judgeModelPackage(
     packageArn: string,
@@ -138,28 +165,46 @@ export function judgeModelPackage(
         return refuse("unverified", packageArn, groupName, status,
             `approval could not be verified: DescribeModelPackage answered for ${JSON.stringify(description.ModelPackageArn)}, not for the requested ARN`);
     }
+    const lifecycle = description.ModelLifeCycle;
+    const seen = { lifecycle, stage: options.stage?.stage };
+    const refuseSeen = (cause: RefusalCause, reason: string, fix?: string) => refuse(cause, packageArn, groupName, status, reason, { ...seen, fix });
     if (options.allowedAccounts?.length && !options.allowedAccounts.includes(parsed.account)) {
-        return refuse("account-not-allowed", packageArn, groupName, status,
+        return refuseSeen("account-not-allowed",
             `account ${parsed.account} is not an allowed registry account (allowed: ${options.allowedAccounts.join(", ")})`);
     }
     if (options.allowedGroups?.length && !options.allowedGroups.some((g) => sameName(g, groupName))) {
-        return refuse("group-not-allowed", packageArn, groupName, status,
+        return refuseSeen("group-not-allowed",
             `model package group "${groupName}" is not an allowed group (allowed: ${options.allowedGroups.join(", ")})`);
     }
     if (status !== "Approved") {
-        return refuse("not-approved", packageArn, groupName, status, `its ModelApprovalStatus is ${status}, not Approved`);
+        return refuseSeen("not-approved", `its ModelApprovalStatus is ${status}, not Approved`);
     }
     if (description.ModelPackageStatus !== "Completed") {
-        return refuse("not-completed", packageArn, groupName, status,
+        return refuseSeen("not-completed",
             `it is Approved but its ModelPackageStatus is ${description.ModelPackageStatus ?? "unknown"}, not Completed`);
+    }
+    const version = description.ModelPackageVersion ?? parsed.version;
+    let stageReason = "";
+    if (options.stage) {
+        const stage = judgeStage(lifecycle, options.stage);
+        if (!stage.ok) {
+            const next = stageNextStep(lifecycle, options.stage);
+            const command = next.approveStage
+                ? ` (\`${stageApproveCommand(groupName, version, next.approveStage)}\`, run in the registry account ${parsed.account} by a ${next.approveStage} approver)`
+                : "";
+            return refuseSeen(stage.cause, stage.reason, `${next.text}${command}`);
+        }
+        stageReason = `; ${stage.reason}`;
     }
     return {
         approved: true,
         packageArn,
         groupName,
-        version: description.ModelPackageVersion ?? parsed.version,
+        version,
         status: "Approved",
-        reason: `Approved${description.ApprovalDescription ? ` ("${description.ApprovalDescription}")` : ""}`,
+        reason: `Approved${description.ApprovalDescription ? ` ("${description.ApprovalDescription}")` : ""}${stageReason}`,
+        ...(lifecycle ? { lifecycle } : {}),
+        ...(options.stage ? { stage: options.stage.stage } : {}),
     };
 }
 
@@ -239,11 +284,19 @@ export async function checkModelPackageApproval(
     if (!verdict.approved || !bytes) return verdict;
     const answer = await bytes.judge(description);
     if (answer.intact) return { ...verdict, pins: answer.pins };
-    return refuse(answer.cause, packageArn, verdict.groupName, verdict.status, answer.reason, answer.finding);
+    return refuse(answer.cause, packageArn, verdict.groupName, verdict.status, answer.reason, { bytes: answer.finding, lifecycle: verdict.lifecycle, stage: verdict.stage });
 }
+
+const STAGE_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["stage-pending", "stage-rejected", "stage-unknown"]);
 
 /** One line a person can act on, for policy violations, deploy refusals and notifications. */
 export function describeVerdict(verdict: ApprovalVerdict): string {
-    if (verdict.approved) return `${verdict.packageArn} is Approved (group ${verdict.groupName}, version ${verdict.version ?? "?"})`;
-    return `${verdict.packageArn} (status: ${verdict.status}) is not deployable: ${verdict.reason}`;
+    const lifecycle = verdict.stage !== undefined || verdict.lifecycle ? `lifecycle: ${describeLifecycle(verdict.lifecycle)}` : "";
+    if (verdict.approved) {
+        const stage = verdict.stage !== undefined ? `, promoted to ${verdict.stage}: ${lifecycle}` : "";
+        return `${verdict.packageArn} is Approved (group ${verdict.groupName}, version ${verdict.version ?? "?"})${stage}`;
+    }
+    const head = `${verdict.packageArn} (status: ${verdict.status}${lifecycle ? `, ${lifecycle}` : ""})`;
+    const stage = verdict.stage !== undefined && STAGE_CAUSES.has(verdict.cause ?? "unverified") ? ` for stage ${verdict.stage}` : "";
+    return `${head} is not deployable${stage}: ${verdict.reason}${verdict.fix ? `. Next: ${verdict.fix}` : ""}`;
 }

@@ -156,3 +156,27 @@ export function planStageChange(
     }
 }
 
+
+/**
+ * What must happen next for a version refused by judgeStage to reach `ctx.stage`, in words, and the stage to
+ * approve when an approval is that next step (undefined when something else must happen first). Pure.
+ */
+export function stageNextStep(lifecycle: ModelLifeCycle | undefined, ctx: StageContext): { readonly text: string; readonly approveStage?: string } {
+    const S = ctx.stage;
+    const i = ctx.order.indexOf(S);
+    if (i < 0) return { text: `set this environment's stage to one of the stage order (${ctx.order.join(", ") || "empty"})` };
+    const first = ctx.order[0];
+    const onTo = (stage: string) => (stage === S ? `approve it for ${S}` : `approve it for ${stage}, then promote it stage by stage up to ${S}`);
+    if (!lifecycle?.Stage) return { text: onTo(first), approveStage: first };
+    const j = ctx.order.indexOf(lifecycle.Stage);
+    if (j < 0) return { text: `its lifecycle stage "${lifecycle.Stage}" is outside the stage order; a registry administrator must set it to one of ${ctx.order.join(", ")}` };
+    const at = lifecycle.Stage;
+    if (j <= i && lifecycle.StageStatus === STAGE_STATUS.rejected) {
+        return { text: `it was rejected for ${at}: after a new review re-approve it for ${at}, or deploy another version`, approveStage: at };
+    }
+    if (j < i && lifecycle.StageStatus === STAGE_STATUS.approved) {
+        return { text: `wait until it is deployed in ${at} (the deploy function there marks it Deployed), then approve it for ${ctx.order[j + 1]}` };
+    }
+    if (j < i && lifecycle.StageStatus === STAGE_STATUS.deployed) return { text: onTo(ctx.order[j + 1]), approveStage: ctx.order[j + 1] };
+    return { text: onTo(at), approveStage: at };
+}

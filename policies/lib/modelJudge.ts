@@ -105,6 +105,11 @@ export function fixFor(verdict: RefusedVerdict): string {
             return `Fix: have an approver approve this version (\`approvals approve ${verdict.packageArn} --comment "<why>"\`), or reference a version that is Approved.`;
         case "not-completed":
             return "Fix: wait until the version's ModelPackageStatus is Completed, or reference another Approved version.";
+        case "stage-pending":
+        case "stage-rejected":
+        case "stage-unknown":
+            // describeVerdict already says what must happen next, with the approver command.
+            return `Fix: promote this version as said, or reference a version already promoted to ${verdict.stage ?? "this environment's stage"}.`;
         case "account-not-allowed":
         case "group-not-allowed":
             return "Fix: reference an Approved version from an allowed group and account (policy config allowedModelPackageGroups / allowedAccounts).";
