@@ -10,7 +10,7 @@
 import { DescribeModelPackageCommand, UpdateModelPackageCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { MalformedEventError, retryableIfTransient } from "../shared/errors";
 import { metricLine, type Logger } from "../shared/log";
 import { quoteEvent } from "../shared/malformed";
@@ -20,7 +20,8 @@ import { readEndpointEvent } from "./event";
 import { invoke } from "./invoke";
 import { liveVersion } from "./live";
 import { rejectionComment, smokeMessage } from "./message";
-import { archivePayloads, configuredPayloads, parseSamplePayloadUrl, PayloadSourceError, type Payload } from "./payloads";
+import { PayloadSourceError, type Payload } from "./payloads";
+import { payloadsFor } from "./samples";
 import { claimSmoke, markSmokeNotified, readSmoke, recordSmokeResult, releaseSmoke, type SmokeRecord } from "./record";
 import { SMOKE_FAILED_METRIC, SMOKE_LEASE_SECONDS, SMOKE_NOT_RUN_METRIC, type SmokeSettings } from "./settings";
 
@@ -103,22 +104,6 @@ function duplicate(reason: string, eventId: string, deps: SmokeDeps): SmokeResul
     return { outcome: "duplicate", reason };
 }
 
-async function payloadsFor(packageArn: string, settings: SmokeSettings, deps: SmokeDeps): Promise<{ payloads: Payload[]; groupName?: string; approved: boolean }> {
-    const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }));
-    const base = { groupName: pkg.ModelPackageGroupName, approved: pkg.ModelApprovalStatus === "Approved" };
-    if (!pkg.SamplePayloadUrl) {
-        if (!settings.payloads.length) throw new PayloadSourceError("the version has no SamplePayloadUrl and smokeTest.payloads is empty");
-        return { ...base, payloads: configuredPayloads(settings.payloads) };
-    }
-    const contentType = pkg.InferenceSpecification?.SupportedContentTypes?.[0];
-    if (!contentType) throw new PayloadSourceError(`the version's SamplePayloadUrl has no content type: its InferenceSpecification.SupportedContentTypes is empty`);
-    const { bucket, key } = parseSamplePayloadUrl(pkg.SamplePayloadUrl);
-    const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-    const accept = pkg.InferenceSpecification?.SupportedResponseMIMETypes?.[0];
-    return { ...base, payloads: archivePayloads(pkg.SamplePayloadUrl, bytes, contentType, accept, settings.maxPayloads) };
-}
-
 async function runTest(eventId: string, current: { packageArn: string; eventId: string; version?: number; groupName?: string }, endpointConfigName: string, settings: SmokeSettings, deps: SmokeDeps): Promise<SmokeRecord> {
     const base = {
         packageArn: current.packageArn,
@@ -132,7 +117,7 @@ async function runTest(eventId: string, current: { packageArn: string; eventId: 
     };
     let payloads: Payload[];
     try {
-        ({ payloads } = await payloadsFor(current.packageArn, settings, deps));
+        payloads = await payloadsFor(current.packageArn, settings, deps);
     } catch (error) {
         if (!(error instanceof PayloadSourceError)) throw error;
         return { ...base, status: "not-run", testedAt: deps.now().toISOString(), reason: error.message };
