@@ -12,8 +12,25 @@ import { z } from "zod";
 import { BUILTIN_IMAGES, builtinImageInRegion, builtinImageUri, ecrDomain, parseEcrImageUri } from "./pipeline/builtinImages";
 import { DEFAULT_APPROVAL_GATE_CONFIG } from "../policies/lib/gateConfig";
 import { matchesPattern } from "../policies/lib/environment";
+import { awsAccountId, entityName, environmentName, forStack, iamPrincipalArn, MAX_ENVIRONMENT_LENGTH, principalAccount, PROJECT } from "./configFields";
+import {
+    environmentPromotionProblems,
+    environmentPromotionSchema,
+    layoutAccountProblems,
+    layoutKeyProblems,
+    layoutKind,
+    PROMOTION_NESTED_EXAMPLES,
+    registryArtifactsBucketName,
+    registryPromotionProblems,
+    registryPromotionSchema,
+    stageOrderOf,
+    type LayoutKind,
+    type RegistryRef,
+    type StageTarget,
+} from "./promotionConfig";
 
-export const PROJECT = "sagemaker-approval-gate";
+export { MAX_ENVIRONMENT_LENGTH, PROJECT };
+export type { LayoutKind, RegistryRef, StageTarget };
 
 /** The comparisons a SageMaker Condition step supports for numbers. */
 export const METRIC_COMPARISONS = [
@@ -24,12 +41,6 @@ export const METRIC_COMPARISONS = [
 ] as const;
 export type MetricComparison = (typeof METRIC_COMPARISONS)[number];
 
-// YAML (and `pulumi config set --path`) turn an unquoted account ID into a number; take it back as the
-// string it is. One that had leading zeros loses digits and is rejected below.
-const awsAccountId = z.preprocess(
-    (value) => (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? String(value) : value),
-    z.string().regex(/^\d{12}$/, "a 12-digit AWS account ID, e.g. 123456789012"),
-);
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an S3 URI, e.g. s3://my-bucket/abalone/abalone.csv");
 const ecrImage = z
     .string()
@@ -38,21 +49,8 @@ const ecrImage = z
         "an ECR image URI with a tag or digest, e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
     );
 const instanceType = z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "a SageMaker instance type, e.g. ml.m5.xlarge");
-const iamPrincipalArn = z
-    .string()
-    .regex(
-        /^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/[\w+=,.@\/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/,
-        "an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/ml-approver",
-    )
-    // IAM role and user names are at most 64 characters (the path before them does not count).
-    .refine((arn) => (/\/([^/]+)$/.exec(arn.replace(/^(arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+)\/.*$/, "$1"))?.[1] ?? "").length <= 64, "a role or user name of at most 64 characters (IAM's limit), e.g. arn:aws:iam::123456789012:role/ml-approver");
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an email address, e.g. ml-approvers@example.com");
-const resourceName = z
-    .string()
-    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "1-63 letters, digits or hyphens, starting with a letter or digit, e.g. churn-models");
-
-/** Longest environment name whose artifacts bucket name still fits S3's 63 characters. */
-export const MAX_ENVIRONMENT_LENGTH = 17;
+const resourceName = entityName("churn-models");
 
 /** UpdateEndpoint's DeploymentConfig.AutoRollbackConfiguration.Alarms takes 1 to 10 alarms (SageMaker API reference). */
 export const MAX_ROLLBACK_ALARMS = 10;
@@ -98,14 +96,18 @@ const pipelineSchema = z
     })
     .strict();
 
-const approversSchema = z
-    .object({
-        emails: z.array(email).default([]),
-        principalArns: z.array(iamPrincipalArn).min(1, "at least one approver role ARN"),
-        /** Attach the approver policies to these roles/users (of this account); false when another stack manages them. */
-        attachPolicy: z.boolean().default(true),
-    })
-    .strict();
+const approverFields = {
+    emails: z.array(email).default([]),
+    principalArns: z.array(iamPrincipalArn).min(1, "at least one approver role ARN"),
+    /** Attach the approver policies to these roles/users (of this account); false when another stack manages them. */
+    attachPolicy: z.boolean().default(true),
+};
+const approversSchema = z.object(approverFields).strict();
+// With promotion, each stage names its own approvers (registry) and an environment needs none to deploy.
+const promotionApproversSchema = z
+    .object({ ...approverFields, principalArns: z.array(iamPrincipalArn).default([]) })
+    .strict()
+    .prefault({});
 
 const endpointSchema = z
     .object({
@@ -122,56 +124,104 @@ const endpointSchema = z
     })
     .strict();
 
-const stackConfigSchema = z
-    .object({
-        // Names embed it: sagemaker-approval-gate-<env>-training-<account id> must fit S3's 63 characters.
-        environment: z
-            .string()
-            // No two hyphens in a row: "--" separates the environment from deploy-approved's run-time names, which keeps IAM patterns from matching a longer environment's (infra/lib/naming.ts).
-            .regex(new RegExp(`^(?=.{1,${MAX_ENVIRONMENT_LENGTH}}$)[a-z0-9](-?[a-z0-9])*$`), `1-${MAX_ENVIRONMENT_LENGTH} lower-case letters, digits or hyphens (bucket names embed it), no two hyphens in a row, e.g. staging`),
-        /** An environment other than the stack name must be chosen on purpose (names and groups are shared). */
-        environmentDiffersFromStack: z.boolean().default(false),
-        production: z.boolean(),
-        modelPackageGroupName: resourceName,
-        pipeline: pipelineSchema,
-        approvers: approversSchema,
-        // prefault: an absent endpoint is parsed as {}, so the defaults come from endpointSchema alone.
-        endpoint: endpointSchema.prefault({}),
-        consumerAccountIds: z.array(awsAccountId).default([]),
-        // `cost-center: 1234` in YAML is a number; a tag value is its text.
-        tags: z
-            .record(
-                z
-                    .string()
-                    .min(1)
-                    .max(128)
-                    .refine((key) => !/^aws:/i.test(key), "a tag key that does not start with aws: (AWS reserves it), e.g. team")
-                    .refine((key) => !STACK_TAG_KEYS.includes(key), "a tag key other than project and environment (the stack sets those), e.g. team"),
-                z.preprocess((value) => (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ? String(value) : value, z.string().max(256)),
-            )
-            .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags (AWS takes 50 per resource; the stack sets project and environment)`)
-            .default({}),
-    })
-    .strict();
+const commonFields = {
+    environment: environmentName,
+    /** An environment other than the stack name must be chosen on purpose (names and groups are shared). */
+    environmentDiffersFromStack: z.boolean().default(false),
+    production: z.boolean(),
+    modelPackageGroupName: resourceName,
+};
+/** Checked after the layout's own keys, as before promotion existed (the order problems are reported in). */
+const trailingFields = {
+    consumerAccountIds: z.array(awsAccountId).default([]),
+    // `cost-center: 1234` in YAML is a number; a tag value is its text.
+    tags: z
+        .record(
+            z
+                .string()
+                .min(1)
+                .max(128)
+                .refine((key) => !/^aws:/i.test(key), "a tag key that does not start with aws: (AWS reserves it), e.g. team")
+                .refine((key) => !STACK_TAG_KEYS.includes(key), "a tag key other than project and environment (the stack sets those), e.g. team"),
+            z.preprocess((value) => (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ? String(value) : value, z.string().max(256)),
+        )
+        .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags (AWS takes 50 per resource; the stack sets project and environment)`)
+        .default({}),
+};
 
-type ParsedConfig = z.infer<typeof stackConfigSchema>;
+// prefault: an absent endpoint is parsed as {}, so the defaults come from endpointSchema alone.
+const endpointField = endpointSchema.prefault({});
 
-/** The validated config: every key, with the pipeline images resolved for the stack's region. */
-export type StackConfig = Omit<ParsedConfig, "pipeline"> & {
+/** One schema per layout (infra/promotionConfig.ts): each has only the keys its layout owns. */
+const LAYOUT_SCHEMAS = {
+    "all-in-one": z.object({ ...commonFields, pipeline: pipelineSchema, approvers: approversSchema, endpoint: endpointField, ...trailingFields }).strict(),
+    registry: z.object({ ...commonFields, pipeline: pipelineSchema, approvers: promotionApproversSchema, ...trailingFields, promotion: registryPromotionSchema }).strict(),
+    environment: z.object({ ...commonFields, approvers: promotionApproversSchema, endpoint: endpointField, ...trailingFields, promotion: environmentPromotionSchema }).strict(),
+} as const;
+
+/** Every key of any layout, in the order they are checked. */
+const allKeysSchema = z.object({
+    ...commonFields,
+    pipeline: pipelineSchema,
+    approvers: approversSchema,
+    endpoint: endpointField,
+    ...trailingFields,
+    promotion: z.unknown(),
+});
+type ParsedConfig = z.infer<typeof allKeysSchema>;
+type ParsedCommon = z.infer<z.ZodObject<typeof commonFields & typeof trailingFields>>;
+
+export type PipelineSettings = z.infer<typeof pipelineSchema> & { readonly processingImageUri: string; readonly trainingImageUri: string };
+export type MetricGate = PipelineSettings["metric"];
+export type ApproverSettings = z.infer<typeof approversSchema>;
+export type EndpointSettings = z.infer<typeof endpointSchema>;
+
+/** No `promotion`: pipeline, group and deployer in one account (the default; `dev`). */
+export interface AllInOneLayout {
+    readonly kind: "all-in-one";
+    readonly pipeline: PipelineSettings;
+    readonly endpoint: EndpointSettings;
+}
+/** `promotion.stages`: the shared account that trains and holds the group, promoting to the stages' accounts. */
+export interface RegistryLayout {
+    readonly kind: "registry";
+    readonly pipeline: PipelineSettings;
+    /** In config order; several environments may share a stage. */
+    readonly stages: readonly StageTarget[];
+    /** The distinct stage names in first-appearance order. */
+    readonly stageOrder: readonly string[];
+}
+/** `promotion.stage` + `promotion.registry`: deploys its stage's versions from the registry's group. */
+export interface EnvironmentLayout {
+    readonly kind: "environment";
+    readonly endpoint: EndpointSettings;
+    readonly stage: string;
+    readonly stageOrder: readonly string[];
+    readonly registry: RegistryRef;
+}
+/** Each layout carries what it owns, so `switch (config.layout.kind)` narrows to it. */
+export type Layout = AllInOneLayout | RegistryLayout | EnvironmentLayout;
+
+/** The validated config. `pipeline` and `endpoint` live in `layout`: not every layout has them. */
+export type StackConfig = ParsedCommon & {
     /** `aws:region`, checked against AWS_REGIONS. */
     readonly awsRegion: string;
-    readonly pipeline: ParsedConfig["pipeline"] & { readonly processingImageUri: string; readonly trainingImageUri: string };
+    /** principalArns may be empty with promotion (stages name their approvers). */
+    readonly approvers: ApproverSettings;
+    readonly layout: Layout;
 };
-export type PipelineSettings = StackConfig["pipeline"];
-export type MetricGate = PipelineSettings["metric"];
-export type ApproverSettings = StackConfig["approvers"];
-export type EndpointSettings = StackConfig["endpoint"];
+
+/** The layout, when it is `kind`; throws otherwise (for code that serves one layout only, and tests). */
+export function layoutOf<K extends LayoutKind>(config: Pick<StackConfig, "layout">, kind: K): Extract<Layout, { kind: K }> {
+    if (config.layout.kind !== kind) throw new Error(`expected a ${kind} stack, got a ${config.layout.kind} stack`);
+    return config.layout as Extract<Layout, { kind: K }>;
+}
 
 /** Raw values as they come out of the stack config, before validation. */
 export type RawStackConfig = { [K in keyof ParsedConfig]?: unknown };
 
 /** The keys this program reads, in the order they are checked. */
-export const CONFIG_KEYS: readonly (keyof ParsedConfig)[] = Object.keys(stackConfigSchema.shape) as (keyof ParsedConfig)[];
+export const CONFIG_KEYS: readonly (keyof ParsedConfig)[] = Object.keys(allKeysSchema.shape) as (keyof ParsedConfig)[];
 
 /** What a good value looks like, per top-level key, for the `pulumi config set` hint (`-s <stack>` is added). */
 const EXAMPLES: Record<keyof ParsedConfig, string> = {
@@ -184,6 +234,7 @@ const EXAMPLES: Record<keyof ParsedConfig, string> = {
     endpoint: "pulumi config set --path 'endpoint.instanceType' ml.m5.large",
     consumerAccountIds: "pulumi config set --path 'consumerAccountIds[0]' 210987654321",
     tags: "pulumi config set --path 'tags.team' ml-platform",
+    promotion: "pulumi config set --path 'promotion.stage' Production",
 };
 
 /**
@@ -238,11 +289,6 @@ const NESTED_EXAMPLES: Record<string, [string, string]> = {
     "endpoint.rollbackAlarmNames[0]": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
 };
 
-/** Every fix names the stack, so it cannot land in whichever stack happens to be selected. */
-function forStack(command: string, stack: string): string {
-    return `${command} -s ${stack}`;
-}
-
 /**
  * A missing whole object gets every command that builds it (its required keys), not one of its keys.
  * Joined with `&&`; the same values can go into Pulumi.<stack>.yaml instead.
@@ -258,7 +304,7 @@ const WHOLE_OBJECT_FIXES: Partial<Record<keyof ParsedConfig, readonly string[]>>
     approvers: ["pulumi config set --path 'approvers.principalArns[0]' arn:aws:iam::123456789012:role/ml-approver"],
 };
 
-function exampleFor(issue: z.core.$ZodIssue, expected: string, stack: string, value: unknown): string {
+function exampleFor(issue: z.core.$ZodIssue, expected: string, stack: string, value: unknown, kind: LayoutKind): string {
     const path = issue.path as PropertyKey[];
     const top = String(path[0]) as keyof ParsedConfig;
     const whole = WHOLE_OBJECT_FIXES[top];
@@ -272,8 +318,15 @@ function exampleFor(issue: z.core.$ZodIssue, expected: string, stack: string, va
     const eg = expected.match(/e\.g\. (\S+)$/);
     if (path.length > 1 && eg) return forStack(`pulumi config set --path '${formatPath(path)}' ${eg[1]}`, stack);
     if (path.length === 1 && eg) return forStack(`pulumi config set ${top} ${eg[1]}`, stack);
-    const nested = NESTED_EXAMPLES[formatPath(path.map((part) => (typeof part === "number" ? 0 : part)))];
-    if (nested) return forStack(`pulumi config set --path '${nested[0]}' ${nested[1]}`, stack);
+    const normalized = formatPath(path.map((part) => (typeof part === "number" ? 0 : part)));
+    const nested = NESTED_EXAMPLES[normalized] ?? PROMOTION_NESTED_EXAMPLES[kind][normalized];
+    if (nested) {
+        // The example's [0]s take the issue's own indices, in order (promotion.stages[2].approvers → stages[2]).
+        const indices = path.filter((part): part is number => typeof part === "number");
+        let i = 0;
+        const at = nested[0].replace(/\[0\]/g, () => `[${i < indices.length ? indices[i++] : 0}]`);
+        return forStack(`pulumi config set --path '${at}' ${nested[1]}`, stack);
+    }
     return forStack(EXAMPLES[top] ?? `pulumi config set ${formatPath(path)} <value>`, stack);
 }
 
@@ -297,7 +350,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     }
 }
 
-function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown, stack: string): string[] {
+function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown, stack: string, kind: LayoutKind): string[] {
     return issues.flatMap((issue) => {
         const path = issue.path as PropertyKey[];
         if (issue.code === "unrecognized_keys") {
@@ -318,7 +371,7 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown, sta
         }
         const expected = describeIssue(issue);
         const value = valueAt(input, path);
-        return [`${key}: got ${describeValue(value)}; expected ${expected}. Fix: ${exampleFor(issue, expected, stack, value)}`];
+        return [`${key}: got ${describeValue(value)}; expected ${expected}. Fix: ${exampleFor(issue, expected, stack, value, kind)}`];
     });
 }
 
@@ -337,11 +390,11 @@ export function regionProblems(awsRegion: unknown, stack: string): string[] {
 }
 
 /** Image URIs must be in aws:region; the built-in ones follow it when not set. */
-function resolveImages(parsed: ParsedConfig, region: string, stack: string): { images?: { processingImageUri: string; trainingImageUri: string }; problems: string[] } {
+function resolveImages(pipeline: z.infer<typeof pipelineSchema>, region: string, stack: string): { images?: { processingImageUri: string; trainingImageUri: string }; problems: string[] } {
     const problems: string[] = [];
     const resolved: Record<"processingImageUri" | "trainingImageUri", string | undefined> = { processingImageUri: undefined, trainingImageUri: undefined };
     for (const [key, builtin] of [["processingImageUri", BUILTIN_IMAGES.processing], ["trainingImageUri", BUILTIN_IMAGES.training]] as const) {
-        const configured = parsed.pipeline[key];
+        const configured = pipeline[key];
         const field = `${PROJECT}:pipeline.${key}`;
         if (configured === undefined) {
             const uri = builtinImageUri(builtin, region);
@@ -368,7 +421,7 @@ function resolveImages(parsed: ParsedConfig, region: string, stack: string): { i
 }
 
 /** Checks across keys and against the stack name: what a schema of one key cannot see. */
-function stackNameProblems(parsed: ParsedConfig, raw: RawStackConfig, stack: string): string[] {
+function stackNameProblems(parsed: ParsedCommon, raw: RawStackConfig, stack: string): string[] {
     const problems: string[] = [];
     if (raw.environment !== undefined && parsed.environment !== stack && !parsed.environmentDiffersFromStack) {
         problems.push(
@@ -395,20 +448,62 @@ function stackNameProblems(parsed: ParsedConfig, raw: RawStackConfig, stack: str
  * `stack` fills `environment` when it is not set; `awsRegion` is the stack's `aws:region`.
  */
 export function parseStackConfig(raw: RawStackConfig, stack: string, awsRegion: unknown): StackConfig {
-    const input = { environment: stack, ...dropUndefined(raw) };
-    const result = stackConfigSchema.safeParse(input);
-    const problems = regionProblems(awsRegion, stack);
-    const regionKnown = problems.length === 0;
-    if (!result.success) throw new ConfigError([...problems, ...schemaProblems(result.error.issues, input, stack)]);
-    const parsed = result.data;
-    problems.push(...stackNameProblems(parsed, raw, stack));
+    const kind = layoutKind(raw.promotion);
+    const all: Record<string, unknown> = { environment: stack, ...dropUndefined(raw) };
+    // Keys the layout does not own get their own message and are kept from the schema, which would only say "not a setting".
+    const { problems: refusedProblems, refused } = layoutKeyProblems(kind, all, stack);
+    const input = Object.fromEntries(Object.entries(all).filter(([key]) => !refused.includes(key)));
+    const result = parseLayout(kind, input);
+    const regionIssues = regionProblems(awsRegion, stack);
+    const problems = [...regionIssues, ...refusedProblems];
+    const regionKnown = regionIssues.length === 0;
+    if (!result.success) throw new ConfigError([...problems, ...schemaProblems(result.issues, input, stack, kind)]);
+    const parsed = result.parsed;
+    problems.push(...stackNameProblems(parsed.config, raw, stack));
+    const region = regionKnown ? (awsRegion as string) : undefined;
+    if (parsed.kind === "registry") problems.push(...registryPromotionProblems(parsed.config.promotion, parsed.config.environment, stack));
+    if (parsed.kind === "environment") problems.push(...environmentPromotionProblems(parsed.config.promotion, region, stack));
     // Images are judged against the region only once the region itself is good.
-    if (!regionKnown) throw new ConfigError(problems);
-    const region = awsRegion as string;
-    const { images, problems: imageProblems } = resolveImages(parsed, region, stack);
+    if (region === undefined) throw new ConfigError(problems);
+    const layout = buildLayout(parsed, region, stack, problems);
+    if (problems.length > 0 || !layout) throw new ConfigError(problems);
+    const { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, tags, approvers } = parsed.config;
+    return { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, tags, approvers, awsRegion: region, layout };
+}
+
+type Parsed<K extends LayoutKind> = z.infer<(typeof LAYOUT_SCHEMAS)[K]>;
+type ParsedByLayout = { kind: "all-in-one"; config: Parsed<"all-in-one"> } | { kind: "registry"; config: Parsed<"registry"> } | { kind: "environment"; config: Parsed<"environment"> };
+
+function parseLayout(kind: LayoutKind, input: unknown): { success: true; parsed: ParsedByLayout } | { success: false; issues: readonly z.core.$ZodIssue[] } {
+    const result = LAYOUT_SCHEMAS[kind].safeParse(input);
+    if (!result.success) return { success: false, issues: result.error.issues };
+    return { success: true, parsed: { kind, config: result.data } as ParsedByLayout };
+}
+
+/** The layout with what it owns; undefined (with problems added) when the pipeline's images do not resolve. */
+function buildLayout(parsed: ParsedByLayout, region: string, stack: string, problems: string[]): Layout | undefined {
+    if (parsed.kind === "environment") {
+        const { stage, stages, registry } = parsed.config.promotion;
+        return {
+            kind: "environment",
+            endpoint: parsed.config.endpoint,
+            stage,
+            stageOrder: stages,
+            registry: { ...registry, artifactsBucketName: registryArtifactsBucketName(registry.environment, registry.accountId) },
+        };
+    }
+    const { images, problems: imageProblems } = resolveImages(parsed.config.pipeline, region, stack);
     problems.push(...imageProblems);
-    if (problems.length > 0 || !images) throw new ConfigError(problems);
-    return { ...parsed, awsRegion: region, pipeline: { ...parsed.pipeline, ...images } };
+    if (!images) return undefined;
+    const pipeline = { ...parsed.config.pipeline, ...images };
+    if (parsed.kind === "all-in-one") return { kind: "all-in-one", pipeline, endpoint: parsed.config.endpoint };
+    const { stages } = parsed.config.promotion;
+    return {
+        kind: "registry",
+        pipeline,
+        stages: stages.map((s) => ({ name: s.name, environment: s.environment, accountId: s.accountId, approverArns: s.approvers })),
+        stageOrder: stageOrderOf(stages),
+    };
 }
 
 function dropUndefined(raw: RawStackConfig): RawStackConfig {
@@ -424,7 +519,7 @@ function dropUndefined(raw: RawStackConfig): RawStackConfig {
 export function approverAccountProblems(config: Pick<StackConfig, "approvers">, deployingAccountId: string, stack: string): string[] {
     if (!config.approvers.attachPolicy) return [];
     return config.approvers.principalArns.flatMap((arn, index) => {
-        const account = /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
+        const account = principalAccount(arn);
         if (account === deployingAccountId) return [];
         return [
             `${PROJECT}:approvers.principalArns[${index}]: got ${JSON.stringify(arn)}, a principal of account ${account}, but stack "${stack}" deploys into account ${deployingAccountId} ` +
@@ -439,6 +534,15 @@ export function approverAccountProblems(config: Pick<StackConfig, "approvers">, 
 /** Throws a ConfigError when an approver to attach is not in the deploying account. */
 export function assertApproversInDeployingAccount(config: Pick<StackConfig, "approvers">, deployingAccountId: string, stack: string): void {
     const problems = approverAccountProblems(config, deployingAccountId, stack);
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * Everything only the deploying account (the credentials') can tell: the approvers to attach are in it,
+ * and the layout fits it (infra/promotionConfig.ts layoutAccountProblems). A ConfigError otherwise.
+ */
+export function assertDeployingAccount(config: Pick<StackConfig, "approvers" | "layout">, deployingAccountId: string, stack: string): void {
+    const problems = [...approverAccountProblems(config, deployingAccountId, stack), ...layoutAccountProblems(config.layout, deployingAccountId, stack)];
     if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assertApproversInDeployingAccount, loadStackConfig } from "./config";
+import { assertDeployingAccount, ConfigError, loadStackConfig } from "./config";
 import { ModelRegistry } from "./components/modelRegistry";
 import { TrainingPipeline } from "./components/trainingPipeline";
 import { ApprovalEvents } from "./components/approvalEvents";
@@ -13,13 +13,18 @@ import { resourceName, standardTags } from "./lib/naming";
 
 // Throws a ConfigError naming every bad key before any resource is declared.
 const config = loadStackConfig();
+// Until the registry and environment layouts are wired (issue 10), only all-in-one declares resources.
+const layout = config.layout;
+if (layout.kind !== "all-in-one") {
+    throw new ConfigError([`${layout.kind} stacks (sagemaker-approval-gate:promotion) are not wired in this build yet; remove promotion for the all-in-one layout`]);
+}
 const env = config.environment;
 const tags = standardTags(env, config.tags);
 
 // The credentials' account, once the approvers to attach are known to be in it: a ConfigError otherwise,
 // in preview too (the invoke runs in preview), and the attachments that wait for it are never declared.
 const deployingAccountId = aws.getCallerIdentityOutput({}).accountId.apply((accountId) => {
-    assertApproversInDeployingAccount(config, accountId, pulumi.getStack());
+    assertDeployingAccount(config, accountId, pulumi.getStack());
     return accountId;
 });
 
@@ -34,7 +39,7 @@ const registry = new ModelRegistry(resourceName(env, "registry"), {
 
 const training = new TrainingPipeline(resourceName(env, "training"), {
     pipelineName: resourceName(env, "training"),
-    settings: config.pipeline,
+    settings: layout.pipeline,
     modelPackageGroupName: registry.modelPackageGroupName,
     registrarPolicyArn: registry.registrarPolicyArn,
     reportReaders: { principalArns: config.approvers.principalArns, attach: config.approvers.attachPolicy },
@@ -51,9 +56,9 @@ const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
     artifactsBucketName: training.bucketName,
     artifactsKmsKeyArn: training.kmsKeyArn,
     pipelineName: training.pipelineName,
-    modelImageUris: [config.pipeline.trainingImageUri],
+    modelImageUris: [layout.pipeline.trainingImageUri],
     approverEmails: config.approvers.emails,
-    endpoint: config.endpoint,
+    endpoint: layout.endpoint,
     ledgerDeletionProtection: config.production,
     approverPrincipalArns: config.approvers.principalArns,
     attachOperatorReadPolicy: config.approvers.attachPolicy,

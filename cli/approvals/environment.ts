@@ -19,7 +19,8 @@ export interface Environment {
     readonly region?: string;
     readonly groupName: string;
     readonly endpointName: string;
-    readonly metric: MetricGate;
+    /** The pipeline's metric gate; absent for an environment stack (its registry stack trains). */
+    readonly metric?: MetricGate;
 }
 
 /** The folder holding Pulumi.yaml: the nearest one above `start`, else the package this CLI ships in. */
@@ -93,6 +94,6 @@ export function loadEnvironment(env: string, dir: string = findProjectDir(), fal
         region,
         groupName: config.modelPackageGroupName,
         endpointName: endpointName(config.environment),
-        metric: config.pipeline.metric,
+        metric: config.layout.kind === "environment" ? undefined : config.layout.pipeline.metric,
     };
 }

@@ -2,7 +2,7 @@
  * Resource names carry the project and the environment: `${project}-${environment}-<role>`.
  * Pure; every component and Lambda derives names here so IAM scopes and runtime code agree.
  */
-import { PROJECT } from "../config";
+import { PROJECT } from "../configFields";
 
 /** `sagemaker-approval-gate-<environment>`: the prefix of every name in one environment. */
 export function environmentPrefix(environment: string): string {

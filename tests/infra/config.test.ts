@@ -8,6 +8,7 @@ import {
     approverAccountProblems,
     AWS_REGIONS,
     ConfigError,
+    layoutOf,
     MAX_CONFIGURED_ROLLBACK_ALARMS,
     MAX_ENVIRONMENT_LENGTH,
     MAX_ROLLBACK_ALARMS,
@@ -57,7 +58,7 @@ describe("infra/config", () => {
             const dev = parseStackConfig(rawFromStack("dev"), "dev", "us-east-1");
             assert.strictEqual(dev.environment, "dev");
             assert.strictEqual(dev.production, false);
-            assert.strictEqual(dev.pipeline.metric.comparison, "LessThanOrEqualTo");
+            assert.strictEqual(layoutOf(dev, "all-in-one").pipeline.metric.comparison, "LessThanOrEqualTo");
             const prod = parseStackConfig(rawFromStack("prod"), "prod", "us-east-1");
             assert.strictEqual(prod.production, true);
             assert.deepStrictEqual(prod.consumerAccountIds, ["333333333333"]);
@@ -71,9 +72,10 @@ describe("infra/config", () => {
             delete raw.pipeline.inferenceInstanceTypes;
             const config = parseStackConfig(raw, "staging", "us-east-1");
             assert.strictEqual(config.environment, "staging");
-            assert.strictEqual(config.pipeline.processingInstanceType, "ml.m5.xlarge");
-            assert.deepStrictEqual(config.pipeline.inferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
-            assert.deepStrictEqual(config.endpoint, { instanceType: "ml.m5.large", initialInstanceCount: 1, rollbackAlarmNames: [], terminationWaitSeconds: 300 });
+            const { pipeline, endpoint } = layoutOf(config, "all-in-one");
+            assert.strictEqual(pipeline.processingInstanceType, "ml.m5.xlarge");
+            assert.deepStrictEqual(pipeline.inferenceInstanceTypes, ["ml.m5.large", "ml.m5.xlarge"]);
+            assert.deepStrictEqual(endpoint, { instanceType: "ml.m5.large", initialInstanceCount: 1, rollbackAlarmNames: [], terminationWaitSeconds: 300 });
             assert.strictEqual(config.approvers.attachPolicy, true);
             assert.deepStrictEqual(config.consumerAccountIds, []);
             assert.deepStrictEqual(config.tags, {});
@@ -229,12 +231,12 @@ describe("infra/config", () => {
         it("defaults the sample images to the built-in ones of aws:region, with the China ECR domain in China", () => {
             const raw = devWith("pipeline.processingImageUri", undefined);
             delete raw.pipeline.trainingImageUri;
-            const eu = parseStackConfig(raw, "dev", "eu-west-1").pipeline;
+            const eu = layoutOf(parseStackConfig(raw, "dev", "eu-west-1"), "all-in-one").pipeline;
             assert.strictEqual(eu.processingImageUri, "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
             assert.strictEqual(eu.trainingImageUri, "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1");
-            const cn = parseStackConfig(raw, "dev", "cn-north-1").pipeline;
+            const cn = layoutOf(parseStackConfig(raw, "dev", "cn-north-1"), "all-in-one").pipeline;
             assert.strictEqual(cn.trainingImageUri, "450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1");
-            assert.strictEqual(parseStackConfig(raw, "dev", "us-east-1").pipeline.trainingImageUri, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+            assert.strictEqual(layoutOf(parseStackConfig(raw, "dev", "us-east-1"), "all-in-one").pipeline.trainingImageUri, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
         });
 
         it("says exactly what to set where the sample has no built-in image", () => {
@@ -276,7 +278,7 @@ describe("infra/config", () => {
         it(`takes up to ${MAX_CONFIGURED_ROLLBACK_ALARMS} rollback alarms (UpdateEndpoint takes ${MAX_ROLLBACK_ALARMS}, 2 are the stack's own)`, () => {
             assert.strictEqual(MAX_ROLLBACK_ALARMS, 10);
             const config = parseStackConfig(devWith("endpoint.rollbackAlarmNames", alarms(MAX_CONFIGURED_ROLLBACK_ALARMS)), "dev", "us-east-1");
-            assert.strictEqual(config.endpoint.rollbackAlarmNames.length, 8);
+            assert.strictEqual(layoutOf(config, "all-in-one").endpoint.rollbackAlarmNames.length, 8);
         });
 
         it("rejects one rollback alarm too many in the config reader, with the fix, not a stack trace from a component", () => {

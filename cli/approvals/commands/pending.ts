@@ -24,7 +24,7 @@ export interface LiveSummary {
 /** A version plus its metrics and the env's gate applied. */
 export async function withMetrics(scope: Scope, description: PackageDescription): Promise<VersionWithMetrics> {
     const metrics = await readMetricsReport(scope.clients.s3, evaluationSource(description));
-    return { description, metrics, gate: scope.env ? evaluateGate(metrics, scope.env.metric) : undefined };
+    return { description, metrics, gate: scope.env?.metric ? evaluateGate(metrics, scope.env.metric) : undefined };
 }
 
 /** What the env's endpoint serves, with metrics. Never throws for a missing endpoint. */
@@ -119,7 +119,7 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
 
     io.out(`Model package group ${group}${scope.env ? ` (environment ${scope.env.name})` : ""}${scope.region ? `, ${scope.region}` : ""}`);
     io.out(`Live: ${describeLive(live)}`);
-    if (scope.env) io.out(`Gate: ${describeGate(scope.env.metric)} (from Pulumi.${scope.env.name}.yaml; the pipeline registers only versions that pass it)`);
+    if (scope.env?.metric) io.out(`Gate: ${describeGate(scope.env.metric)} (from Pulumi.${scope.env.name}.yaml; the pipeline registers only versions that pass it)`);
     if (pending.length === 0) {
         io.out(`\nNo versions awaiting approval.`);
         return EXIT.ok;

@@ -39,7 +39,7 @@ describe("cli/approvals/environment", () => {
         assert.equal(dev.region, "us-east-1");
         const prod = loadEnvironment("prod", repo);
         assert.equal(prod.groupName, "abalone-prod");
-        assert.equal(prod.metric.threshold, 4.5);
+        assert.equal(prod.metric?.threshold, 4.5);
     });
     it("strips the project namespace and ignores other namespaces", () => {
         const { raw, region } = rawConfigFromDocument({ config: { "aws:region": "eu-west-1", "sagemaker-approval-gate:production": true, "other:x": 1 } });

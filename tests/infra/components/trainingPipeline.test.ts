@@ -12,6 +12,7 @@ import { artifactsBucketPolicy, pipelineExecutionRolePolicy, reportReaderPolicy,
 import { buildPipelineDefinition } from "../../../infra/pipeline/definition";
 import { definitionProblems } from "../../../infra/pipeline/validate";
 import { loadEnvironment } from "../../../cli/approvals/environment";
+import { layoutOf } from "../../../infra/config";
 import { exampleStackConfig } from "../exampleStacks";
 
 const REPO = path.resolve(__dirname, "../../..");
@@ -218,7 +219,7 @@ describe("infra/components/trainingPipeline", () => {
             const pipeline = child(t("sagemaker", "Pipeline"), "pipeline");
             const key = (role: string) => child(t("s3", "BucketObjectv2"), `script-${role}`).inputs.key;
             // The component passes the stack's validated pipeline settings through unchanged.
-            const settings = loadEnvironment("dev", REPO).config.pipeline;
+            const settings = layoutOf(loadEnvironment("dev", REPO).config, "all-in-one").pipeline;
             const expected = buildPipelineDefinition({
                 pipelineName: NAME,
                 roleArn: child(t("iam", "Role"), "execution-role").state.arn,
