@@ -48,6 +48,21 @@ export const REGISTRY_READ_ACTIONS = [
     "sagemaker:ListModelPackages",
 ];
 
+/**
+ * The ModelLifeCycle condition keys, spelled as AWS's Service Authorization Reference ("Actions, resources, and condition
+ * keys for Amazon SageMaker AI") spells them (IAM compares key names case-insensitively; the developer guide's
+ * "Set up Staging Construct Examples" writes `…:stage`/`…:stageStatus`). The request keys carry the lifecycle the
+ * request sets (UpdateModelPackage, CreateModelPackage); the `Current…` keys, defined on the model-package resource,
+ * carry the version's lifecycle before the request.
+ */
+export const LIFECYCLE_KEYS = {
+    stage: "sagemaker:ModelLifeCycle:Stage",
+    stageStatus: "sagemaker:ModelLifeCycle:StageStatus",
+    currentStage: "sagemaker:CurrentModelLifeCycleStage",
+    currentStageStatus: "sagemaker:CurrentModelLifeCycleStageStatus",
+    approvalStatus: "sagemaker:ModelApprovalStatus",
+} as const;
+
 /** The CloudWatch namespaces SageMaker training and processing jobs publish their metrics to. */
 export const SAGEMAKER_JOB_METRIC_NAMESPACES = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"] as const;
 
@@ -68,7 +83,8 @@ export function conditionPrincipals(documentName: string, principalKind: string,
     return [...new Set(principalArns.map(principalArnForCondition))].sort();
 }
 
-function groupResources(scope: AwsScope, groupName: string): string[] {
+/** The group and every version in it (both spellings of a capitalised name): what registry statements name. */
+export function groupResources(scope: AwsScope, groupName: string): string[] {
     return [modelPackageGroupArn(scope, groupName), ...modelPackageArnPatterns(scope, groupName)];
 }
 
@@ -128,7 +144,22 @@ export function registrarPolicy(input: GroupPolicyInput): PolicyDocument {
             Action: ["sagemaker:UpdateModelPackage"],
             Resource: packages,
         },
+        denyRegisteringWithALifecycle("DenyRegisteringWithALifecycleStage", input),
     );
+}
+
+/**
+ * A version is registered with no lifecycle: only a stage's approvers put it on a stage. ModelLifeCycle requires Stage
+ * (API reference), so "the request carries a Stage" is "the request carries a lifecycle".
+ */
+function denyRegisteringWithALifecycle(sid: string, input: GroupPolicyInput): PolicyStatement {
+    return {
+        Sid: sid,
+        Effect: "Deny",
+        Action: ["sagemaker:CreateModelPackage"],
+        Resource: groupResources(input.scope, input.groupName),
+        Condition: { Null: { [LIFECYCLE_KEYS.stage]: "false" } },
+    };
 }
 
 /**
@@ -149,12 +180,19 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
                 ArnEquals: { "aws:PrincipalArn": principals },
             },
         },
+        ...approverReadStatements(input, principals),
+    );
+}
+
+/** What every approver reads: the group and its versions, and the list of versions; bound to `aws:PrincipalArn`. */
+export function approverReadStatements(input: GroupPolicyInput, principals: readonly string[]): PolicyStatement[] {
+    return [
         {
             Sid: "ReadThisRegistry",
             Effect: "Allow",
             Action: REGISTRY_DESCRIBE_ACTIONS,
             Resource: groupResources(input.scope, input.groupName),
-            Condition: { ArnEquals: { "aws:PrincipalArn": principals } },
+            Condition: { ArnEquals: { "aws:PrincipalArn": [...principals] } },
         },
         {
             // IAM defines ListModelPackages on no resource type, so it can only be granted on "*"; it lists
@@ -163,9 +201,9 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
             Effect: "Allow",
             Action: ["sagemaker:ListModelPackages"],
             Resource: ["*"],
-            Condition: { ArnEquals: { "aws:PrincipalArn": principals } },
+            Condition: { ArnEquals: { "aws:PrincipalArn": [...principals] } },
         },
-    );
+    ];
 }
 
 /**
@@ -176,7 +214,8 @@ export function approverPolicy(input: GroupPolicyInput & { readonly approverPrin
  *   version would let a model nobody approved run under its approval, through CreateModel's
  *   `InferenceSpecificationName`);
  * - nobody, approvers included, may register a version in this group as anything but PendingManualApproval
- *   (a version registered Approved was never approved by a person).
+ *   (a version registered Approved was never approved by a person), nor with a lifecycle stage (one no stage's
+ *   approvers set).
  * The stack cannot attach an SCP from a member account, so it exports this document
  * (`approvalGuardrailScp`) for the management account.
  */
@@ -198,11 +237,12 @@ export function approvalGuardrailScp(input: GroupPolicyInput & { readonly approv
             Resource: groupResources(input.scope, input.groupName),
             Condition: { StringNotEquals: { "sagemaker:ModelApprovalStatus": PENDING_MANUAL_APPROVAL } },
         },
+        denyRegisteringWithALifecycle("NoVersionRegisteredWithAStage", input),
     );
 }
 
 /** Trust policy: only one AWS service, acting for this account (aws:SourceAccount), assumes the role. */
-export function serviceAssumeRolePolicy(scope: AwsScope, service: "sagemaker" | "lambda", sid: string): PolicyDocument {
+export function serviceAssumeRolePolicy(scope: AwsScope, service: "sagemaker" | "lambda" | "events", sid: string): PolicyDocument {
     return policyDocument({
         Sid: sid,
         Effect: "Allow",

@@ -120,6 +120,12 @@ describe("infra/lib/iamDocuments", () => {
             assert.strictEqual(deny.Effect, "Deny");
             assert.deepStrictEqual(deny.Condition, { StringNotEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } });
         });
+        it("explicitly denies registering with a lifecycle stage: only a stage's approvers put a version on a stage", () => {
+            const deny = statement(doc, "DenyRegisteringWithALifecycleStage");
+            assert.strictEqual(deny.Effect, "Deny");
+            assert.deepStrictEqual(deny.Action, ["sagemaker:CreateModelPackage"]);
+            assert.deepStrictEqual(deny.Condition, { Null: { "sagemaker:ModelLifeCycle:Stage": "false" } });
+        });
         it("denies every UpdateModelPackage on the group's versions and allows none", () => {
             assert.strictEqual(statement(doc, "DenyStatusChanges").Effect, "Deny");
             assert.ok(!allowedActions(doc).includes("sagemaker:UpdateModelPackage"));
@@ -206,6 +212,14 @@ describe("infra/lib/iamDocuments", () => {
                     Action: ["sagemaker:CreateModelPackage"],
                     Resource: ["arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev", ...versions],
                     Condition: { StringNotEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } },
+                },
+                {
+                    // ModelLifeCycle requires Stage: a request carrying a lifecycle carries the key.
+                    Sid: "NoVersionRegisteredWithAStage",
+                    Effect: "Deny",
+                    Action: ["sagemaker:CreateModelPackage"],
+                    Resource: ["arn:aws:sagemaker:us-east-1:111111111111:model-package-group/Abalone-Dev", ...versions],
+                    Condition: { Null: { "sagemaker:ModelLifeCycle:Stage": "false" } },
                 },
             ]);
             assert.throws(() => approvalGuardrailScp({ scope, groupName, approverPrincipalArns: [] }), /at least one approver/);
