@@ -124,6 +124,15 @@ const endpointSchema = z
     })
     .strict();
 
+const detectiveControlSchema = z
+    .object({
+        /** Watch CloudTrail for out-of-band SageMaker changes. Defaults to the stack's `production`. */
+        enabled: z.boolean().optional(),
+        /** Principals besides the approvers allowed to update this group's packages (e.g. a smoke-test role that rejects). */
+        packageUpdaterArns: z.array(iamPrincipalArn).default([]),
+    })
+    .strict();
+
 const commonFields = {
     environment: environmentName,
     /** An environment other than the stack name must be chosen on purpose (names and groups are shared). */
@@ -134,6 +143,8 @@ const commonFields = {
 /** Checked after the layout's own keys, as before promotion existed (the order problems are reported in). */
 const trailingFields = {
     consumerAccountIds: z.array(awsAccountId).default([]),
+    // Issue 11: alarm on SageMaker changes that bypassed the gate (docs/detective-control.md); enabled defaults to `production`.
+    detectiveControl: detectiveControlSchema.prefault({}),
     // `cost-center: 1234` in YAML is a number; a tag value is its text.
     tags: z
         .record(
@@ -217,6 +228,11 @@ export function layoutOf<K extends LayoutKind>(config: Pick<StackConfig, "layout
     return config.layout as Extract<Layout, { kind: K }>;
 }
 
+/** Whether the detective control is on: `detectiveControl.enabled` when set, else the stack's `production`. */
+export function detectiveControlEnabled(config: Pick<StackConfig, "production" | "detectiveControl">): boolean {
+    return config.detectiveControl.enabled ?? config.production;
+}
+
 /** Raw values as they come out of the stack config, before validation. */
 export type RawStackConfig = { [K in keyof ParsedConfig]?: unknown };
 
@@ -233,6 +249,7 @@ const EXAMPLES: Record<keyof ParsedConfig, string> = {
     approvers: "pulumi config set --path 'approvers.principalArns[0]' arn:aws:iam::123456789012:role/ml-approver",
     endpoint: "pulumi config set --path 'endpoint.instanceType' ml.m5.large",
     consumerAccountIds: "pulumi config set --path 'consumerAccountIds[0]' 210987654321",
+    detectiveControl: "pulumi config set --path 'detectiveControl.enabled' true",
     tags: "pulumi config set --path 'tags.team' ml-platform",
     promotion: "pulumi config set --path 'promotion.stage' Production",
 };
@@ -287,6 +304,7 @@ const NESTED_EXAMPLES: Record<string, [string, string]> = {
     "endpoint.terminationWaitSeconds": ["endpoint.terminationWaitSeconds", "300"],
     "endpoint.rollbackAlarmNames": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
     "endpoint.rollbackAlarmNames[0]": ["endpoint.rollbackAlarmNames[0]", "my-endpoint-5xx"],
+    "detectiveControl.enabled": ["detectiveControl.enabled", "true"],
 };
 
 /**

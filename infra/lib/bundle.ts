@@ -102,6 +102,7 @@ export const LAMBDA_ENTRIES = {
     "notify-approver": "lambdas/notify-approver/index.ts",
     "deploy-approved": "lambdas/deploy-approved/index.ts",
     "artifact-tamper": "lambdas/artifact-tamper/index.ts",
+    "out-of-band": "lambdas/out-of-band/index.ts",
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
