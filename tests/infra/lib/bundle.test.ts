@@ -23,7 +23,8 @@ describe("infra/lib/bundle", function () {
     });
 
     it("ships every handler, the tamper function included, and tells ApprovalEvents' functions apart", () => {
-        assert.deepEqual(Object.keys(LAMBDA_ENTRIES).sort(), ["artifact-tamper", "deploy-approved", "notify-approver"]);
+        assert.deepEqual(Object.keys(LAMBDA_ENTRIES).sort(), ["artifact-tamper", "deploy-approved", "notify-approver", "out-of-band"]);
+        assert.equal(LAMBDA_ENTRIES["out-of-band"], "lambdas/out-of-band/index.ts");
         assert.equal(LAMBDA_ENTRIES["artifact-tamper"], "lambdas/artifact-tamper/index.ts");
         assert.deepEqual([...APPROVAL_FUNCTION_ROLES], ["notify-approver", "deploy-approved"]);
     });
@@ -57,7 +58,7 @@ describe("infra/lib/bundle", function () {
                 // No build timestamp: any date-time in the bundle is one written in the sources (e.g. an example in a message).
                 const sources = sourceTexts();
                 for (const [stamp] of code.matchAll(/20\d\d-\d\d-\d\dT\d\d:\d\d[^"'`\s]*/g)) assert.ok(sources.some((t) => t.includes(stamp)), `timestamp ${stamp} is not from the sources`);
-                assert.match(code, /policies\/lib\/(approvalRule|tamperEvents)\.ts|lambdas\/shared\/events\.ts/, "repo-relative source markers");
+                assert.match(code, /policies\/lib\/(approvalRule|tamperEvents)\.ts|lambdas\/shared\/(events|auditTrail)\.ts/, "repo-relative source markers");
             });
 
             it("loads in a fresh node and exports handler; a missing setting fails loudly with its name", () => {
