@@ -485,8 +485,8 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, awsRegion: 
     if (region === undefined) throw new ConfigError(problems);
     const layout = buildLayout(parsed, region, stack, problems);
     if (problems.length > 0 || !layout) throw new ConfigError(problems);
-    const { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, tags, approvers } = parsed.config;
-    return { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, tags, approvers, awsRegion: region, layout };
+    const { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, tags, approvers } = parsed.config;
+    return { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, tags, approvers, awsRegion: region, layout };
 }
 
 type Parsed<K extends LayoutKind> = z.infer<(typeof LAYOUT_SCHEMAS)[K]>;
