@@ -44,7 +44,10 @@ import {
 import { metricLine, type Logger } from "../shared/log";
 import { deploymentResourceName } from "../shared/names";
 import type { Publisher } from "../shared/publish";
+import type { StageSettings } from "../shared/env";
+import { approvalsCommand } from "../shared/approvals";
 import { approvalTime, staleApprovalReason } from "./stale";
+import { markStageDeployed, type StageMark } from "./stageMark";
 
 /** Everything the function is configured with (env vars, read once by index.ts). */
 export interface DeploySettings {
@@ -68,6 +71,11 @@ export interface DeploySettings {
      * rather than refused: the registration handler pins it within minutes or not at all.
      */
     readonly pinWaitSeconds: number;
+    /**
+     * Promotion layout: this environment's stage and the stage order (STAGE, STAGE_ORDER). The rule then also asks
+     * the Stage question, a stage rejection rolls back, and a deployment marks the stage Deployed. Absent: all-in-one.
+     */
+    readonly stage?: StageSettings;
 }
 
 export interface DeployDeps {
@@ -82,9 +90,12 @@ export interface DeployDeps {
     readonly now: () => Date;
 }
 
+/** `stageMark`: promotion environments only, what became of this stage's Deployed mark (./stageMark.ts). */
 export type DeployResult =
-    | { readonly outcome: "deployed" | "rolled-back"; readonly record: DeploymentRecord }
-    | { readonly outcome: "refused" | "no-rollback-target" | "already-live" | "not-live" | "ignored"; readonly reason: string };
+    | { readonly outcome: "deployed"; readonly record: DeploymentRecord; readonly stageMark?: StageMark }
+    | { readonly outcome: "rolled-back"; readonly record: DeploymentRecord }
+    | { readonly outcome: "already-live"; readonly reason: string; readonly stageMark?: StageMark }
+    | { readonly outcome: "refused" | "no-rollback-target" | "not-live" | "ignored"; readonly reason: string };
 
 /** SageMaker endpoint states in which an update must wait: retry later. */
 export const BUSY_ENDPOINT_STATES = ["Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"] as const;
@@ -160,15 +171,31 @@ async function decide(event: unknown, settings: DeploySettings, deps: DeployDeps
         const reason = `the event is about group "${parsed.groupName}", but this environment (${settings.environment}) deploys only from "${settings.groupName}"`;
         return refuse(parsed, reason, settings, deps);
     }
+    if (isRejection(parsed, settings)) return rollBackRejected(parsed, settings, deps);
     switch (parsed.approvalStatus) {
         case "Approved":
             return deployApproved(parsed, settings, deps);
-        case "Rejected":
-            return rollBackRejected(parsed, settings, deps);
         default:
             deps.logger.log("info", `ignored: ${parsed.packageArn} is ${parsed.approvalStatus}; this function acts on Approved and Rejected only`, { eventId: parsed.eventId });
             return { outcome: "ignored", reason: `status ${parsed.approvalStatus}` };
     }
+}
+
+/**
+ * A rejection to act on: ModelApprovalStatus Rejected (any layout), or this environment's own stage rejected
+ * (ModelLifeCycle {S, Rejected}) while the status stays Approved. Another stage's rejection is not ours: the
+ * version is still deployable here (it passed this stage), and the rule re-checks that on the deploy path.
+ */
+export function isRejection(evt: Pick<ModelPackageEvent, "approvalStatus" | "lifeCycle">, settings: { readonly stage?: StageSettings }): boolean {
+    if (evt.approvalStatus === "Rejected") return true;
+    return settings.stage !== undefined && evt.lifeCycle?.stage === settings.stage.stage && evt.lifeCycle.stageStatus === "Rejected";
+}
+
+/** "v3 was rejected" or "v3 was rejected for Production", with the approver's words when the event has them. */
+function rejectionText(evt: ModelPackageEvent): string {
+    const byStage = evt.approvalStatus !== "Rejected" && evt.lifeCycle;
+    const words = byStage ? evt.lifeCycle!.stageDescription : evt.approvalDescription;
+    return `${evt.groupName} v${evt.version} was rejected${byStage ? ` for ${evt.lifeCycle!.stage}` : ""}${words ? ` ("${words}")` : ""}`;
 }
 
 interface Judged {
@@ -192,6 +219,7 @@ async function judge(arn: string, settings: DeploySettings, deps: DeployDeps, by
     const verdict = await checkModelPackageApproval(capturing, arn, {
         allowedGroups: [settings.groupName],
         allowedAccounts: [settings.registryAccountId],
+        ...(settings.stage ? { stage: settings.stage } : {}),
         ...(bytes ? { pins: { readPins: ledgerPinReader(deps.dynamodb, settings.ledgerTableName), s3: deps.s3, ecr: deps.ecr } } : {}),
     });
     return { verdict, description };
@@ -227,7 +255,9 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
     if (current && endpoint && current.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) {
         const reason = `${evt.packageArn} is already live on ${settings.endpointName} (event ${current.eventId}); duplicate event ${evt.eventId} ignored`;
         deps.logger.log("info", reason, { eventId: evt.eventId });
-        return { outcome: "already-live", reason };
+        // A redelivery after the rollout (waiting for InService, or after a failed mark) finishes the stage's mark.
+        const stageMark = await markStageDeployed(current, endpoint, settings, deps);
+        return { outcome: "already-live", reason, ...(stageMark ? { stageMark } : {}) };
     }
     const approvedAt = approvalTime(evt, description);
     const stale = staleApprovalReason(evt, approvedAt, current, settings);
@@ -252,7 +282,8 @@ async function deployApproved(evt: ModelPackageEvent, settings: DeploySettings, 
         deps,
         (started) => publishDeployed(evt, started, driftNote(current, endpoint), settings, deps),
     );
-    return { outcome: "deployed", record };
+    const stageMark = settings.stage ? await markStageDeployed(record, await describeEndpoint(deps, settings.endpointName), settings, deps) : undefined;
+    return { outcome: "deployed", record, ...(stageMark ? { stageMark } : {}) };
 }
 
 function publishDeployed(evt: ModelPackageEvent, record: DeploymentRecord, drift: string | undefined, settings: DeploySettings, deps: DeployDeps): Promise<void> {
@@ -275,7 +306,8 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     const judged = await judge(evt.packageArn, settings, deps, false);
     const { verdict } = judged;
     if (verdict.approved) {
-        const reason = `the event says ${evt.packageArn} was Rejected, but it is Approved now (a stale or forged event); nothing rolled back`;
+        const now = settings.stage ? `deployable for ${settings.stage.stage} now (${verdict.reason})` : "Approved now";
+        const reason = `the event says ${evt.packageArn} was Rejected, but it is ${now} (a stale or forged event); nothing rolled back`;
         deps.logger.log("warn", reason, { eventId: evt.eventId });
         // Approvers got a "rejected" notice from the rule itself; tell them it did not hold.
         await deps.publisher.publish(`[${settings.environment}] Ignored a rejection of ${evt.groupName} v${evt.version}: it is Approved now`, `${reason}.\nEvent: ${evt.eventId}`);
@@ -286,8 +318,9 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
         if (failure) throw failure;
         return refuse(evt, `cannot confirm the rejection, so nothing was rolled back: ${verdict.reason}`, settings, deps);
     }
-    if (verdict.status !== "Rejected") {
-        const reason = `the event says Rejected but ${evt.packageArn} is ${verdict.status} now; nothing rolled back`;
+    // Rejected now: its status, or (promotion) this very stage; a version merely not yet approved for it is no rejection.
+    if (verdict.status !== "Rejected" && verdict.cause !== "stage-rejected") {
+        const reason = `the event says Rejected but ${evt.packageArn} is ${verdict.status} now${verdict.cause === undefined ? "" : ` (${verdict.reason})`}; nothing rolled back`;
         deps.logger.log("warn", reason, { eventId: evt.eventId });
         return { outcome: "ignored", reason };
     }
@@ -322,7 +355,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
                 version: check.verdict.version ?? candidate.version,
                 groupName: check.verdict.groupName,
                 eventId: evt.eventId,
-                reason: `rollback: ${evt.groupName} v${evt.version} was rejected${evt.approvalDescription ? ` ("${evt.approvalDescription}")` : ""}`,
+                reason: `rollback: ${rejectionText(evt)}`,
                 // The version rolled back to keeps its own approval time: an older approval still does not replace it.
                 approvedAt: candidate.approvedAt ?? check.description?.LastModifiedTime?.toISOString() ?? candidate.deployedAt,
                 approvedBy: approverOf(check.description?.LastModifiedBy) ?? candidate.approvedBy,
@@ -340,7 +373,7 @@ async function rollBackRejected(evt: ModelPackageEvent, settings: DeploySettings
     const reason =
         `NO ROLLBACK TARGET: the live version ${evt.packageArn} on ${settings.endpointName} was rejected, and the ledger has no earlier version that is still Approved` +
         `${skipped.length ? ` (not deployable: ${skipped.join("; ")})` : ""}. The rejected version is STILL SERVING. ` +
-        `Fix: approve a good version (npm run approvals -- approve ${evt.groupName}/<version> --env ${settings.environment} --comment "<why>") or delete the endpoint.`;
+        `Fix: approve a good version (${approvalsCommand("approve", { groupName: evt.groupName, version: undefined }, settings)}) or delete the endpoint.`;
     deps.logger.log("error", reason, { eventId: evt.eventId });
     // Straight to stdout: the runtime would prefix a console.log line, and CloudWatch reads EMF only from pure JSON lines.
     process.stdout.write(`${metricLine("NoRollbackTarget", settings.environment)}\n`);
@@ -353,9 +386,9 @@ function publishRolledBack(evt: ModelPackageEvent, record: DeploymentRecord, ski
     return deps.publisher.publish(
         `[${settings.environment}] Rolled back ${settings.endpointName} to v${record.version}`,
         [
-            `The live version ${evt.groupName} v${evt.version} was rejected; ${settings.endpointName} is rolling back (blue/green) to version ${record.version}.`,
+            `The live version: ${rejectionText(evt)}; ${settings.endpointName} is rolling back (blue/green) to version ${record.version}.`,
             `Rejected: ${evt.packageArn}`,
-            `Rolled back to: ${record.packageArn} (re-checked: Approved)`,
+            `Rolled back to: ${record.packageArn} (re-checked: Approved${settings.stage ? ` and deployable for ${settings.stage.stage}` : ""})`,
             skipped.length ? `Skipped, not deployable: \n  ${skipped.join("\n  ")}` : undefined,
             `Endpoint config: ${record.endpointConfigName}`,
             `Event: ${evt.eventId}`,
@@ -544,7 +577,7 @@ function unchangedRecord(
         version: evt.version,
         deployedAt: deps.now().toISOString(),
         eventId: evt.eventId,
-        kind: evt.approvalStatus === "Rejected" ? "rollback" : "deploy",
+        kind: isRejection(evt, settings) ? "rollback" : "deploy",
         outcome,
         reason,
     };

@@ -1,5 +1,5 @@
 /** The deploy function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
-import { intEnv, listEnv, requireEnv } from "../shared/env";
+import { intEnv, listEnv, requireEnv, stageEnv } from "../shared/env";
 import type { DeploySettings } from "./deploy";
 
 /**
@@ -9,6 +9,7 @@ import type { DeploySettings } from "./deploy";
 export const DEFAULT_PIN_WAIT_SECONDS = 900;
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
+    const stage = stageEnv(env);
     return {
         environment: requireEnv(env, "ENVIRONMENT"),
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
@@ -23,5 +24,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
         rollbackAlarmNames: listEnv(env, "ROLLBACK_ALARM_NAMES"),
         terminationWaitSeconds: intEnv(env, "TERMINATION_WAIT_SECONDS", 300),
         pinWaitSeconds: intEnv(env, "PIN_WAIT_SECONDS", DEFAULT_PIN_WAIT_SECONDS),
+        // Environment stacks of the promotion layout only; absent in all-in-one (no Stage question).
+        ...(stage ? { stage } : {}),
     };
 }

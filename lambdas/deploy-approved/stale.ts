@@ -5,6 +5,8 @@
  * docs/approval-events.md, "Stale approvals"). Pure.
  */
 import type { ModelPackageEvent } from "../shared/events";
+import { approvalsCommand } from "../shared/approvals";
+import type { StageSettings } from "../shared/env";
 import type { DeploymentRecord } from "../shared/ledger";
 
 function isoOrUndefined(value: string | Date | undefined): string | undefined {
@@ -48,16 +50,18 @@ export function staleApprovalReason(
     evt: Pick<ModelPackageEvent, "packageArn" | "version" | "groupName">,
     eventApprovedAt: string | undefined,
     live: DeploymentRecord | undefined,
-    fix: { readonly environment: string },
+    fix: { readonly environment: string; readonly stage?: StageSettings },
 ): string | undefined {
     if (!live || live.packageArn.toLowerCase() === evt.packageArn.toLowerCase()) return undefined;
     const liveApproval = liveApprovalTime(live);
     const liveVersion = `v${live.version ?? "?"}`;
     const liveSince = isoOrUndefined(live.deployedAt) ?? "an unknown time";
-    const howTo =
-        `To put v${evt.version} back on purpose, either reject ${liveVersion} (npm run approvals -- reject ${evt.groupName}/${live.version ?? "<version>"} --env ${fix.environment} --comment "<why>"; ` +
-        `the endpoint rolls back to the newest earlier version that is still Approved), or set v${evt.version} back to PendingManualApproval and approve it again ` +
-        `(npm run approvals -- approve ${evt.groupName}/${evt.version} --env ${fix.environment} --comment "<why>"), which makes its approval the newest.`;
+    const howTo = fix.stage
+        ? `To put v${evt.version} back on purpose, reject ${liveVersion} for ${fix.stage.stage} (${approvalsCommand("reject", { groupName: evt.groupName, version: live.version }, fix)}); ` +
+          `the endpoint rolls back to the newest earlier version that is still deployable for ${fix.stage.stage}.`
+        : `To put v${evt.version} back on purpose, either reject ${liveVersion} (${approvalsCommand("reject", { groupName: evt.groupName, version: live.version }, fix)}; ` +
+          `the endpoint rolls back to the newest earlier version that is still Approved), or set v${evt.version} back to PendingManualApproval and approve it again ` +
+          `(${approvalsCommand("approve", evt, fix)}), which makes its approval the newest.`;
     if (!eventApprovedAt || !liveApproval.at) {
         return `stale check impossible: the approval time of ${eventApprovedAt ? liveVersion : `v${evt.version}`} is unknown, so this event cannot be shown to be newer than ${liveVersion} live since ${liveSince}; nothing deployed. ${howTo}`;
     }

@@ -26,3 +26,27 @@ export function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): 
     if (!Number.isInteger(n) || n < 0) throw new EnvironmentError(`environment variable ${name} is ${JSON.stringify(raw)}; expected a non-negative integer`);
     return n;
 }
+
+/** The environment's place in the promotion order (policies/lib/approvalStage.ts StageContext). */
+export interface StageSettings {
+    readonly stage: string;
+    readonly order: readonly string[];
+}
+
+/**
+ * STAGE and STAGE_ORDER (comma-separated, first stage first), set by environment stacks. Both absent: the
+ * all-in-one layout, no Stage question (undefined). One without the other, a stage outside the order, or a
+ * stage named twice is a misconfiguration that would judge against the wrong stage: it fails loudly.
+ */
+export function stageEnv(env: NodeJS.ProcessEnv): StageSettings | undefined {
+    const stage = (env.STAGE ?? "").trim();
+    const order = listEnv(env, "STAGE_ORDER");
+    if (!stage && order.length === 0) return undefined;
+    const fix = "the environment stack sets both from promotion.stage and promotion.stages; redeploy it";
+    if (!stage) throw new EnvironmentError(`environment variable STAGE is not set but STAGE_ORDER is ${JSON.stringify(env.STAGE_ORDER)}; ${fix}`);
+    if (order.length === 0) throw new EnvironmentError(`environment variable STAGE_ORDER is not set but STAGE is ${JSON.stringify(stage)}; ${fix}`);
+    if (!order.includes(stage)) throw new EnvironmentError(`environment variable STAGE is ${JSON.stringify(stage)}, which is not in STAGE_ORDER (${order.join(", ")}); ${fix}`);
+    const twice = order.find((s, i) => order.indexOf(s) !== i);
+    if (twice) throw new EnvironmentError(`environment variable STAGE_ORDER names ${JSON.stringify(twice)} twice (${order.join(", ")}); ${fix}`);
+    return { stage, order };
+}

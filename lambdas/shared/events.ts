@@ -33,6 +33,17 @@ export interface ModelPackageEvent {
     readonly approvalDescription?: string;
     readonly lastModifiedBy?: string;
     readonly lastModifiedTime?: string;
+    /**
+     * The event's ModelLifeCycle (assumed to mirror DescribeModelPackage like the rest of `detail`; see
+     * docs/approval-events.md). Only routes the event: the handlers judge the live package, never this copy.
+     */
+    readonly lifeCycle?: EventLifeCycle;
+}
+
+export interface EventLifeCycle {
+    readonly stage: string;
+    readonly stageStatus: string;
+    readonly stageDescription?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -54,6 +65,17 @@ function userOf(v: unknown): string | undefined {
     // The IAM identity is the precise audit trail; a Studio user profile name is the next best thing.
     if (isObject(v)) return optionalString((v.IamIdentity as Json | undefined)?.Arn) ?? optionalString(v.UserProfileName) ?? optionalString(v.UserProfileArn);
     return undefined;
+}
+
+/** `detail.ModelLifeCycle`: absent is fine (a version never promoted); present, it must carry Stage and StageStatus. */
+function lifeCycleOf(detail: Json): EventLifeCycle | undefined {
+    const lc = detail.ModelLifeCycle;
+    if (lc === undefined || lc === null) return undefined;
+    if (!isObject(lc)) throw new MalformedEventError("detail.ModelLifeCycle", lc, "an object {Stage, StageStatus, StageDescription?}");
+    const stage = str(lc, "Stage", "detail.ModelLifeCycle.Stage", "the lifecycle stage name");
+    const stageStatus = str(lc, "StageStatus", "detail.ModelLifeCycle.StageStatus", "the stage status (Approved | Rejected | Deployed)");
+    const description = optionalString(lc.StageDescription);
+    return { stage, stageStatus, ...(description ? { stageDescription: description } : {}) };
 }
 
 /** Parses and validates a model package state change event; throws MalformedEventError naming the field. */
@@ -100,6 +122,7 @@ export function parseModelPackageEvent(event: unknown): ModelPackageEvent {
         approvalDescription: optionalString(detail.ApprovalDescription),
         lastModifiedBy: userOf(detail.LastModifiedBy),
         lastModifiedTime: optionalString(detail.LastModifiedTime),
+        lifeCycle: lifeCycleOf(detail),
     };
 }
 

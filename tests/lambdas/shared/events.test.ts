@@ -17,6 +17,15 @@ function malformed(mutate: (e: any) => void): MalformedEventError {
 }
 
 describe("lambdas/shared/events", () => {
+    it("reads the event's ModelLifeCycle when it has one, and names the field when it is malformed", () => {
+        assert.equal(parseModelPackageEvent(loadEvent("model-package-approved")).lifeCycle, undefined);
+        const event = loadEvent("model-package-approved");
+        event.detail.ModelLifeCycle = { Stage: "Staging", StageStatus: "Deployed", StageDescription: "deployed to e" };
+        assert.deepEqual(parseModelPackageEvent(event).lifeCycle, { stage: "Staging", stageStatus: "Deployed", stageDescription: "deployed to e" });
+        assert.equal(malformed((e) => (e.detail.ModelLifeCycle = { Stage: "Staging" })).field, "detail.ModelLifeCycle.StageStatus");
+        assert.equal(malformed((e) => (e.detail.ModelLifeCycle = "Staging")).field, "detail.ModelLifeCycle");
+    });
+
     it("parses the documented sample and its variants", () => {
         const e = parseModelPackageEvent(loadEvent("model-package-approved"));
         assert.equal(e.groupName, "versionedmp-p-idy6c3e1fiqj");
