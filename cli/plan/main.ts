@@ -238,12 +238,16 @@ export async function runPlanCli(argv: readonly string[], io: PlanIo): Promise<n
 /**
  * The stand-in account of an offline plan. There are no credentials to ask, and the program refuses to
  * attach approvers of another account than the deploying one, so the plan assumes the stack deploys into
- * its approvers' account when they are attached and all in one account; otherwise 123456789012.
+ * its approvers' account when they (the attached ones, and a registry's stage approvers) are all in one
+ * account; otherwise 123456789012.
  */
 export function planAccount(flat: Record<string, unknown>): MockAccount {
     const approvers = flat[`${PROJECT}:approvers`] as { principalArns?: unknown; attachPolicy?: unknown } | undefined;
-    const arns = Array.isArray(approvers?.principalArns) ? approvers!.principalArns : [];
-    const accounts = new Set(arns.map((arn) => /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(String(arn))?.[1]));
+    // A registry stack's stage approvers are principals of the registry account, which is the one it deploys into.
+    const stages = (flat[`${PROJECT}:promotion`] as { stages?: unknown } | undefined)?.stages;
+    const stageArns = Array.isArray(stages) ? stages.flatMap((s) => (Array.isArray(s?.approvers) ? s.approvers : [])) : [];
+    const attached = approvers?.attachPolicy !== false && Array.isArray(approvers?.principalArns) ? approvers!.principalArns : [];
+    const accounts = new Set([...attached, ...stageArns].map((arn) => /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(String(arn))?.[1]));
     const [only] = [...accounts];
-    return approvers?.attachPolicy !== false && accounts.size === 1 && only ? { ...DEFAULT_MOCK_ACCOUNT, accountId: only } : DEFAULT_MOCK_ACCOUNT;
+    return accounts.size === 1 && only ? { ...DEFAULT_MOCK_ACCOUNT, accountId: only } : DEFAULT_MOCK_ACCOUNT;
 }

@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import { assertDeployingAccount, ConfigError, parseStackConfig, type RawStackConfig, type StackConfig } from "../../infra/config";
 import { layoutAccountProblems } from "../../infra/promotionConfig";
+import { exampleStackConfig } from "./exampleStacks";
 
 const REGISTRY_ACCOUNT = "111111111111";
 const STAGING_ACCOUNT = "222222222222";
@@ -77,7 +78,71 @@ function oneProblem(raw: RawStackConfig, stack: string, key: string, ...also: Re
     return problem;
 }
 
+const NS = "sagemaker-approval-gate:";
+
+/** An example stack file's values without the namespace, and its aws:region, as loadStackConfig reads them. */
+function exampleStack(stack: string): StackConfig {
+    const flat = exampleStackConfig(stack);
+    const raw = Object.fromEntries(Object.entries(flat).filter(([k]) => k.startsWith(NS)).map(([k, v]) => [k.slice(NS.length), v]));
+    return parseStackConfig(raw, stack, flat["aws:region"]);
+}
+
 describe("infra/promotionConfig", () => {
+    describe("the example stacks (Pulumi.<stack>.yaml)", () => {
+        it("dev is all-in-one: pipeline and endpoint in one account", () => {
+            const dev = exampleStack("dev");
+            assert.strictEqual(dev.layout.kind, "all-in-one");
+            assert.ok(dev.layout.kind === "all-in-one" && dev.layout.pipeline.metric.name === "mse" && dev.layout.endpoint.instanceType === "ml.m5.large");
+        });
+
+        it("shared is the registry: Staging in 222222222222, then Production in 333333333333, approvers of 111111111111", () => {
+            const shared = exampleStack("shared");
+            assert.ok(shared.layout.kind === "registry");
+            assert.deepStrictEqual(shared.layout.stageOrder, ["Staging", "Production"]);
+            assert.deepStrictEqual(
+                shared.layout.stages.map((s) => [s.name, s.environment, s.accountId]),
+                [["Staging", "staging", STAGING_ACCOUNT], ["Production", "prod", PROD_ACCOUNT]],
+            );
+            assert.deepStrictEqual(shared.layout.stages.map((s) => s.approverArns.map((arn) => arn.split(":")[4])), [[REGISTRY_ACCOUNT], [REGISTRY_ACCOUNT]]);
+            assert.strictEqual(shared.production, false);
+            assert.deepStrictEqual(layoutAccountProblems(shared.layout, REGISTRY_ACCOUNT, "shared"), []);
+        });
+
+        for (const [stack, stage, account, production] of [["staging", "Staging", STAGING_ACCOUNT, false]] as const) {
+            it(`${stack} is an environment stack of stage ${stage}, deploying from the shared registry`, () => {
+                const config = exampleStack(stack);
+                assert.ok(config.layout.kind === "environment");
+                assert.strictEqual(config.layout.stage, stage);
+                assert.strictEqual(config.production, production);
+                assert.deepStrictEqual(config.layout.registry, {
+                    accountId: REGISTRY_ACCOUNT,
+                    environment: "shared",
+                    artifactsBucketName: "sagemaker-approval-gate-shared-training-111111111111",
+                    artifactsKmsKeyArn: KMS,
+                });
+                assert.deepStrictEqual(layoutAccountProblems(config.layout, account, stack), []);
+            });
+        }
+
+        it("agree with each other: one group, one stage order, each environment the registry's stage of its name and account", () => {
+            const shared = exampleStack("shared");
+            assert.ok(shared.layout.kind === "registry");
+            for (const target of shared.layout.stages.filter((s) => s.environment !== "prod")) {
+                const config = exampleStack(target.environment);
+                assert.ok(config.layout.kind === "environment", target.environment);
+                assert.strictEqual(config.environment, target.environment);
+                assert.strictEqual(config.layout.stage, target.name);
+                assert.deepStrictEqual(config.layout.stageOrder, shared.layout.stageOrder);
+                assert.strictEqual(config.modelPackageGroupName, shared.modelPackageGroupName);
+                assert.strictEqual(config.layout.registry.environment, shared.environment);
+                assert.strictEqual(config.awsRegion, shared.awsRegion);
+                // The registry account is where the stage approvers are principals.
+                const registryAccount = config.layout.registry.accountId;
+                assert.ok(shared.layout.stages.every((s) => s.approverArns.every((arn) => arn.split(":")[4] === registryAccount)));
+            }
+        });
+    });
+
     describe("the layouts", () => {
         it("a registry stack: pipeline, stages in config order, the stage order, no endpoint; approvers.principalArns may be absent", () => {
             const config = parseStackConfig(registryRaw(), "shared", "us-east-1");

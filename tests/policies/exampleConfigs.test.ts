@@ -6,12 +6,13 @@ import { decideEnvironment } from "../../policies/lib/environment";
 import { readApprovalGateConfig } from "../../policies/lib/gateConfig";
 import { pipelinesRegisterForManualApproval, readPipelineApprovalConfig } from "../../policies/pipelineApproval";
 import { stackContext } from "./helpers";
+import { exampleStackConfig } from "../infra/exampleStacks";
 
 const load = (env: string) => JSON.parse(fs.readFileSync(path.resolve(__dirname, `../../policies/${env}.json`), "utf8"));
 const policies = [approvedModelPackagesOnly, approvedModelPackagesOnlyStack, pipelinesRegisterForManualApproval];
 
 describe("policies/<env>.json (--policy-pack-config examples)", () => {
-    for (const env of ["dev", "prod"]) {
+    for (const env of ["dev", "shared", "staging", "prod"]) {
         it(`${env}.json names only policies of the pack, with valid levels and options the schema declares`, () => {
             const file = load(env);
             assert.deepStrictEqual(Object.keys(file).sort(), policies.map((p) => p.name).sort());
@@ -35,6 +36,24 @@ describe("policies/<env>.json (--policy-pack-config examples)", () => {
         // A new production stack nobody classified yet must not become advisory because it sits in the default group.
         assert.strictEqual(decideEnvironment(stackContext({ stack: "eu-live", config: {} }), dev).production, true);
     });
+});
+
+describe("policies/<env>.json and Pulumi.<env>.yaml agree", () => {
+    const NS = "sagemaker-approval-gate:";
+    for (const env of ["dev", "shared", "staging"]) {
+        it(`${env}.json allows exactly the stack's group, in the account that owns it (the registry's for an environment stack)`, () => {
+            const stack = exampleStackConfig(env);
+            const promotion = stack[`${NS}promotion`] as { registry?: { accountId: string }; stages?: { approvers: string[] }[] } | undefined;
+            const approvers = stack[`${NS}approvers`] as { principalArns?: string[] };
+            // The group's account: the registry's for an environment stack; the stack's own otherwise (its approvers' account).
+            const owner = promotion?.registry?.accountId ?? (promotion?.stages?.[0]?.approvers ?? approvers.principalArns ?? [])[0]?.split(":")[4];
+            for (const name of ["approved-model-packages-only", "approved-model-packages-only-stack"]) {
+                const options = load(env)[name];
+                assert.deepStrictEqual(options.allowedModelPackageGroups, [stack[`${NS}modelPackageGroupName`]], `${env}.json ${name}`);
+                if (env !== "dev") assert.deepStrictEqual(options.allowedAccounts, [owner], `${env}.json ${name}`);
+            }
+        });
+    }
 });
 
 function stripLevel(entry: Record<string, unknown>) {

@@ -32,14 +32,19 @@ describe("cli/approvals/errors", () => {
 });
 
 describe("cli/approvals/environment", () => {
-    it("reads the repo's dev and prod stacks: group, endpoint, region and metric gate", () => {
+    it("reads the repo's stacks: group, endpoint, region and metric gate (an environment stack has no gate: its registry trains)", () => {
         const dev = loadEnvironment("dev", repo);
         assert.equal(dev.groupName, "abalone-dev");
         assert.equal(dev.endpointName, "sagemaker-approval-gate-dev-endpoint");
         assert.equal(dev.region, "us-east-1");
-        const prod = loadEnvironment("prod", repo);
-        assert.equal(prod.groupName, "abalone-prod");
-        assert.equal(prod.metric?.threshold, 4.5);
+        assert.equal(dev.metric?.threshold, 6);
+        const shared = loadEnvironment("shared", repo);
+        assert.equal(shared.groupName, "abalone");
+        assert.equal(shared.metric?.threshold, 4.5);
+        const staging = loadEnvironment("staging", repo);
+        assert.equal(staging.groupName, "abalone");
+        assert.equal(staging.endpointName, "sagemaker-approval-gate-staging-endpoint");
+        assert.equal(staging.metric, undefined);
     });
     it("strips the project namespace and ignores other namespaces", () => {
         const { raw, region } = rawConfigFromDocument({ config: { "aws:region": "eu-west-1", "sagemaker-approval-gate:production": true, "other:x": 1 } });
@@ -47,7 +52,7 @@ describe("cli/approvals/environment", () => {
         assert.equal(region, "eu-west-1");
     });
     it("exits 4 for an unknown environment, listing the known ones", () => {
-        assert.throws(() => loadEnvironment("staging", repo), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.notFound && /Known environments: .*dev.*prod/.test(e.hint ?? ""));
+        assert.throws(() => loadEnvironment("qa", repo), (e: unknown) => e instanceof CliError && e.exitCode === EXIT.notFound && /Known environments: dev, prod, shared, staging\./.test(e.hint ?? ""));
     });
     it("reads a stack file without aws:region in the region the CLI was given, and refuses it with the CLI's own hint when none is", () => {
         const dir = makeProject("staging", "abalone-staging");
