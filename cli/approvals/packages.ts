@@ -7,6 +7,7 @@ import {
     DescribeModelPackageGroupCommand,
     ListModelPackagesCommand,
     type DescribeModelPackageCommandOutput,
+    type ModelApprovalStatus,
     type ModelPackageSummary,
     type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
@@ -75,22 +76,22 @@ export async function assertGroupExists(sagemaker: SageMakerClient, group: strin
     }
 }
 
-/** Every version of `group` awaiting approval, newest first. */
-export async function listPendingVersions(sagemaker: SageMakerClient, group: string, where: Where): Promise<ModelPackageSummary[]> {
+/** Every version of `group` awaiting approval (or with another `status`), newest first; at most `limit` when given. */
+export async function listPendingVersions(sagemaker: SageMakerClient, group: string, where: Where, status: ModelApprovalStatus = "PendingManualApproval", limit?: number): Promise<ModelPackageSummary[]> {
     const found: ModelPackageSummary[] = [];
     let NextToken: string | undefined;
     try {
         do {
             const page = await sagemaker.send(new ListModelPackagesCommand({
                 ModelPackageGroupName: group,
-                ModelApprovalStatus: "PendingManualApproval",
+                ModelApprovalStatus: status,
                 SortBy: "CreationTime",
                 SortOrder: "Descending",
                 MaxResults: 100,
                 NextToken,
             }));
             found.push(...(page.ModelPackageSummaryList ?? []));
-            NextToken = page.NextToken;
+            NextToken = limit !== undefined && found.length >= limit ? undefined : page.NextToken;
         } while (NextToken);
     } catch (err) {
         throw toCliError(err, { ...where, action: `list model packages of ${group}` });

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { runDecide, type DecideOptions } from "./commands/decide";
 import { runHistory, type HistoryOptions } from "./commands/history";
 import { runLive, type LedgerOptions } from "./commands/live";
-import { runPending } from "./commands/pending";
+import { runPending, type PendingOptions } from "./commands/pending";
 import { runShow, type ShowOptions } from "./commands/show";
 import type { CommonOptions, Deps } from "./context";
 import { CliError, EXIT, EXIT_CODES_HELP, errorDocument, toCliError } from "./errors";
@@ -14,6 +14,7 @@ import { CLI_NAME, versionText } from "./version";
 
 const VERSION_ARG = "<version>";
 const PIN_TABLE_HELP = "ledger table holding the version's artifact pins (default: the --env stack's, or the stack whose group it is)";
+const STAGES_HELP = "the stage order, comma-separated (e.g. Staging,Production), when no --env stack file says it (promotion.stages)";
 const VERSION_HELP = "an ARN, <group>/<version> (e.g. abalone-dev/3), or a version number with --env/--group";
 
 function addCommonOptions(command: Command, withGroup = true): Command {
@@ -44,19 +45,21 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr })
         .showHelpAfterError("(run with --help for usage)")
-        .addHelpText("after", `\n${EXIT_CODES_HELP}\n\nExamples:\n  approvals pending --env prod\n  approvals show abalone-prod/7 --env prod\n  approvals approve abalone-prod/7 --env prod --comment "mse 3.9 < live 4.1; drift report reviewed"\n  approvals live --env prod --json`);
+        .addHelpText("after", `\n${EXIT_CODES_HELP}\n\nExamples:\n  approvals pending --env prod\n  approvals show abalone-prod/7 --env prod\n  approvals approve abalone-prod/7 --env prod --comment "mse 3.9 < live 4.1; drift report reviewed"\n  approvals approve abalone/7 --env shared --stage Production --comment "a week in Staging without alarms"\n  approvals live --env prod --json`);
 
     const run = (fn: () => Promise<number>) => async () => {
         result.code = await fn();
     };
 
-    addCommonOptions(program.command("pending").description("List the versions awaiting approval, with age, pipeline execution and metrics, next to the live version"))
+    addCommonOptions(program.command("pending").description("List the versions awaiting approval (with promotion stages: awaiting any stage), with age, pipeline execution, metrics and stage, next to the live version"))
+        .option("--stages <list>", STAGES_HELP)
         .action(function (this: Command) {
-            return run(() => runPending(this.opts<CommonOptions>(), deps))();
+            return run(() => runPending(this.opts<PendingOptions>(), deps))();
         });
 
-    addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version, and what it is made of (its artifact pins, checked now)").argument(VERSION_ARG, VERSION_HELP))
+    addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version: what it is made of (its artifact pins, checked now), its promotion stage and stage history").argument(VERSION_ARG, VERSION_HELP))
         .option("--ledger-table <name>", PIN_TABLE_HELP)
+        .option("--stages <list>", STAGES_HELP)
         .action(function (this: Command, version: string) {
             return run(() => runShow(version, this.opts<ShowOptions>(), deps))();
         });
@@ -70,9 +73,11 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
             .argument(VERSION_ARG, VERSION_HELP)
             // Checked by runDecide, not commander, so the error can show a complete example for this version.
             .option("-m, --comment <text>", "why; stored as the version's ApprovalDescription (required, at most 1024 characters)")
-            .option("-y, --yes", "do not ask for confirmation (needed without a terminal, e.g. in CI)");
+            .option("-y, --yes", "do not ask for confirmation (needed without a terminal, e.g. in CI)")
+            .option("--stage <Stage>", "the promotion stage decided for (required when the registry has promotion stages; e.g. Staging, Production)")
+            .option("--stages <list>", STAGES_HELP);
         if (decision === "approve") {
-            cmd.option("--ledger-table <name>", PIN_TABLE_HELP);
+            cmd.option("--ledger-table <name>", `${PIN_TABLE_HELP}; with --stage, the stage environment's (a table ARN for another account)`);
             cmd.option("--allow-unknown-registrar", "approve even though the version records no IAM identity for its registrar (separation of duties cannot be checked)");
         }
         addCommonOptions(cmd).action(function (this: Command, version: string) {

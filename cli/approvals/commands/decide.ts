@@ -1,17 +1,14 @@
 /** `approvals approve|reject <version> --comment "…"`: the decision, with separation of duties. */
-import { UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { printJson, renderFields, type CommonOptions, type Deps } from "../context";
-import { CliError, EXIT, toCliError } from "../errors";
-import { checkDecision, describePackage, registrarOf, shortName, type Decision, type PackageDescription } from "../packages";
-import { inspectPins, pinRefusal, pinReportJson, pinTable, renderPinReport, type PinReport } from "../pins";
-import { resolveTarget, type Target } from "../target";
+import { CliError, EXIT } from "../errors";
+import { checkDecision, describePackage, registrarOf, shortName, type Decision } from "../packages";
+import { pinReportJson, pinTable, renderPinReport } from "../pins";
+import { chooseStage, stageSetup } from "../stages";
+import { resolveTarget } from "../target";
+import { checkPinsBeforeApproval, confirmDecision, updatePackage, type DecideOptions } from "./decideSteps";
+import { runStageDecide } from "./stageDecide";
 
-export interface DecideOptions extends CommonOptions {
-    readonly comment?: string;
-    readonly yes?: boolean;
-    readonly allowUnknownRegistrar?: boolean;
-    readonly ledgerTable?: string;
-}
+export type { DecideOptions } from "./decideSteps";
 
 /** SageMaker's limit on ApprovalDescription. */
 export const MAX_COMMENT_LENGTH = 1024;
@@ -27,8 +24,8 @@ function shellWord(word: string): string {
 }
 
 /** The command the person ran, with a comment: what to type next. Pure. */
-export function decisionExample(decision: Decision, input: string, options: CommonOptions): string {
-    const scope: [string, string | undefined][] = [["--env", options.env], ["--group", options.group], ["--region", options.region], ["--endpoint-url", options.endpointUrl]];
+export function decisionExample(decision: Decision, input: string, options: CommonOptions & { stage?: string }): string {
+    const scope: [string, string | undefined][] = [["--stage", options.stage], ["--env", options.env], ["--group", options.group], ["--region", options.region], ["--endpoint-url", options.endpointUrl]];
     const flags = scope.filter(([, value]) => value !== undefined).flatMap(([flag, value]) => [flag, shellWord(value!)]);
     return ["approvals", decision, shellWord(input), ...flags, "--comment", `"${EXAMPLE_COMMENT[decision]}"`].join(" ");
 }
@@ -45,31 +42,25 @@ export function validateComment(comment: string | undefined, example: string): s
     return text;
 }
 
-/** The pins' report when they are intact; throws the refusal otherwise (fail closed). */
-async function checkPinsBeforeApproval(name: string, options: DecideOptions, target: Target, deps: Deps, description: PackageDescription): Promise<PinReport> {
-    const table = pinTable(options, target.scope, description.ModelPackageGroupName, deps);
-    if (!table) {
-        throw new CliError(EXIT.usage, `Cannot check the artifact pins of ${name}: no environment says which deployment ledger holds them, and approving needs them.`,
-            "Pass --env <env> (the environment of this version's group), or --ledger-table <name>.");
-    }
-    const report = await inspectPins(target.scope, table, description, target.region);
-    const refusal = pinRefusal(name, report);
-    if (refusal) throw refusal;
-    return report;
-}
 
 export async function runDecide(decision: Decision, input: string, options: DecideOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const comment = validateComment(options.comment, decisionExample(decision, input, options));
     const target = await resolveTarget(input, options, deps, true);
     const { scope } = target;
+    // With promotion stages the decision is one stage's (`--stage`); without, today's all-in-one decision.
+    const setup = stageSetup(scope.env, options.stages);
+    const stage = chooseStage(setup, options.stage, (s) => decisionExample(decision, input, { ...options, stage: s }));
+    if (setup && stage) return runStageDecide(decision, { setup, stage, comment, target }, options, deps);
     const caller = target.caller!;
     const before = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
     const name = shortName(before);
     const check = checkDecision(decision, before, caller, { allowUnknownRegistrar: options.allowUnknownRegistrar });
     if (!check.allowed) throw new CliError(EXIT.refused, `Refused: ${check.reason}`, check.hint);
     // Approving covers the bytes, not just the name: only a version whose pins are intact (rejecting is never blocked).
-    const pins = decision === "approve" ? await checkPinsBeforeApproval(name, options, target, deps, before) : undefined;
+    const pins = decision === "approve"
+        ? await checkPinsBeforeApproval(name, pinTable(options, scope, before.ModelPackageGroupName, deps), target, before, "Pass --env <env> (the environment of this version's group), or --ledger-table <name>.")
+        : undefined;
 
     const verb = decision === "approve" ? "Approve" : "Reject";
     if (!options.json) {
@@ -84,28 +75,12 @@ export async function runDecide(decision: Decision, input: string, options: Deci
     }
     for (const warning of check.warnings) io.err(`warning: ${warning}`);
 
-    if (!options.yes) {
-        if (!io.interactive) {
-            throw new CliError(EXIT.usage, `Not ${decision === "approve" ? "approving" : "rejecting"} ${name}: there is no terminal to confirm on.`, "Re-run with --yes to confirm non-interactively.");
-        }
-        const ok = await io.confirm(`${verb} ${name}?`);
-        if (!ok) throw new CliError(EXIT.refused, `Not ${decision === "approve" ? "approved" : "rejected"}: you declined. Nothing changed.`);
-    }
-
-    try {
-        await scope.clients.sagemaker.send(new UpdateModelPackageCommand({
-            ModelPackageArn: before.ModelPackageArn ?? target.arn,
-            ModelApprovalStatus: check.to,
-            ApprovalDescription: comment,
-        }));
-    } catch (err) {
-        const e = err as { name?: string; message?: string };
-        if (/AccessDenied/i.test(e.name ?? "")) {
-            throw new CliError(EXIT.refused, `IAM refused to set ${name} ${check.to}: ${e.message ?? e.name}`,
-                "Only the approver principals in Pulumi.<env>.yaml (approvers.principalArns) may approve or reject; assume one of those roles.");
-        }
-        throw toCliError(err, { region: target.region, endpointUrl: scope.endpointUrl, action: `update model package ${name}` });
-    }
+    await confirmDecision(decision, name, options, deps, `${verb} ${name}?`);
+    await updatePackage(target, name, check.to, {
+        ModelPackageArn: before.ModelPackageArn ?? target.arn,
+        ModelApprovalStatus: check.to,
+        ApprovalDescription: comment,
+    }, "Only the approver principals in Pulumi.<env>.yaml (approvers.principalArns) may approve or reject; assume one of those roles.");
     const after = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
     const next =
         check.to === "Approved"

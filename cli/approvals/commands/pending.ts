@@ -4,7 +4,10 @@ import { CliError, EXIT } from "../errors";
 import { describeLiveEndpoint, livePackageArns, type LiveEndpoint } from "../live";
 import { describeGate, evaluateGate, evaluationSource, formatMetrics, formatNumber, readMetricsReport, type GateResult, type MetricsReport } from "../metrics";
 import { pinTable, pinWord, type PinWord } from "../pins";
-import { assertGroupExists, describePackage, listPendingVersions, registrarOf, shortExecution, type PackageDescription } from "../packages";
+import { assertGroupExists, describePackage, registrarOf, shortExecution, type PackageDescription } from "../packages";
+import { listAwaiting } from "../awaiting";
+import { stageSetup, type StageSetup } from "../stages";
+import { stageCell, stageView } from "../stageView";
 
 export interface VersionWithMetrics {
     readonly description: PackageDescription;
@@ -93,16 +96,28 @@ export function describeLive(live: LiveSummary): string {
     return `${versions.join(", ") || `model not from a package`} on ${live.endpoint.endpointName} [${live.endpoint.status ?? "?"}]`;
 }
 
-export async function runPending(options: CommonOptions, deps: Deps): Promise<number> {
+/** "Staging Deployed; awaits Production". Pure. */
+function awaitsCell(d: PackageDescription, setup: StageSetup): string {
+    const next = stageView(d, setup).next?.stage;
+    return `${stageCell(d.ModelLifeCycle)}${next ? `; awaits ${next}` : ""}`;
+}
+
+export interface PendingOptions extends CommonOptions {
+    readonly stages?: string;
+}
+
+export async function runPending(options: PendingOptions, deps: Deps): Promise<number> {
     const { io } = deps;
     const scope = await resolveScope(options, deps, { group: true });
     const group = scope.group!;
+    const setup = stageSetup(scope.env, options.stages);
     await assertGroupExists(scope.clients.sagemaker, group, scope);
-    const [summaries, live] = await Promise.all([listPendingVersions(scope.clients.sagemaker, group, scope), liveSummaryIfVisible(scope)]);
-    const table = pinTable({}, scope, group, deps);
+    const [awaiting, live] = await Promise.all([listAwaiting(scope, group, setup), liveSummaryIfVisible(scope)]);
+    // With stages, the pins live in the environments' ledgers, not in one this listing can name: `show` checks them.
+    const table = setup ? undefined : pinTable({}, scope, group, deps);
     const [pending, pins] = await Promise.all([
-        mapLimit(summaries, 4, async (s) => withMetrics(scope, await describePackage(scope.clients.sagemaker, s.ModelPackageArn!, scope))),
-        table ? mapLimit(summaries, 4, (s) => pinWord(scope, table, s.ModelPackageArn!)) : Promise.resolve<PinWord[] | undefined>(undefined),
+        mapLimit(awaiting, 4, (d) => withMetrics(scope, d)),
+        table ? mapLimit(awaiting, 4, (d) => pinWord(scope, table, d.ModelPackageArn!)) : Promise.resolve<PinWord[] | undefined>(undefined),
     ]);
     const now = io.now();
 
@@ -112,7 +127,8 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
             group,
             region: scope.region,
             live: liveJson(live, now),
-            pending: pending.map((v, i) => ({ ...versionJson(v, now), ...(pins ? { pins: pins[i] } : {}) })),
+            ...(setup ? { stageOrder: setup.order } : {}),
+            pending: pending.map((v, i) => ({ ...versionJson(v, now), stage: stageView(v.description, setup), ...(pins ? { pins: pins[i] } : {}) })),
         });
         return EXIT.ok;
     }
@@ -135,12 +151,13 @@ export async function runPending(options: CommonOptions, deps: Deps): Promise<nu
             shortExecution(d.MetadataProperties?.GeneratedBy),
             formatMetrics(v.metrics.values) || `unavailable: ${v.metrics.error}`,
             gate,
+            ...(setup ? [awaitsCell(d, setup)] : []),
             ...(pins ? [pins[i]] : []),
         ];
     });
     io.out(`\n${pending.length} version${pending.length === 1 ? "" : "s"} awaiting approval:`);
-    io.out(renderTable(["Version", "Age", "Pipeline execution", "Metrics", "Gate", ...(pins ? ["Pins"] : [])], rows));
-    io.out(`\nInspect one with \`approvals show ${group}/<version>\`; decide with \`approvals approve|reject ${group}/<version> --comment "…"\`.`);
+    io.out(renderTable(["Version", "Age", "Pipeline execution", "Metrics", "Gate", ...(setup ? ["Stage"] : []), ...(pins ? ["Pins"] : [])], rows));
+    io.out(`\nInspect one with \`approvals show ${group}/<version>\`; decide with \`approvals approve|reject ${group}/<version>${setup ? " --stage <Stage>" : ""} --comment "…"\`.`);
     return EXIT.ok;
 }
 

@@ -5,11 +5,20 @@ import { livePackageArns } from "../live";
 import { formatNumber, metricsSources } from "../metrics";
 import { describePackage, registrarOf, shortName } from "../packages";
 import { inspectPins, pinReportJson, pinTable, renderPinReport, type PinReport } from "../pins";
-import { resolveTarget } from "../target";
+import { stageLedgerTable, stageSetup, type StageSetup } from "../stages";
+import { otherMetadata, renderStageHistory, stageView, type StageView } from "../stageView";
+import { callerIdentity, resolveTarget, type Target } from "../target";
 import { liveJson, liveSummaryIfVisible, withMetrics, describeLive } from "./pending";
 
 export interface ShowOptions extends CommonOptions {
     readonly ledgerTable?: string;
+    readonly stages?: string;
+}
+
+/** With stages: the ledger of the stage the version awaits (or is at), where registration pinned its bytes. */
+function stagePinTable(options: ShowOptions, setup: StageSetup, stages: StageView, target: Target, caller: { account?: string }): string | undefined {
+    const stage = stages.next?.stage ?? stages.lifecycle?.Stage ?? setup.order[0];
+    return options.ledgerTable ?? stageLedgerTable(setup, stage, caller, target.region, /^arn:(aws[a-z-]*):/.exec(target.arn)?.[1]);
 }
 
 const NO_PIN_TABLE = "not checked: no ledger to read the pins from (pass --env <env> or --ledger-table <name>)";
@@ -18,8 +27,12 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
     const { io } = deps;
     const target = await resolveTarget(input, options, deps, false);
     const { scope } = target;
+    const setup = stageSetup(scope.env, options.stages);
+    // With stages, the pins are read from the ledger of the stage the version awaits, which needs the caller's account.
+    const caller = setup ? target.caller ?? await callerIdentity(scope, target.region) : undefined;
     const description = await describePackage(scope.clients.sagemaker, target.arn, { region: target.region, endpointUrl: scope.endpointUrl });
-    const table = pinTable(options, scope, description.ModelPackageGroupName, deps);
+    const stages = stageView(description, setup);
+    const table = setup ? stagePinTable(options, setup, stages, target, caller ?? {}) : pinTable(options, scope, description.ModelPackageGroupName, deps);
     const [version, live, pins] = await Promise.all([
         withMetrics(scope, description),
         liveSummaryIfVisible(scope),
@@ -40,6 +53,7 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
             isLive,
             live: liveJson(live, now),
             pins: pins ? pinReportJson(pins) : { state: "not-checked", summary: NO_PIN_TABLE },
+            stage: stages,
         });
         return EXIT.ok;
     }
@@ -49,7 +63,7 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
     const spec = d.InferenceSpecification;
     const meta = d.MetadataProperties;
     const otherReports = metricsSources(d).map(([k, s]) => `${k}: ${s.S3Uri}`);
-    const customer = Object.entries(d.CustomerMetadataProperties ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+    const customer = otherMetadata(d.CustomerMetadataProperties).map(([k, v]) => `${k}=${v}`);
     const validation = [...(d.ModelPackageStatusDetails?.ValidationStatuses ?? []), ...(d.ModelPackageStatusDetails?.ImageScanStatuses ?? [])]
         .map((s) => `${s.Status}${s.FailureReason ? ` (${s.FailureReason})` : ""}`);
     const metrics = Object.keys(version.metrics.values).length
@@ -60,6 +74,8 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
         ["ARN", d.ModelPackageArn],
         ["Approval status", d.ModelApprovalStatus],
         ["Approval comment", d.ApprovalDescription],
+        ["Stage", `${stages.current}${stages.next ? ` (${stages.next.why})` : ""}`],
+        ["Stage history", renderStageHistory(stages.history) ?? (setup || stages.lifecycle ? "none recorded" : undefined)],
         ["Package status", `${d.ModelPackageStatus ?? "unknown"}${validation.length ? ` (validation: ${[...new Set(validation)].join(", ")})` : ""}`],
         ["Registered", d.CreationTime ? `${d.CreationTime.toISOString()} (${formatAge(d.CreationTime, now)} ago)` : undefined],
         ["Registered by", registrarOf(d)],
@@ -79,7 +95,11 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
         ["Live", `${describeLive(live)}${isLive ? "  <- this version" : ""}`],
     ]));
     io.out(`\n${pins ? renderPinReport(pins) : `What you approve: ${NO_PIN_TABLE}`}`);
-    if (d.ModelApprovalStatus === "PendingManualApproval") {
+    if (setup) {
+        if (stages.next?.stage && d.ModelApprovalStatus !== "Rejected") {
+            io.out(`\nDecide: approvals approve ${name} --stage ${stages.next.stage} --comment "…"   |   approvals reject ${name} --stage ${stages.next.stage} --comment "…"`);
+        }
+    } else if (d.ModelApprovalStatus === "PendingManualApproval") {
         io.out(`\nDecide: approvals approve ${name} --comment "…"   |   approvals reject ${name} --comment "…"`);
     }
     return EXIT.ok;
