@@ -99,7 +99,8 @@ export function describeLive(live: LiveSummary): string {
 /** "Staging Deployed; awaits Production". Pure. */
 function awaitsCell(d: PackageDescription, setup: StageSetup): string {
     const next = stageView(d, setup).next?.stage;
-    return `${stageCell(d.ModelLifeCycle)}${next ? `; awaits ${next}` : ""}`;
+    const at = d.ModelLifeCycle?.Stage ? stageCell(d.ModelLifeCycle) : undefined;
+    return [at, next ? `awaits ${next}` : undefined].filter(Boolean).join("; ") || "-";
 }
 
 export interface PendingOptions extends CommonOptions {
