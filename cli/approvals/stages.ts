@@ -4,18 +4,13 @@
  * stack, both as `config.layout.stageOrder`), or from `--stages Staging,Production` when no stack file says it.
  * A stack file and a `--stages` that disagree are refused: approving for the wrong order must not be possible.
  */
+import type { Layout } from "../../infra/config";
 import type { Environment } from "./environment";
 import { CliError, EXIT } from "./errors";
 import { ledgerTableName } from "./ledger";
 
 /** SageMaker's EntityName pattern, which promotion stage names follow (infra/config.ts checks the same). */
 const STAGE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-/** The part of `config.layout` (infra/config.ts) the CLI reads; structural, so a layout-less config reads as all-in-one. */
-type LayoutView =
-    | { readonly kind: "all-in-one" }
-    | { readonly kind: "registry"; readonly stageOrder: readonly string[]; readonly stages: readonly { readonly name: string; readonly environment: string; readonly accountId: string }[] }
-    | { readonly kind: "environment"; readonly stage: string; readonly stageOrder: readonly string[] };
 
 export interface StageSetup {
     readonly order: readonly string[];
@@ -35,8 +30,9 @@ export function parseStagesFlag(value: string): string[] {
     return names;
 }
 
-function layoutOf(env: Environment | undefined): LayoutView | undefined {
-    return (env?.config as { layout?: LayoutView } | undefined)?.layout;
+/** The stack file's layout; a config without one (as older tests build) reads as all-in-one. */
+function layoutOf(env: Environment | undefined): Layout | undefined {
+    return (env?.config as { layout?: Layout } | undefined)?.layout;
 }
 
 /** The stage order, or undefined for the all-in-one layout (no stages anywhere). Pure. */
@@ -76,7 +72,8 @@ export function chooseStage(setup: StageSetup | undefined, stage: string | undef
  * when the stack file says which environment that is. A registry stack names each stage's environment and account:
  * another account's table is addressed by its ARN (DynamoDB accepts a table ARN as TableName for cross-account
  * access, which that table's resource-based policy must allow). An environment stack for this very stage has its
- * own ledger. Undefined when the CLI cannot tell. Pure.
+ * own ledger. Several environments may share a stage: the first one's ledger is read (all pin the same registered
+ * bytes). Undefined when the CLI cannot tell. Pure.
  */
 export function stageLedgerTable(setup: StageSetup, stage: string, caller: { account?: string }, region: string, partition = "aws"): string | undefined {
     const layout = layoutOf(setup.env);

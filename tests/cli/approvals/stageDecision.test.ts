@@ -13,14 +13,16 @@ function pkg(overrides: Partial<DescribeModelPackageCommandOutput> = {}): Descri
     return {
         $metadata: {},
         ModelPackageArn: "arn:aws:sagemaker:us-east-1:111111111111:model-package/abalone/3",
+        ModelPackageName: "abalone",
         ModelPackageGroupName: "abalone",
         ModelPackageVersion: 3,
         ModelPackageStatus: "Completed",
         ModelApprovalStatus: "PendingManualApproval",
+        CreationTime: new Date("2026-12-02T18:00:00Z"),
         CreatedBy: { IamIdentity: PIPELINE },
         CustomerMetadataProperties: { owner: "ml-team" },
         ...overrides,
-    };
+    } as DescribeModelPackageCommandOutput;
 }
 const check = (decision: "approve" | "reject", p: DescribeModelPackageCommandOutput, stage: string, caller = ALICE, options = {}) =>
     checkStageDecision(decision, p, caller, { stage, order: ORDER }, { at: AT, comment: "reviewed" }, options);
