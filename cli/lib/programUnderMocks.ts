@@ -28,7 +28,11 @@ export interface RecordedResource {
     readonly parentUrn?: string;
     /** URNs of the resources it depends on (`dependsOn` and the resources its inputs come from), as the engine is told. */
     readonly dependencies?: readonly string[];
+    /** Its `aliases` as the engine is told (a URN, or a spec: name/type/parentUrn, "" where the resource's own applies). */
+    readonly aliases?: readonly RecordedAlias[];
 }
+
+export type RecordedAlias = { readonly urn: string } | { readonly name: string; readonly type: string; readonly parentUrn: string; readonly noParent: boolean };
 
 export interface MockAccount {
     readonly accountId: string;
@@ -98,6 +102,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     nextParentUrn: string | undefined;
     /** Set with nextParentUrn: the dependencies of the same request. */
     nextDependencies: string[] = [];
+    /** Set with nextParentUrn: the aliases of the same request. */
+    nextAliases: RecordedAlias[] = [];
     /** Raw inputs per recorded resource, so assets and archives (whose contents are promises) can be read later. */
     readonly rawInputs = new Map<RecordedResource, Record<string, unknown>>();
 
@@ -128,11 +134,13 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
             custom: args.custom ?? true,
             ...(this.nextParentUrn && !/::pulumi:pulumi:Stack::/.test(this.nextParentUrn) ? { parentUrn: this.nextParentUrn } : {}),
             dependencies: this.nextDependencies,
+            aliases: this.nextAliases,
         };
         this.resources.push(record);
         this.rawInputs.set(record, args.inputs ?? {});
         this.nextParentUrn = undefined;
         this.nextDependencies = [];
+        this.nextAliases = [];
         // An empty id is how the engine says "unknown" in preview.
         return { id: id === UNKNOWN_VALUE ? undefined : id, state };
     }
@@ -229,19 +237,32 @@ async function resolveOutput(value: unknown): Promise<unknown> {
     return value;
 }
 
+/** The alias message of a registerResource request (pulumi/proto alias_pb). */
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+function recordedAlias(alias: AliasMessage): RecordedAlias {
+    const spec = alias.getSpec();
+    if (!spec) return { urn: alias.getUrn() };
+    return { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() };
+}
+
 /**
  * `Mocks.newResource` is not told the parent; the mock monitor's `registerResource` request is. Wrap it to
  * hand the parent URN to the recorder: the monitor calls `newResource` synchronously inside that call.
  */
 function hookParentCapture(recorder: ResourceRecorder): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as
-        | { registerResource?: (req: { getParent(): string; getDependenciesList?(): string[] }, cb: unknown) => unknown }
+        | { registerResource?: (req: { getParent(): string; getDependenciesList?(): string[]; getAliasesList?(): AliasMessage[] }, cb: unknown) => unknown }
         | undefined;
     const original = monitor?.registerResource;
     if (!monitor || typeof original !== "function") return;
     monitor.registerResource = (req, cb) => {
         recorder.nextParentUrn = req.getParent() || undefined;
         recorder.nextDependencies = req.getDependenciesList?.() ?? [];
+        recorder.nextAliases = (req.getAliasesList?.() ?? []).map(recordedAlias);
         return original.call(monitor, req, cb);
     };
 }

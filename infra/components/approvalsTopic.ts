@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { approvalsKeyPolicy, approvalsTopicPolicy, type TopicPublishers } from "../lib/approvalEventsPolicies";
+import { approvalsKeyPolicy, approvalsTopicPolicy, type TopicPublishers } from "../lib/approvalsTopicPolicies";
 import { currentScope } from "../lib/scope";
 
 export interface ApprovalsTopicArgs {

@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { tamperPatterns } from "../events/tamperPatterns";
-import { lambdaAssumeRolePolicy } from "../lib/approvalEventsPolicies";
+import { lambdaAssumeRolePolicy } from "../lib/functionPolicies";
 import type { AwsScope } from "../lib/arns";
 import { artifactTamperPolicy } from "../lib/artifactGuardPolicies";
 import { lambdaArchive, LAMBDA_RUNTIME } from "../lib/bundle";

@@ -1,20 +1,11 @@
 /**
  * IAM documents of the tamper detection (issue 9 item 4, infra/components/artifactGuard.ts), as pure functions of
- * plain strings. Same rules as approvalEventsPolicies.ts: no wildcard action in any Allow, this environment's
+ * plain strings. Same rules as deployerPolicies.ts and notifierPolicies.ts: no wildcard action in any Allow, this environment's
  * ARNs only, the approvals key only through the services the function calls.
  */
-import {
-    commonStatements,
-    deployApprovedPolicy,
-    LEDGER_PARTITIONS,
-    notifyApproverPolicy,
-    operatorReadPolicy,
-    type DeployPolicyInput,
-    type FunctionPolicyInput,
-    type LedgerWriteGrant,
-    type NotifyPolicyInput,
-    type OperatorReadPolicyInput,
-} from "./approvalEventsPolicies";
+import { commonStatements, LEDGER_PARTITIONS, type FunctionPolicyInput, type LedgerWriteGrant } from "./functionPolicies";
+import { deployApprovedPolicy, operatorReadPolicy, type DeployPolicyInput, type OperatorReadPolicyInput } from "./deployerPolicies";
+import { notifyApproverPolicy, type NotifyPolicyInput } from "./notifierPolicies";
 import { bucketArns, ecrRepositoryArns, modelPackageArnPatterns, type AwsScope } from "./arns";
 import { conditionPrincipals, pipelineKeyPatterns, policyDocument, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 

@@ -1,0 +1,58 @@
+/**
+ * The all-in-one example stacks run once each under Pulumi mocks and shared by the approval components' tests
+ * (ApprovalEvents, ApprovalRules, Notifier, Deployer): resource types, and what a stack's registered bytes are.
+ */
+import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
+import { exampleStackConfig } from "../exampleStacks";
+
+
+export const T = {
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    target: "aws:cloudwatch/eventTarget:EventTarget",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    queue: "aws:sqs/queue:Queue",
+    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+    fn: "aws:lambda/function:Function",
+    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    permission: "aws:lambda/permission:Permission",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    topic: "aws:sns/topic:Topic",
+    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    key: "aws:kms/key:Key",
+    table: "aws:dynamodb/table:Table",
+    policy: "aws:iam/policy:Policy",
+    roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    events: "sagemaker-approval-gate:approvals:ApprovalEvents",
+    topicComponent: "sagemaker-approval-gate:approvals:ApprovalsTopic",
+};
+
+/**
+ * Where a stack's registered bytes are: its pipeline's bucket and prefix (infra/index.ts). The serving images are
+ * left out here (`imageUris: []`) and compared through `withoutImages` with the model role's pull statement instead.
+ */
+export function bytesOf(stack: string) {
+    return { artifactsBucketName: `sagemaker-approval-gate-${stack}-training-123456789012`, pipelineName: `sagemaker-approval-gate-${stack}-training`, imageUris: [] };
+}
+export const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Statement.filter((st) => st.Sid !== "ResolveServingImageTags");
+
+const runs = new Map<string, Promise<ProgramRun>>();
+
+/** The program run for an example stack (its Pulumi.<stack>.yaml), once per process. */
+export function exampleRun(stack: string): Promise<ProgramRun> {
+    if (!runs.has(stack)) runs.set(stack, runProgramUnderMocks({ stack, config: exampleStackConfig(stack) }));
+    return runs.get(stack)!;
+}
+
+/** Lookups by the role suffix of the children of the stack's ApprovalEvents (`sagemaker-approval-gate-<stack>-approvals-<role>`). */
+export function approvalNames(stack: string, run: () => ProgramRun) {
+    const n = (role: string) => `sagemaker-approval-gate-${stack}-approvals-${role}`;
+    return {
+        n,
+        get: (type: string, role: string) => run().recorder.get(type, n(role)),
+        group: `abalone-${stack}`,
+        byUrnParent: (r: RecordedResource) => r.name.startsWith(`sagemaker-approval-gate-${stack}-approvals`),
+    };
+}
