@@ -9,7 +9,7 @@
  * delegates (the role's own policy must allow too: cross-account evaluation), and the condition narrows it to the roles.
  */
 import { accountRootArn, bucketArns, type AwsScope } from "./arns";
-import { KEY_ADMIN_ACTIONS } from "./approvalEventsPolicies";
+import { KEY_ADMIN_ACTIONS } from "./approvalsTopicPolicies";
 import { artifactsBucketPolicy, pipelineKeyPatterns, policyDocument, type ArtifactsBucketPolicyInput, type PolicyDocument, type PolicyStatement } from "./iamDocuments";
 import { environmentRoleArns } from "./promotionPolicies";
 

@@ -1,6 +1,6 @@
 /**
  * The smoke test's role document (issue 11, infra/components/smokeTest.ts), a pure function of plain strings. Same
- * rules as approvalEventsPolicies.ts: no wildcard action in any Allow, this environment's ARNs only, the approvals key
+ * rules as deployerPolicies.ts: no wildcard action in any Allow, this environment's ARNs only, the approvals key
  * only through the services it calls.
  *
  * What makes it a smoke test's role and nothing more: it may invoke this environment's endpoint only, read what is
@@ -8,7 +8,8 @@
  * set, is a condition key of UpdateModelPackage), only on this environment's group's versions: a machine may take a
  * version out of service, never put one in.
  */
-import { commonStatements, deployedResourceArns, type FunctionPolicyInput, type LedgerWriteGrant } from "./approvalEventsPolicies";
+import { commonStatements, type FunctionPolicyInput, type LedgerWriteGrant } from "./functionPolicies";
+import { deployedResourceArns } from "./deployerPolicies";
 import { bucketArns, modelPackageArnPattern, parseS3Uri } from "./arns";
 import { policyDocument, type PolicyDocument } from "./iamDocuments";
 import { SMOKE_PARTITION } from "../../lambdas/smoke-test/record";

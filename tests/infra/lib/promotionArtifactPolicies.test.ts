@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { modelExecutionRolePolicy, notifyApproverPolicy } from "../../../infra/lib/approvalEventsPolicies";
+import { modelExecutionRolePolicy } from "../../../infra/lib/deployerPolicies";
+import { notifyApproverPolicy } from "../../../infra/lib/notifierPolicies";
 import { bytesReadStatements } from "../../../infra/lib/artifactGuardPolicies";
 import { artifactsBucketPolicy, policyDocument, wildcardAllowActions, type PolicyDocument } from "../../../infra/lib/iamDocuments";
 import { environmentArtifactStatements, promotionArtifactsBucketPolicy, promotionArtifactsKeyPolicy } from "../../../infra/lib/promotionArtifactPolicies";
