@@ -16,7 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { outOfBandPatterns } from "../events/cloudTrailPatterns";
-import { lambdaAssumeRolePolicy } from "../lib/approvalEventsPolicies";
+import { lambdaAssumeRolePolicy } from "../lib/functionPolicies";
 import { modelPackageArnPattern, principalArnForCondition, type AwsScope } from "../lib/arns";
 import { lambdaArchive, LAMBDA_RUNTIME } from "../lib/bundle";
 import { outOfBandPolicy } from "../lib/detectiveControlPolicies";

@@ -1,10 +1,10 @@
 /**
  * IAM document of the detective control's function (issue 11 part 2, infra/components/detectiveControl.ts), a pure
- * function of plain strings. Same rules as approvalEventsPolicies.ts: no wildcard action, this environment's ARNs only,
+ * function of plain strings. Same rules as deployerPolicies.ts: no wildcard action, this environment's ARNs only,
  * the approvals key only through the services the function calls.
  */
 import { OUT_OF_BAND_AUDIT_PK } from "../../lambdas/shared/auditTrail";
-import { commonStatements, type FunctionPolicyInput, type LedgerWriteGrant } from "./approvalEventsPolicies";
+import { commonStatements, type FunctionPolicyInput, type LedgerWriteGrant } from "./functionPolicies";
 import { policyDocument, type PolicyDocument } from "./iamDocuments";
 
 /** What the function reads in the ledger: GetItem of its own audit item (was it alerted?). */
