@@ -1,6 +1,7 @@
 /**
  * `approved-model-packages-only`: a production endpoint configuration may serve only models built from model
- * package versions whose live ModelApprovalStatus is Approved and whose bytes (model artifact, images) are the ones
+ * package versions whose live ModelApprovalStatus is Approved, (with the option `stage`, in an environment of a
+ * promotion) whose ModelLifeCycle has reached that stage, and whose bytes (model artifact, images) are the ones
  * pinned at registration (the rule's Bytes question; pins from the environment's ledger, lib/ledgerLocation.ts). Every variant (production and shadow), every
  * container (primary and `containers[]`). Models are checked too, so an unapproved model is blocked before
  * it is created.
@@ -77,7 +78,11 @@ function setUp(deps: ApprovalPolicyDeps, description: string, getConfig: () => R
         environment,
         judge: {
             lookup: (deps.lookup ?? sharedRegistryLookup)(config),
-            rule: { allowedGroups: config.allowedModelPackageGroups, allowedAccounts: config.allowedAccounts },
+            rule: {
+                allowedGroups: config.allowedModelPackageGroups,
+                allowedAccounts: config.allowedAccounts,
+                ...(config.stage ? { stage: { stage: config.stage, order: config.stageOrder } } : {}),
+            },
             ledger: ledgerLocation(context, config),
         },
         report: makeReporter(reportViolation, description, environment),
@@ -267,7 +272,7 @@ async function validateEndpointConfiguration(raw: EndpointConfigurationInputs, u
 }
 
 export const approvedModelPackagesDescription =
-    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved and whose artifact and images are still the ones pinned at registration (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
+    "Production endpoint configurations and endpoints may serve only models built from model package versions whose live ModelApprovalStatus is Approved (and, with the option stage, whose ModelLifeCycle has been promoted to that stage) and whose artifact and images are still the ones pinned at registration (every production and shadow variant, every container), and production Models must be built from such packages, not from raw images or model data.";
 
 export function approvedModelPackagesOnlyPolicy(deps: ApprovalPolicyDeps = {}): ResourceValidationPolicy {
     const description = approvedModelPackagesDescription;

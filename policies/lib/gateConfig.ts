@@ -31,6 +31,14 @@ export interface ApprovalGateConfig {
      * from the environment, `sagemaker-approval-gate-<environment>-deployments` (ledgerLocation.ts).
      */
     readonly ledgerTableName: string;
+    /**
+     * This environment's stage in a promotion (e.g. "Production"): production then also asks the rule's Stage
+     * question, so a version must have been promoted to this stage (its ModelLifeCycle). Empty: no Stage
+     * question (the all-in-one layout).
+     */
+    readonly stage: string;
+    /** The promotion's stages, first first (e.g. ["Staging", "Production"]); must contain `stage`. */
+    readonly stageOrder: readonly string[];
 }
 
 export const DEFAULT_APPROVAL_GATE_CONFIG: ApprovalGateConfig = {
@@ -46,7 +54,12 @@ export const DEFAULT_APPROVAL_GATE_CONFIG: ApprovalGateConfig = {
     maxConcurrentLookups: 16,
     maxAttempts: 4,
     ledgerTableName: "",
+    stage: "",
+    stageOrder: [],
 };
+
+/** SageMaker's pattern for ModelLifeCycle.Stage (an EntityName). */
+const STAGE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 const stringList = (description: string, defaults: readonly string[]) => ({
     type: "array" as const,
@@ -80,6 +93,18 @@ export const approvalGateConfigSchema: PolicyConfigSchema = {
             pattern: "^$|^[a-zA-Z0-9_.-]{3,255}$",
             default: DEFAULT_APPROVAL_GATE_CONFIG.ledgerTableName,
             description: "The DynamoDB deployment ledger holding the artifact pins, read in the stack's region. Empty: sagemaker-approval-gate-<environment>-deployments, the environment being the stack config sagemaker-approval-gate:environment, else the stack name (as infra/config.ts derives it).",
+        },
+        stage: {
+            type: "string",
+            pattern: "^$|^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+            default: "",
+            description: "This environment's stage of a promotion, e.g. \"Production\": a version must also have been promoted to it (ModelLifeCycle Stage at or past it, Approved or Deployed there). Needs stageOrder and allowedAccounts (the registry account). Empty: no Stage question.",
+        },
+        stageOrder: {
+            type: "array",
+            items: { type: "string", pattern: "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$" },
+            default: [],
+            description: "The promotion's stages, first first, e.g. [\"Staging\", \"Production\"] (the registry stack's promotion.stages order). Must contain stage.",
         },
     },
 };
@@ -123,6 +148,7 @@ function tableName(raw: Record<string, unknown>, key: keyof ApprovalGateConfig, 
 export function readApprovalGateConfig(raw: Record<string, unknown> | undefined): ApprovalGateConfig {
     const r = raw ?? {};
     const d = DEFAULT_APPROVAL_GATE_CONFIG;
+    const allowedAccounts = list(r, "allowedAccounts", d.allowedAccounts, /^\d{12}$/);
     const environment = r.environment ?? d.environment;
     if (environment !== "auto" && environment !== "production" && environment !== "non-production") {
         throw new PolicyConfigError("environment", environment, 'use "auto", "production" or "non-production"');
@@ -132,10 +158,37 @@ export function readApprovalGateConfig(raw: Record<string, unknown> | undefined)
         productionStackPatterns: list(r, "productionStackPatterns", d.productionStackPatterns),
         nonProductionStackPatterns: list(r, "nonProductionStackPatterns", d.nonProductionStackPatterns),
         allowedModelPackageGroups: list(r, "allowedModelPackageGroups", d.allowedModelPackageGroups),
-        allowedAccounts: list(r, "allowedAccounts", d.allowedAccounts, /^\d{12}$/),
+        allowedAccounts,
         lookupTimeoutMs: integer(r, "lookupTimeoutMs", d.lookupTimeoutMs, 100, 600_000),
         maxConcurrentLookups: integer(r, "maxConcurrentLookups", d.maxConcurrentLookups, 1, 64),
         maxAttempts: integer(r, "maxAttempts", d.maxAttempts, 1, 10),
         ledgerTableName: tableName(r, "ledgerTableName", d.ledgerTableName),
+        ...stageSettings(r, allowedAccounts),
     };
+}
+
+/**
+ * `stage` and `stageOrder`, checked together. A stage needs allowedAccounts: an environment account may create
+ * model packages of its own and set any lifecycle on them, so only the registry account's lifecycles mean a
+ * person of that stage approved.
+ */
+function stageSettings(r: Record<string, unknown>, allowedAccounts: readonly string[]): Pick<ApprovalGateConfig, "stage" | "stageOrder"> {
+    const stage = r.stage ?? "";
+    if (typeof stage !== "string" || (stage !== "" && !STAGE_NAME.test(stage))) {
+        throw new PolicyConfigError("stage", stage, "expected a stage name (letters, digits and hyphens, at most 63, as SageMaker's ModelLifeCycle.Stage), e.g. \"Production\", or \"\" for no Stage question");
+    }
+    const stageOrder = list(r, "stageOrder", [], STAGE_NAME);
+    const duplicate = stageOrder.find((s, i) => stageOrder.indexOf(s) !== i);
+    if (duplicate) throw new PolicyConfigError("stageOrder", stageOrder, `names "${duplicate}" twice; list each stage once, first first, e.g. ["Staging", "Production"]`);
+    if (stage === "") {
+        if (stageOrder.length) throw new PolicyConfigError("stageOrder", stageOrder, "is set but stage is empty; set stage to this environment's stage (one of stageOrder), or remove stageOrder");
+        return { stage, stageOrder };
+    }
+    if (!stageOrder.includes(stage)) {
+        throw new PolicyConfigError("stage", stage, `is not in stageOrder ${JSON.stringify(stageOrder)}; set stageOrder to the promotion's stages, first first, including "${stage}" (e.g. ["Staging", "Production"])`);
+    }
+    if (!allowedAccounts.length) {
+        throw new PolicyConfigError("allowedAccounts", allowedAccounts, `is empty but stage "${stage}" is set; list the registry account (e.g. ["111111111111"]): a lifecycle set in any other account proves no approval`);
+    }
+    return { stage, stageOrder };
 }

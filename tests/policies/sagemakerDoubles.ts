@@ -2,7 +2,7 @@
  * A small SageMaker registry for unit tests, answered through aws-sdk-client-mock: packages with their
  * approval status, and models whose containers name packages (or raw images).
  */
-import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ProductionVariant } from "@aws-sdk/client-sagemaker";
+import { DescribeEndpointConfigCommand, DescribeModelCommand, DescribeModelPackageCommand, SageMakerClient, type ContainerDefinition, type ModelLifeCycle, type ProductionVariant } from "@aws-sdk/client-sagemaker";
 import { DynamoDBClient, QueryCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -40,6 +40,9 @@ export const statuses: Record<string, string> = {
     [OTHER_GROUP_APPROVED]: "Approved",
     [OTHER_ACCOUNT_APPROVED]: "Approved",
 };
+
+/** ModelLifeCycle by package ARN, as DescribeModelPackage answers it; absent: none (every test starts without). */
+export const lifecycles = new Map<string, ModelLifeCycle>();
 
 export const models: Record<string, { PrimaryContainer?: ContainerDefinition; Containers?: ContainerDefinition[] }> = {
     "approved-model": { PrimaryContainer: { ModelPackageName: APPROVED } },
@@ -87,6 +90,7 @@ export function useSageMakerDouble(): void {
 /** Resets the mock and answers like SageMaker for the registry above. */
 export function answerLikeSageMaker(): void {
     sageMakerMock.reset();
+    lifecycles.clear();
     sageMakerMock.on(DescribeModelPackageCommand).callsFake(async (input: { ModelPackageName: string }) => {
         const status = statuses[input.ModelPackageName];
         if (!status) throw awsError("ValidationException", `Model package ${input.ModelPackageName} not found`);
@@ -94,6 +98,7 @@ export function answerLikeSageMaker(): void {
         const [, group, version] = resource.split("/");
         return {
             ModelPackageArn: input.ModelPackageName, ModelPackageGroupName: group, ModelPackageVersion: Number(version), ModelApprovalStatus: status, ModelPackageStatus: "Completed",
+            ...(lifecycles.has(input.ModelPackageName) ? { ModelLifeCycle: lifecycles.get(input.ModelPackageName) } : {}),
             InferenceSpecification: { Containers: [{ Image: PACKAGE_IMAGE, ImageDigest: PACKAGE_IMAGE_DIGEST, ModelDataUrl: artifactOf(input.ModelPackageName).uri, Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "s3://models/approved/sourcedir.tar.gz" } }] },
         };
     });

@@ -35,7 +35,9 @@ function capture() {
 
 /**
  * A prod stack config (the repo's) plus the fixture's package ARN, and the repo's prod policy config with
- * moto's account and the test's group allowed (prod.json allows only 222222222222 and abalone-prod).
+ * moto's account and the test's group allowed (prod.json allows only the registry account 111111111111 and
+ * abalone), and without its Stage question: moto keeps no ModelLifeCycle (the Stage question is tested with a
+ * double that does, tests/policies/approvedModelPackages.stage.test.ts and policyPack.test.ts).
  */
 function fixtureFiles(packageArn: string, group: string, modelName: string, ledgerTable: string): { configFile: string; policyConfig: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
@@ -46,7 +48,7 @@ function fixtureFiles(packageArn: string, group: string, modelName: string, ledg
     fs.writeFileSync(configFile, stringify(document));
     const policy = JSON.parse(fs.readFileSync(path.join(REPO, "policies/prod.json"), "utf8"));
     for (const name of ["approved-model-packages-only", "approved-model-packages-only-stack"]) {
-        policy[name] = { ...policy[name], allowedAccounts: ["123456789012"], allowedModelPackageGroups: [group], ledgerTableName: ledgerTable };
+        policy[name] = { ...policy[name], allowedAccounts: ["123456789012"], allowedModelPackageGroups: [group], ledgerTableName: ledgerTable, stage: "", stageOrder: [] };
     }
     const policyConfig = path.join(dir, "prod.json");
     fs.writeFileSync(policyConfig, JSON.stringify(policy));
