@@ -74,7 +74,8 @@ export async function runShow(input: string, options: ShowOptions, deps: Deps): 
         ["ARN", d.ModelPackageArn],
         ["Approval status", d.ModelApprovalStatus],
         ["Approval comment", d.ApprovalDescription],
-        ["Stage", `${stages.current}${stages.next ? ` (${stages.next.why})` : ""}`],
+        // All-in-one versions have no lifecycle: their show stays as it was.
+        ["Stage", setup || stages.lifecycle ? `${stages.current}${stages.next ? ` (${stages.next.why})` : ""}` : undefined],
         ["Stage history", renderStageHistory(stages.history) ?? (setup || stages.lifecycle ? "none recorded" : undefined)],
         ["Package status", `${d.ModelPackageStatus ?? "unknown"}${validation.length ? ` (validation: ${[...new Set(validation)].join(", ")})` : ""}`],
         ["Registered", d.CreationTime ? `${d.CreationTime.toISOString()} (${formatAge(d.CreationTime, now)} ago)` : undefined],
