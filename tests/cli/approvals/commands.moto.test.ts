@@ -100,6 +100,9 @@ describe("cli/approvals commands against moto", function () {
             }
             assert.match(out, /mse = 3\.92/);
             assert.match(out, /Decide: approvals approve/);
+            // All-in-one: no lifecycle, no stages, so no Stage lines and no --stage in the hint.
+            assert.doesNotMatch(out, /^Stage/m);
+            assert.doesNotMatch(out, /--stage/);
             const byArn = await run(["show", versions[0].arn, "--env", env, "--json"]);
             const doc = JSON.parse(byArn.out);
             assert.equal(doc.ModelPackageVersion, 1);
