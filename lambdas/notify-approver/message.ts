@@ -2,6 +2,8 @@
  * The approver's message, built from plain values. Pure, so every line of it is tested.
  */
 import { describePins } from "../../policies/lib/artifactPins";
+import { approvalsCommand } from "../shared/approvals";
+import type { StageSettings } from "../shared/env";
 import type { ModelPackageEvent } from "../shared/events";
 import type { RegistrationIntegrity } from "./pinning";
 
@@ -46,6 +48,8 @@ export interface ApprovalMessageInput {
     readonly live: LiveVersion | undefined;
     /** The version's pins and why production would refuse it (./pinning.ts). */
     readonly integrity: RegistrationIntegrity;
+    /** Promotion layout: the stage these approvers approve for; `previous`, the stage that just deployed it. */
+    readonly stage?: StageSettings & { readonly previous?: string };
 }
 
 /** `NOT APPROVABLE: <problems>; production will refuse this version.`, or nothing when it is approvable. */
@@ -62,12 +66,19 @@ export function integrityLines(integrity: RegistrationIntegrity): string[] {
     return [`  (${when}; a deploy refuses any other bytes)`, ...(lines.length ? lines.map((l) => `  ${l}`) : ["  The package names no artifacts or images."])];
 }
 
-export function approveCommand(event: Pick<ModelPackageEvent, "groupName" | "version">, environment: string, verb: "approve" | "reject"): string {
-    return `npm run approvals -- ${verb} ${event.groupName}/${event.version} --env ${environment} --comment "<why>"`;
+export function approveCommand(event: Pick<ModelPackageEvent, "groupName" | "version">, environment: string, verb: "approve" | "reject", stage?: StageSettings): string {
+    return approvalsCommand(verb, event, { environment, stage });
 }
 
-export function awsCliCommand(packageArn: string, status: "Approved" | "Rejected"): string {
-    return `aws sagemaker update-model-package --model-package-arn ${packageArn} --model-approval-status ${status} --approval-description "<why>"`;
+/**
+ * The raw SageMaker call. For a stage: its ModelLifeCycle, plus ModelApprovalStatus for the first stage (what
+ * approvalStage.ts planStageChange writes, without the history entry the approvals CLI adds).
+ */
+export function awsCliCommand(packageArn: string, status: "Approved" | "Rejected", stage?: StageSettings): string {
+    const base = `aws sagemaker update-model-package --model-package-arn ${packageArn}`;
+    if (!stage) return `${base} --model-approval-status ${status} --approval-description "<why>"`;
+    const first = stage.order.indexOf(stage.stage) === 0;
+    return `${base} --model-life-cycle 'Stage=${stage.stage},StageStatus=${status},StageDescription="<why>"'${first ? ` --model-approval-status ${status}` : ""}`;
 }
 
 /** The SageMaker console page of the group (the console's URL scheme is not an API; best effort). */
@@ -103,17 +114,18 @@ function metricsTable(own: MetricsResult, live: LiveVersion | undefined): string
 
 /** Subject and body of the "waiting for approval" message. */
 export function approvalMessage(input: ApprovalMessageInput): { subject: string; body: string } {
-    const { event, environment, integrity } = input;
+    const { event, environment, integrity, stage } = input;
     const refusal = notApprovableLine(integrity.problems);
+    const forWhat = stage ? `for ${stage.stage} (${environment})` : `in ${environment}`;
     const body = [
-        `Model version ${event.groupName}/${event.version} is waiting for your approval in ${environment}.`,
+        `Model version ${event.groupName}/${event.version} is waiting for your approval ${forWhat}.${stage?.previous ? ` It is live in ${stage.previous}.` : ""}`,
         ...(refusal ? ["", refusal] : []),
         "",
         `Group:              ${event.groupName}`,
         `Version:            ${event.version}`,
         `Package ARN:        ${event.packageArn}`,
         `Pipeline execution: ${event.generatedBy ?? "not reported (MetadataProperties.GeneratedBy is empty)"}`,
-        `Registered:         ${event.time || "unknown"}`,
+        stage?.previous ? `Deployed to ${stage.previous}: ${event.time || "unknown"}` : `Registered:         ${event.time || "unknown"}`,
         "",
         "Evaluation metrics:",
         ...metricsTable(input.metrics, input.live),
@@ -122,16 +134,16 @@ export function approvalMessage(input: ApprovalMessageInput): { subject: string;
         ...integrityLines(integrity),
         "",
         "Approve (deploys exactly this version to this environment's endpoint):",
-        `  ${approveCommand(event, environment, "approve")}`,
+        `  ${approveCommand(event, environment, "approve", stage)}`,
         "Reject:",
-        `  ${approveCommand(event, environment, "reject")}`,
-        "AWS CLI equivalent:",
-        `  ${awsCliCommand(event.packageArn, "Approved")}`,
-        `  ${awsCliCommand(event.packageArn, "Rejected")}`,
+        `  ${approveCommand(event, environment, "reject", stage)}`,
+        stage ? "AWS CLI equivalent (in the registry account; the approvals CLI also checks the transition and records it):" : "AWS CLI equivalent:",
+        `  ${awsCliCommand(event.packageArn, "Approved", stage)}`,
+        `  ${awsCliCommand(event.packageArn, "Rejected", stage)}`,
         "",
         `Console: ${consoleLink(event.region, event.groupName)}`,
         `Event: ${event.eventId}`,
     ].join("\n");
     const what = integrity.tampered.length ? "TAMPERED, not approvable" : refusal ? "NOT APPROVABLE" : "Approval needed";
-    return { subject: `[${environment}] ${what}: ${event.groupName} v${event.version}`, body };
+    return { subject: `[${environment}] ${what}${stage ? ` for ${stage.stage}` : ""}: ${event.groupName} v${event.version}`, body };
 }

@@ -3,6 +3,9 @@
  * Clients are injected.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import { describeAwsError, isTransientAwsError } from "../../policies/lib/awsErrors";
+import type { StageSettings } from "../shared/env";
 import { MalformedEventError } from "../shared/errors";
 import { claimNotification, confirmNotification, currentDeployment, releaseNotification, type NotificationClaim } from "../shared/ledger";
 import type { Logger } from "../shared/log";
@@ -10,7 +13,8 @@ import { parseOrReport } from "../shared/malformed";
 import type { Publisher } from "../shared/publish";
 import type { ReportReader } from "../shared/reports";
 import { approvalMessage, parseReport, type LiveVersion, type MetricsResult } from "./message";
-import { pinAtRegistration, type PinningDeps, type RegistrationIntegrity } from "./pinning";
+import { DESCRIBE_TIMEOUT_MS, pinAtRegistration, TransientPinningError, type PinningDeps, type RegistrationIntegrity } from "./pinning";
+import { awaitingIntegrity, momentOf, noLongerAwaiting } from "./stage";
 import { NOTIFICATION_LEASE_SECONDS } from "./settings";
 
 export interface NotifySettings {
@@ -20,6 +24,8 @@ export interface NotifySettings {
     readonly ledgerTableName: string;
     /** The function's region (AWS_REGION): its ECR is where image tags are resolved. */
     readonly region: string;
+    /** Promotion layout: this environment's stage and the stage order (STAGE, STAGE_ORDER); absent in all-in-one. */
+    readonly stage?: StageSettings;
 }
 
 export interface NotifyDeps extends PinningDeps {
@@ -40,6 +46,8 @@ export type NotifyResult =
           readonly problems: readonly string[];
           readonly pinWrite: RegistrationIntegrity["pinWrite"];
       }
+    /** A later stage's environment at registration: pinned, nobody asked yet (./stage.ts). */
+    | { readonly outcome: "pinned"; readonly pinWrite: RegistrationIntegrity["pinWrite"]; readonly problems: readonly string[] }
     | { readonly outcome: "duplicate" | "ignored"; readonly reason: string };
 
 async function readMetrics(reports: ReportReader, s3Uri: string | undefined): Promise<MetricsResult> {
@@ -60,41 +68,72 @@ export async function handlePendingEvent(event: unknown, settings: NotifySetting
         deps.logger.log("warn", `ignored: ${reason}`, { eventId: evt.eventId });
         return { outcome: "ignored", reason };
     }
-    if (evt.approvalStatus !== "PendingManualApproval" || evt.packageStatus !== "Completed") {
-        const reason = `${evt.packageArn} is ${evt.approvalStatus}/${evt.packageStatus}; approvers are asked only about PendingManualApproval/Completed versions`;
-        deps.logger.log("info", `ignored: ${reason}`, { eventId: evt.eventId });
-        return { outcome: "ignored", reason };
+    const moment = momentOf(evt, settings.stage);
+    if (moment.kind === "none") {
+        deps.logger.log("info", `ignored: ${moment.reason}`, { eventId: evt.eventId });
+        return { outcome: "ignored", reason: moment.reason };
     }
-    const claim: NotificationClaim = { packageArn: evt.packageArn, approvalStatus: evt.approvalStatus, packageStatus: evt.packageStatus, eventId: evt.eventId };
+    if (moment.kind === "registration" && !moment.notify) {
+        // Pinned here too (this environment's deploys check its own pins); its approvers are asked after the previous stage deploys it.
+        const integrity = await pinAtRegistration(evt.packageArn, evt.eventId, settings, deps);
+        deps.logger.log(integrity.problems.length ? "warn" : "info", `pinned ${evt.packageArn} (${integrity.pinWrite}); approvers of ${settings.stage!.stage} are asked once the previous stage has deployed it`, { eventId: evt.eventId, problems: integrity.problems });
+        return { outcome: "pinned", pinWrite: integrity.pinWrite, problems: integrity.problems };
+    }
+    const confirmProblem = moment.kind === "awaiting" ? await confirmAwaiting(evt.packageArn, moment.previous, deps) : undefined;
+    if (confirmProblem?.stale) {
+        deps.logger.log("info", `ignored: ${confirmProblem.stale}`, { eventId: evt.eventId });
+        return { outcome: "ignored", reason: confirmProblem.stale };
+    }
+    // One notification per version and moment: registration (its status), or awaiting this stage.
+    const state = moment.kind === "awaiting" ? `AwaitingStage:${settings.stage!.stage}` : evt.approvalStatus;
+    const claim: NotificationClaim = { packageArn: evt.packageArn, approvalStatus: state, packageStatus: evt.packageStatus, eventId: evt.eventId };
     const claimed = await claimNotification(deps.dynamodb, settings.ledgerTableName, claim, deps.now(), NOTIFICATION_LEASE_SECONDS);
     if (!claimed) {
-        const reason = `approvers were already notified about ${evt.packageArn} in state ${evt.approvalStatus}/${evt.packageStatus}`;
+        const reason = `approvers were already notified about ${evt.packageArn} in state ${state}/${evt.packageStatus}`;
         deps.logger.log("info", `duplicate: ${reason}`, { eventId: evt.eventId });
         return { outcome: "duplicate", reason };
     }
     try {
         // Pins first: a transient failure throws here, before anything is sent.
         const [integrity, metrics, current] = await Promise.all([
-            pinAtRegistration(evt.packageArn, evt.eventId, settings, deps),
+            moment.kind === "awaiting" ? awaitingIntegrity(deps.dynamodb, settings.ledgerTableName, evt.packageArn) : pinAtRegistration(evt.packageArn, evt.eventId, settings, deps),
             readMetrics(deps.reports, evt.metricsS3Uri),
             currentDeployment(deps.dynamodb, settings.ledgerTableName, settings.endpointName),
         ]);
         const live: LiveVersion | undefined = current
             ? { packageArn: current.packageArn, version: current.version, metrics: current.metricsS3Uri ? await readMetrics(deps.reports, current.metricsS3Uri) : undefined }
             : undefined;
-        const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live, integrity });
+        const withCheck = confirmProblem?.unconfirmed ? { ...integrity, problems: [...integrity.problems, confirmProblem.unconfirmed] } : integrity;
+        const stage = settings.stage ? { ...settings.stage, ...(moment.kind === "awaiting" ? { previous: moment.previous } : {}) } : undefined;
+        const { subject, body } = approvalMessage({ environment: settings.environment, event: evt, metrics, live, integrity: withCheck, stage });
         await deps.publisher.publish(subject, body);
         await confirmNotification(deps.dynamodb, settings.ledgerTableName, claim, deps.now());
-        const approvable = integrity.problems.length === 0;
+        const approvable = withCheck.problems.length === 0;
         deps.logger.log(approvable ? "info" : "warn", `notified approvers about ${evt.packageArn}${approvable ? "" : " (NOT APPROVABLE)"}`, {
             eventId: evt.eventId,
-            pinWrite: integrity.pinWrite,
-            problems: integrity.problems,
+            pinWrite: withCheck.pinWrite,
+            problems: withCheck.problems,
         });
-        return { outcome: "notified", subject, body, approvable, problems: integrity.problems, pinWrite: integrity.pinWrite };
+        return { outcome: "notified", subject, body, approvable, problems: withCheck.problems, pinWrite: withCheck.pinWrite };
     } catch (error) {
         // Give the claim back so Lambda's retry can pin and notify: no notification is lost silently.
         await releaseNotification(deps.dynamodb, settings.ledgerTableName, claim);
         throw error;
+    }
+}
+
+/**
+ * The live package, re-read: an "awaiting" event may be late (the version was approved or rejected for this stage
+ * since). `stale`: do not ask. `unconfirmed`: it could not be read for a final reason; the approvers are asked
+ * anyway, and told (a lost request for approval is worse than one too many). A transient failure is retried.
+ */
+async function confirmAwaiting(packageArn: string, previous: string, deps: NotifyDeps): Promise<{ stale?: string; unconfirmed?: string }> {
+    try {
+        const live = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: packageArn }), { abortSignal: AbortSignal.timeout(DESCRIBE_TIMEOUT_MS) });
+        const stale = noLongerAwaiting(live, previous, packageArn);
+        return stale ? { stale } : {};
+    } catch (error) {
+        if (isTransientAwsError(error)) throw new TransientPinningError(`DescribeModelPackage ${packageArn} failed transiently: ${describeAwsError(error)}`);
+        return { unconfirmed: `its live state could not be confirmed (DescribeModelPackage failed: ${describeAwsError(error)})` };
     }
 }

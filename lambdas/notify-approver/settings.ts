@@ -1,5 +1,5 @@
 /** The notify function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
-import { requireEnv } from "../shared/env";
+import { requireEnv, stageEnv } from "../shared/env";
 import type { NotifySettings } from "./notify";
 
 /** The notify function's timeout (infra/components/approvalEvents.ts sets it on the function). */
@@ -13,6 +13,7 @@ export const NOTIFY_TIMEOUT_SECONDS = 30;
 export const NOTIFICATION_LEASE_SECONDS = 2 * NOTIFY_TIMEOUT_SECONDS;
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifySettings {
+    const stage = stageEnv(env);
     return {
         environment: requireEnv(env, "ENVIRONMENT"),
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
@@ -20,5 +21,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifySettings {
         ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
         // Set by the Lambda runtime; the ECR client resolves image tags in this region.
         region: requireEnv(env, "AWS_REGION"),
+        ...(stage ? { stage } : {}),
     };
 }
