@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     approverAccountProblems,
     AWS_REGIONS,
+    CONFIG_KEYS,
     ConfigError,
     layoutOf,
     MAX_CONFIGURED_ROLLBACK_ALARMS,
@@ -18,6 +19,9 @@ import {
 } from "../../infra/config";
 import { runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 
 const NS = "sagemaker-approval-gate:";
 
@@ -53,6 +57,12 @@ function devWith(pathSpec: string, value: unknown): Record<string, any> {
 }
 
 describe("infra/config", () => {
+    it("describes every key it reads in Pulumi.yaml (what `pulumi config` and the error fixes point to)", () => {
+        const project = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.yaml"), "utf8"));
+        const described = Object.keys(project.template.config).filter((k) => k.startsWith(NS)).map((k) => k.slice(NS.length)).sort();
+        assert.deepStrictEqual(described, [...CONFIG_KEYS].sort());
+    });
+
     describe("accepted config", () => {
         it("parses the dev and prod example stacks", () => {
             const dev = parseStackConfig(rawFromStack("dev"), "dev", "us-east-1");
