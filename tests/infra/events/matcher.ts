@@ -6,15 +6,23 @@
  * - a pattern field holding an object descends into the event's object at that key;
  * - a field the pattern names but the event lacks never matches; fields the pattern does not name are ignored;
  * - matching is exact and case-sensitive, strings and numbers are not coerced into each other;
- * - `{ "prefix": "p" }` in an array matches a string value that starts with `p` (case-sensitive), never a number.
+ * - `{ "prefix": "p" }` in an array matches a string value that starts with `p` (case-sensitive), never a number;
+ * - `"$or": [p1, p2, …]` at any level matches when one of the sub-patterns matches at that level ("Or matching" in
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
  * Anything else in a pattern (prefix, anything-but, numeric, ...) is rejected loudly rather than guessed.
  */
-import type { FilteredEventPattern } from "../../../infra/events/tamperPatterns";
+import type { StagePattern } from "../../../infra/events/stagePatterns";
 
-export function matches(pattern: FilteredEventPattern, event: unknown): boolean {
+export function matches(pattern: StagePattern, event: unknown): boolean {
     if (typeof event !== "object" || event === null || Array.isArray(event)) return false;
     const record = event as Record<string, unknown>;
     return Object.entries(pattern).every(([field, expected]) => {
+        if (field === "$or") {
+            if (!Array.isArray(expected) || expected.length === 0 || !expected.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))) {
+                throw new Error(`matcher: $or takes a non-empty array of patterns, not ${JSON.stringify(expected)}`);
+            }
+            return (expected as StagePattern[]).some((sub) => matches(sub, event));
+        }
         if (!(field in record)) return false;
         const actual = record[field];
         if (Array.isArray(expected)) {
@@ -26,7 +34,7 @@ export function matches(pattern: FilteredEventPattern, event: unknown): boolean 
                 (expected as readonly unknown[]).some((value) => (isPrefixFilter(value) ? typeof candidate === "string" && candidate.startsWith(value.prefix) : value === candidate)),
             );
         }
-        return matches(expected as FilteredEventPattern, actual);
+        return matches(expected as StagePattern, actual);
     });
 }
 

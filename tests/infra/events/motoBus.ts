@@ -7,6 +7,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleComm
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { EventFixture } from "../../fixtures/events";
 import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
+import { actAs } from "../../helpers/sagemakerLifecycleProxy";
 
 export interface MotoBus {
     readonly events: EventBridgeClient;
@@ -16,10 +17,15 @@ export interface MotoBus {
     routed(event: EventFixture): Promise<string[]>;
 }
 
-export async function motoBus(name: string, rules: Record<string, unknown>): Promise<MotoBus> {
+/**
+ * `accountId`: the account the bus, its rules and queues live in (moto's default 123456789012 when omitted). moto
+ * stamps every event put on a bus with the bus's account, as EventBridge does for PutEvents.
+ */
+export async function motoBus(name: string, rules: Record<string, unknown>, options: { readonly accountId?: string } = {}): Promise<MotoBus> {
     const endpoint = await motoEndpoint();
-    const events = new EventBridgeClient(motoClientConfig(endpoint));
-    const sqs = new SQSClient(motoClientConfig(endpoint));
+    const inAccount = <C extends EventBridgeClient | SQSClient>(client: C) => (options.accountId ? actAs(client, options.accountId) : client);
+    const events = inAccount(new EventBridgeClient(motoClientConfig(endpoint)));
+    const sqs = inAccount(new SQSClient(motoClientConfig(endpoint)));
     const bus = uniqueName(name);
     await events.send(new CreateEventBusCommand({ Name: bus }));
     const queues: Record<string, string> = {};
