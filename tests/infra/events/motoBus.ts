@@ -38,7 +38,9 @@ export async function motoBus(name: string, rules: Record<string, unknown>, opti
         queues[rule] = queueUrl;
     }
     const drain = async (queueUrl: string): Promise<Record<string, any>[]> => {
-        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        // A received message is only hidden for the visibility timeout (30 s by default), not deleted: on a slow machine
+        // a drained event came back into a later case's answer. Hidden for SQS's maximum, 12 hours, it never does.
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200 }));
         return (out.Messages ?? []).map((m) => JSON.parse(m.Body!));
     };
     return {
