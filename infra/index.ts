@@ -4,11 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assertDeployingAccount, ConfigError, loadStackConfig } from "./config";
+import { assertDeployingAccount, ConfigError, detectiveControlEnabled, loadStackConfig } from "./config";
 import { ModelRegistry } from "./components/modelRegistry";
 import { TrainingPipeline } from "./components/trainingPipeline";
 import { ApprovalEvents } from "./components/approvalEvents";
 import { ArtifactGuard, artifactGuardCompanions } from "./components/artifactGuard";
+import { DetectiveControl, detectiveControlCompanions, mergeCompanions } from "./components/detectiveControl";
 import { resourceName, standardTags } from "./lib/naming";
 
 // Throws a ConfigError naming every bad key before any resource is declared.
@@ -62,8 +63,8 @@ const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
     ledgerDeletionProtection: config.production,
     approverPrincipalArns: config.approvers.principalArns,
     attachOperatorReadPolicy: config.approvers.attachPolicy,
-    // The tamper detection below uses the topic, the CMK and the events DLQ: their policies admit its names.
-    companions: artifactGuardCompanions(env),
+    // The tamper detection and the detective control below use the topic, the CMK and the events DLQ: their policies admit their names.
+    companions: mergeCompanions(artifactGuardCompanions(env), ...(detectiveControlEnabled(config) ? [detectiveControlCompanions(env)] : [])),
     tags,
 });
 export const approvalsTopicArn = approvals.topicArn;
@@ -87,6 +88,24 @@ const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
 });
 export const artifactTamperFunctionName = guard.functionName;
 export const artifactTamperedAlarmName = guard.tamperAlarm.name;
+
+// Issue 11: alarm on SageMaker endpoint and package changes that bypassed the gate (CloudTrail; on by default in production).
+const detective = detectiveControlEnabled(config)
+    ? new DetectiveControl(resourceName(env, "detective-control"), {
+          environment: env,
+          endpointName: approvals.endpointName,
+          modelPackageGroupName: registry.modelPackageGroupName,
+          packageUpdaterArns: [...config.approvers.principalArns, ...config.detectiveControl.packageUpdaterArns],
+          ledgerTableName: approvals.ledgerTableName,
+          ledgerTableArn: approvals.ledgerTable.arn,
+          topicArn: approvals.topicArn,
+          kmsKeyArn: approvals.kmsKeyArn,
+          eventsDlqArn: approvals.targetsDlq.arn,
+          tags,
+      })
+    : undefined;
+export const outOfBandFunctionName = detective?.functionName;
+export const outOfBandAlarmName = detective?.outOfBandAlarm.name;
 
 export const environment = env;
 /** The account the stack deployed into (the credentials'); exported so a failed account check fails the program. */
