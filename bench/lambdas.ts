@@ -36,6 +36,8 @@ const DUMMY_ENV: Record<string, string> = {
     ENVIRONMENT: "bench", MODEL_PACKAGE_GROUP_NAME: "g", ENDPOINT_NAME: "e", LEDGER_TABLE_NAME: "t", TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t",
     REGISTRY_ACCOUNT_ID: "123456789012", RESOURCE_PREFIX: "sagemaker-approval-gate-bench", MODEL_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/r", INSTANCE_TYPE: "ml.m5.large",
     ROLLBACK_ALARM_NAMES: "a",
+    DEPLOYED_NAME_PREFIX: "sagemaker-approval-gate-bench--", MODEL_PACKAGE_ARN_PREFIX: "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/",
+    DEPLOY_ROLE_ARN: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-bench-deploy-approved",
     AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x",
 };
 

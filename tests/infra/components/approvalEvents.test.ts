@@ -10,10 +10,9 @@ import { runProgramUnderMocks, type ProgramRun } from "../../../cli/lib/programU
 import { ownAlarmNames } from "../../../infra/components/approvalEvents";
 import { endpointAlarmNames } from "../../../infra/components/deployer";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
-import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
-import { approvalNames, exampleRun, T } from "./approvalStacks";
+import { approvalNames, exampleRun, programCompanions, T } from "./approvalStacks";
 import { aliasUrn, answeredUrns, engineUrn } from "../urns";
 
 for (const stack of ["dev", "prod"]) {
@@ -63,9 +62,9 @@ for (const stack of ["dev", "prod"]) {
             const topicTargets = run.recorder.ofType(T.target).filter(byUrnParent).filter((t) => t.inputs.arn === get(T.topic, "notifications-topic").state.arn);
             assert.equal(topicTargets.length, 2);
             for (const t of topicTargets) assert.ok(allowed("events.amazonaws.com").includes(get(T.rule, t.inputs.rule.replace(`sagemaker-approval-gate-${stack}-`, "")).state.arn), t.inputs.rule);
-            const companionAlarms = artifactGuardCompanions(stack).alarmNames;
+            const companionAlarms = programCompanions(stack).alarmNames;
             const alarmArns = [...run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name), ...companionAlarms].map((name) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`).sort();
-            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes and its companions' (ArtifactGuard), and only those");
+            assert.deepEqual(allowed("cloudwatch.amazonaws.com"), alarmArns, "every alarm it makes and its companions' (ArtifactGuard, DetectiveControl in prod), and only those");
             assert.deepEqual(ownAlarmNames(stack).sort(), run.recorder.ofType(T.alarm).filter(byUrnParent).map((a) => a.inputs.name).sort());
             assert.deepEqual(allowed("events.amazonaws.com"), run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn).sort());
         });
@@ -94,10 +93,9 @@ for (const stack of ["dev", "prod"]) {
             const logsStatement = keyPolicy.Statement.find((st: any) => st.Sid === "LogsEncryptThisEnvironmentsLogGroups");
             assert.deepEqual(
                 logsStatement.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"],
-                [
-                    `/aws/lambda/sagemaker-approval-gate-${stack}-artifact-tamper`,
-                    ...["deploy-approved", "notify-approver"].map((role) => get(T.logGroup, `${role}-logs`).inputs.name),
-                ].map((name) => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`),
+                [...programCompanions(stack).logGroupNames, ...["deploy-approved", "notify-approver"].map((role) => get(T.logGroup, `${role}-logs`).inputs.name)]
+                    .sort()
+                    .map((name) => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`),
             );
             assert.equal(get(T.key, "notifications-key").inputs.enableKeyRotation, true);
         });

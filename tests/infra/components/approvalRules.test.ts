@@ -5,10 +5,9 @@
 import { strict as assert } from "assert";
 import type { ProgramRun } from "../../../cli/lib/programUnderMocks";
 import { ruleDlqDeliveryFailuresAlarmName, ruleFailedInvocationsAlarmName, RULE_ROLES } from "../../../infra/components/approvalRules";
-import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { approvedPattern, pendingApprovalPattern, pipelineFailedPattern, rejectedPattern } from "../../../infra/events/patterns";
 import { TARGET_RETRY_POLICY } from "../../../infra/lib/functionResources";
-import { approvalNames, exampleRun, T } from "./approvalStacks";
+import { approvalNames, exampleRun, programCompanions, T } from "./approvalStacks";
 
 for (const stack of ["dev", "prod"]) {
     describe(`ApprovalRules in the ${stack} stack (under mocks)`, function () {
@@ -59,8 +58,8 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(q.inputs.kmsMasterKeyId, get(T.key, "notifications-key").state.arn, q.name);
             }
             const policy = JSON.parse(get(T.queuePolicy, "events-dlq-policy").inputs.policy);
-            // Its four rules and the tamper detection's two (ArtifactGuard, passed as companions), each by exact ARN.
-            const companionRules = artifactGuardCompanions(stack).ruleNames.map((r) => `arn:aws:events:us-east-1:123456789012:rule/${r}`);
+            // Its four rules and its companions' (ArtifactGuard's two, DetectiveControl's two in prod), each by exact ARN.
+            const companionRules = programCompanions(stack).ruleNames.map((r) => `arn:aws:events:us-east-1:123456789012:rule/${r}`);
             assert.deepEqual(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"], [...run.recorder.ofType(T.rule).filter(byUrnParent).map((r) => r.state.arn), ...companionRules]);
         });
 

@@ -4,6 +4,13 @@
  */
 import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "../exampleStacks";
+import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
+import { detectiveControlCompanions, mergeCompanions } from "../../../infra/components/detectiveControl";
+
+/** What the program passes ApprovalEvents as companions: ArtifactGuard's names, and DetectiveControl's where it is on (prod, production: true). */
+export function programCompanions(stack: string) {
+    return mergeCompanions(artifactGuardCompanions(stack), ...(stack === "prod" ? [detectiveControlCompanions(stack)] : []));
+}
 
 
 export const T = {
