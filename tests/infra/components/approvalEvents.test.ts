@@ -154,7 +154,8 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("declares nothing new that the stack before the split did not have, but the three components", () => {
-            const added = run.recorder.resources.map(engineUrn).filter((urn) => !before_.urns.includes(urn));
+            // DetectiveControl (issue 11, on in production) came after the snapshot: new resources of its own, not the split's.
+            const added = run.recorder.resources.map(engineUrn).filter((urn) => !before_.urns.includes(urn) && !urn.includes("sagemaker-approval-gate:detective:DetectiveControl"));
             const viaAlias = new Set(run.recorder.resources.filter((r) => r.aliases?.length).map(engineUrn));
             assert.deepEqual(
                 added.filter((urn) => !viaAlias.has(urn)).map((urn) => urn.split("::").slice(2).join("::")).sort(),
