@@ -17,86 +17,15 @@
  * Lambda at run time (`lambdas/deploy-approved/`, which bundles it). It lives inside `policies/` so the pack
  * stays self-contained when published with `pulumi policy publish`.
  */
-import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput, type ModelLifeCycle } from "@aws-sdk/client-sagemaker";
+import { DescribeModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { awsErrorKind, describeAwsError } from "./awsErrors";
-import { startBytesCheck, type BytesCause, type BytesFinding, type PinsContext } from "./approvalBytes";
-import type { PackagePins } from "./artifactPins";
-import { describeLifecycle, judgeStage, stageNextStep, type StageCause, type StageContext } from "./approvalStage";
+import { startBytesCheck, type PinsContext } from "./approvalBytes";
+import { judgeStage, stageNextStep } from "./approvalStage";
+import { refuse, stageApproveCommand, type ApprovalRuleOptions, type ApprovalVerdict, type LookupFailureCause, type RefusalCause, type RefusedVerdict } from "./approvalVerdict";
 
 export * from "./approvalBytes";
-
-export type ModelApprovalStatus = "Approved" | "Rejected" | "PendingManualApproval";
-
-/** What the caller allows beyond "Approved". Empty lists mean "any". */
-export interface ApprovalRuleOptions {
-    /** Model package group names production may deploy from (compared case-insensitively). */
-    readonly allowedGroups?: readonly string[];
-    /** AWS account IDs whose registries production may deploy from. */
-    readonly allowedAccounts?: readonly string[];
-    /**
-     * Ask the Stage question too (after Status): the version's ModelLifeCycle must have reached this stage of the
-     * order (approvalStage.ts judgeStage). Absent: no Stage question (the all-in-one layout).
-     */
-    readonly stage?: StageContext;
-}
-
-export interface ApprovedVerdict {
-    readonly approved: true;
-    readonly packageArn: string;
-    readonly groupName: string;
-    readonly version: number | undefined;
-    readonly status: "Approved";
-    readonly reason: string;
-    /** The pins its bytes were verified against (when the caller asked the Bytes question). */
-    readonly pins?: PackagePins;
-    /** The version's ModelLifeCycle as DescribeModelPackage answered it. */
-    readonly lifecycle?: ModelLifeCycle;
-    /** The stage the Stage question was asked for. */
-    readonly stage?: string;
-}
-
-/**
- * Why DescribeModelPackage itself failed (`judgeLookupFailure`): the package is not there, the caller may
- * not read it, SageMaker throttled past the SDK's retries, the lookup ran out of time, SageMaker or the network
- * failed (a 5xx, a reset connection: `lookup-failed`), or an error of no known kind (`unclassified`). Callers
- * decide on these, never on the reason's wording.
- */
-export type LookupFailureCause = "not-found" | "access-denied" | "throttled" | "timed-out" | "lookup-failed" | "unclassified";
-
-/** Why a package was refused, so callers can name the right fix. */
-export type RefusalCause =
-    | "not-a-versioned-arn"
-    | "unverified"
-    | LookupFailureCause
-    | "account-not-allowed"
-    | "group-not-allowed"
-    | "not-approved"
-    | "not-completed"
-    | StageCause
-    | BytesCause;
-
-export interface RefusedVerdict {
-    readonly approved: false;
-    /** Why it was refused (always set by this module; optional so hand-made verdicts stay valid). */
-    readonly cause?: RefusalCause;
-    readonly packageArn: string;
-    readonly groupName: string | undefined;
-    /** The package's real ModelApprovalStatus, or "unknown" when it could not be read. */
-    readonly status: string;
-    /** True when the status was read and is simply not Approved; false when approval could not be verified. */
-    readonly verified: boolean;
-    readonly reason: string;
-    /** Set when the Bytes question refused it: what changed, whether it is tampering, whether waiting helps. */
-    readonly bytes?: BytesFinding;
-    /** The version's ModelLifeCycle, when DescribeModelPackage answered. */
-    readonly lifecycle?: ModelLifeCycle;
-    /** The stage the Stage question was (or would have been) asked for. */
-    readonly stage?: string;
-    /** For a Stage refusal: what must happen next, with the approver CLI command to run in the registry account. */
-    readonly fix?: string;
-}
-
-export type ApprovalVerdict = ApprovedVerdict | RefusedVerdict;
+export { describeVerdict, stageApproveCommand } from "./approvalVerdict";
+export type { ApprovalRuleOptions, ApprovalVerdict, ApprovedVerdict, LookupFailureCause, ModelApprovalStatus, RefusalCause, RefusedVerdict } from "./approvalVerdict";
 
 /** Anything that can send a DescribeModelPackageCommand: a SageMakerClient, or a test double. */
 export interface DescribeModelPackageSender {
@@ -122,21 +51,6 @@ export function parseModelPackageArn(arn: string): ParsedPackageArn | undefined 
     return { partition: m[1], region: m[2], account: m[3], groupInArn: m[4], version: Number(m[5]) };
 }
 
-/** Causes under which the package's status was never read. */
-const UNVERIFIED_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["not-a-versioned-arn", "unverified", "not-found", "access-denied", "throttled", "timed-out", "lookup-failed", "unclassified", "bytes-unverified"]);
-
-type RefusalExtras = Partial<Pick<RefusedVerdict, "bytes" | "lifecycle" | "stage" | "fix">>;
-
-function refuse(cause: RefusalCause, packageArn: string, groupName: string | undefined, status: string, reason: string, extras: RefusalExtras = {}): RefusedVerdict {
-    const verified = !UNVERIFIED_CAUSES.has(cause);
-    const defined = Object.fromEntries(Object.entries(extras).filter(([, v]) => v !== undefined));
-    return { approved: false, cause, packageArn, groupName, status, verified, reason, ...defined };
-}
-
-/** The approver CLI command that takes a version one stage further; run in the registry account, by that stage's approvers. */
-export function stageApproveCommand(groupName: string, version: number, stage: string): string {
-    return `approvals approve ${groupName}/${version} --stage ${stage} --comment "<why>"`;
-}
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -285,18 +199,4 @@ export async function checkModelPackageApproval(
     const answer = await bytes.judge(description);
     if (answer.intact) return { ...verdict, pins: answer.pins };
     return refuse(answer.cause, packageArn, verdict.groupName, verdict.status, answer.reason, { bytes: answer.finding, lifecycle: verdict.lifecycle, stage: verdict.stage });
-}
-
-const STAGE_CAUSES: ReadonlySet<RefusalCause> = new Set<RefusalCause>(["stage-pending", "stage-rejected", "stage-unknown"]);
-
-/** One line a person can act on, for policy violations, deploy refusals and notifications. */
-export function describeVerdict(verdict: ApprovalVerdict): string {
-    const lifecycle = verdict.stage !== undefined || verdict.lifecycle ? `lifecycle: ${describeLifecycle(verdict.lifecycle)}` : "";
-    if (verdict.approved) {
-        const stage = verdict.stage !== undefined ? `, promoted to ${verdict.stage}: ${lifecycle}` : "";
-        return `${verdict.packageArn} is Approved (group ${verdict.groupName}, version ${verdict.version ?? "?"})${stage}`;
-    }
-    const head = `${verdict.packageArn} (status: ${verdict.status}${lifecycle ? `, ${lifecycle}` : ""})`;
-    const stage = verdict.stage !== undefined && STAGE_CAUSES.has(verdict.cause ?? "unverified") ? ` for stage ${verdict.stage}` : "";
-    return `${head} is not deployable${stage}: ${verdict.reason}${verdict.fix ? `. Next: ${verdict.fix}` : ""}`;
 }
