@@ -127,7 +127,7 @@ describe(".github/workflows", () => {
                 checked += 1;
             }
         }
-        assert.equal(checked, 3, "one preview (matrix) and two ups");
+        assert.equal(checked, 1 + STACKS.length, "one preview (matrix) and one up per stack");
     });
 
     it("pr.yml: tests with moto, the offline plan and a commented preview for every stack, previews only for this repository's branches", () => {
@@ -148,18 +148,20 @@ describe(".github/workflows", () => {
         assert.equal(pulumi.with?.["comment-on-pr"], true);
     });
 
-    it("deploy.yml: on main, dev first, then prod behind its environment, never cancelling an update", () => {
+    it("deploy.yml: on main, dev on its own; shared, then staging, then prod behind its environment; never cancelling an update", () => {
         const w = load("deploy.yml");
         assert.deepEqual((w.on.push as { branches: string[] }).branches, ["main"]);
         assert.equal(w.concurrency?.["cancel-in-progress"], false);
-        assert.equal(w.jobs.dev.environment, "dev");
-        assert.equal(w.jobs.dev.needs, "verify");
-        assert.equal(w.jobs.prod.environment, "prod");
-        assert.equal(w.jobs.prod.needs, "dev");
-        for (const env of ["dev", "prod"]) {
+        // The environments deploy from the central registry, so it goes first, and each stage after the one before it.
+        const order: Record<string, string> = { dev: "verify", shared: "verify", staging: "shared", prod: "staging" };
+        for (const [env, needs] of Object.entries(order)) {
+            assert.equal(w.jobs[env].environment, env);
+            assert.equal(w.jobs[env].needs, needs, `${env} runs after ${needs}`);
             const pulumi = w.jobs[env].steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
             assert.equal(pulumi.with?.command, "up");
             assert.equal(pulumi.with?.policyPackConfigs, `policies/${env}.json`);
         }
+        // Every stack file is deployed by exactly one job.
+        assert.deepEqual(Object.keys(order).sort(), STACKS);
     });
 });
