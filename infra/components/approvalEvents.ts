@@ -20,18 +20,23 @@ import type { EndpointSettings } from "../config";
 import { APPROVAL_FUNCTION_ROLES } from "../lib/bundle";
 import { resourceName } from "../lib/naming";
 import { ApprovalsTopic } from "./approvalsTopic";
-import { allInOneRules, ApprovalRules, approvalRulesAlarmRoles, ruleNames } from "./approvalRules";
+import { allInOneRules, ApprovalRules, approvalRulesAlarmRoles, environmentRuleRoles, environmentRules, RULE_ROLES, ruleNames, type ApprovalRuleSpec } from "./approvalRules";
 import { Deployer, deployerAlarmRoles } from "./deployer";
 import { Notifier, notifierAlarmRoles } from "./notifier";
-import { logGroupName } from "./approvalFunction";
+import { logGroupName, type StagePromotion } from "./approvalFunction";
 
 export interface ApprovalEventsArgs {
     /** Environment name (dev, prod, ...), part of every name. */
     readonly environment: string;
     /** The model package group whose events this environment acts on. */
     readonly modelPackageGroupName: pulumi.Input<string>;
-    /** ARN of this environment's training pipeline (its Failed executions are reported). */
-    readonly pipelineArn: pulumi.Input<string>;
+    /** ARN of this environment's training pipeline (its Failed executions are reported). Required without `promotion`. */
+    readonly pipelineArn?: pulumi.Input<string>;
+    /**
+     * Set in an environment stack (issue 10): the rules match the registry's forwarded events for this stage
+     * (environmentRules), the functions ask the Stage question and reach the registry's versions. Defaults to none (all-in-one).
+     */
+    readonly promotion?: StagePromotion;
     /** Bucket holding the evaluation reports and model artifacts (the pipeline's artifacts bucket). */
     readonly artifactsBucketName: pulumi.Input<string>;
     /** CMK of that bucket. Defaults to none (S3-managed keys). */
@@ -89,12 +94,23 @@ export interface CompanionResources {
  * Roles (name suffixes) of every alarm the composed components make. Each notifies the topic, whose policy admits
  * exactly these alarms by ARN, so an alarm made under any other role is refused at construction.
  */
-export function ownAlarmRoles(): string[] {
-    return [...deployerAlarmRoles(), ...notifierAlarmRoles(), ...approvalRulesAlarmRoles()];
+export function ownAlarmRoles(promotion?: Pick<StagePromotion, "stage" | "stageOrder">): string[] {
+    return [...deployerAlarmRoles(), ...notifierAlarmRoles(), ...approvalRulesAlarmRoles(ruleRoles(promotion))];
 }
 
-export function ownAlarmNames(environment: string): string[] {
-    return ownAlarmRoles().map((role) => resourceName(environment, role));
+export function ownAlarmNames(environment: string, promotion?: Pick<StagePromotion, "stage" | "stageOrder">): string[] {
+    return ownAlarmRoles(promotion).map((role) => resourceName(environment, role));
+}
+
+/** The roles of the rules it declares: the all-in-one set, or an environment stack's. */
+export function ruleRoles(promotion?: Pick<StagePromotion, "stage" | "stageOrder">): string[] {
+    return promotion ? environmentRuleRoles(promotion) : Object.values(RULE_ROLES);
+}
+
+function rulesOf(args: ApprovalEventsArgs): ApprovalRuleSpec[] {
+    if (args.promotion) return environmentRules(args.environment, args.modelPackageGroupName, args.promotion);
+    if (args.pipelineArn === undefined) throw new Error("ApprovalEvents: pipelineArn is required in the all-in-one layout (its Failed executions are reported); pass the pipeline's ARN, or `promotion` for an environment stack");
+    return allInOneRules(args.environment, args.modelPackageGroupName, args.pipelineArn);
 }
 
 export class ApprovalEvents extends pulumi.ComponentResource {
@@ -124,7 +140,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 topicName: resourceName(env, "approvals"),
                 approverEmails: args.approverEmails,
                 logGroupNames: [...APPROVAL_FUNCTION_ROLES.map((role) => logGroupName(env, role)), ...companions.logGroupNames],
-                publishers: { ruleNames: ruleNames(env), alarmNames: [...ownAlarmNames(env), ...companions.alarmNames] },
+                publishers: { ruleNames: ruleNames(env, ruleRoles(args.promotion)), alarmNames: [...ownAlarmNames(env, args.promotion), ...companions.alarmNames] },
                 tags,
             },
             parent,
@@ -132,6 +148,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
         this.topicArn = this.topic.topicArn;
         this.kmsKeyArn = this.topic.kmsKeyArn;
         const shared = { environment: env, topicArn: this.topicArn, kmsKeyArn: this.kmsKeyArn, legacyParent: this, tags };
+        const promotion = args.promotion;
 
         this.deployer = new Deployer(
             name,
@@ -149,6 +166,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 ledgerDeletionProtection: args.ledgerDeletionProtection,
                 approverPrincipalArns: args.approverPrincipalArns,
                 attachOperatorReadPolicy: args.attachOperatorReadPolicy,
+                promotion,
             },
             parent,
         );
@@ -167,6 +185,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 modelImageUris: args.modelImageUris,
                 logRetentionDays: args.logRetentionDays,
                 maximumRetryAttempts: args.maximumRetryAttempts,
+                promotion,
             },
             parent,
         );
@@ -174,7 +193,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
             name,
             {
                 ...shared,
-                rules: allInOneRules(env, args.modelPackageGroupName, args.pipelineArn),
+                rules: rulesOf(args),
                 notifyFunction: this.notifier.function,
                 deployRequests: { queue: this.deployer.deployRequests, messageGroupId: this.endpointName },
                 companionRuleNames: companions.ruleNames,

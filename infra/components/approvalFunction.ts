@@ -102,6 +102,30 @@ export function approvalFunction(ctx: ChildContext, args: ApprovalFunctionArgs):
     return fn;
 }
 
+/** An environment stack's place in the promotion (absent in the all-in-one layout: no Stage question). */
+export interface StagePromotion {
+    /** This environment's ModelLifeCycle stage and the promotion order. */
+    readonly stage: string;
+    readonly stageOrder: readonly string[];
+    /** The registry account: the group's versions, artifacts and images are its. */
+    readonly registryAccountId: string;
+}
+
+/** STAGE and STAGE_ORDER (lambdas/shared/env.ts stageEnv), none in the all-in-one layout. Pure. */
+export function stageVariables(promotion: StagePromotion | undefined): Record<string, string> {
+    return promotion ? { STAGE: promotion.stage, STAGE_ORDER: promotion.stageOrder.join(",") } : {};
+}
+
+/** The registry's scope: its account in this stack's partition and region. */
+export function registryScope(scope: AwsScope, promotion: StagePromotion): AwsScope {
+    return { ...scope, accountId: promotion.registryAccountId };
+}
+
+/** A policy document with more statements. */
+export function withStatements<D extends { Statement: readonly unknown[] }>(doc: D, extra: readonly unknown[]): D {
+    return { ...doc, Statement: [...doc.Statement, ...extra] };
+}
+
 /**
  * Options of a moved component's children: under `parent`, and aliased to the same name under `legacyParent`,
  * where the all-in-one stack declared them before the split (ApprovalEvents), so an existing stack updates them

@@ -22,6 +22,8 @@ import {
     rejectedPattern,
     type InputTransformer,
 } from "../events/patterns";
+import { environmentStagePatterns } from "../events/stagePatterns";
+import type { StagePromotion } from "./approvalFunction";
 import { eventBridgeSendPolicy, eventTargetDlqPolicy } from "../lib/approvalRulesPolicies";
 import { environmentArn } from "../lib/arns";
 import {
@@ -78,6 +80,49 @@ export function allInOneRules(environment: string, groupName: pulumi.Input<strin
             topic: pipelineFailedNotification(environment),
         },
     ];
+}
+
+/** Rules of an environment stack (issue 10), on the events the registry forwards: its stage's, from the registry account only. */
+export const ENVIRONMENT_RULE_ROLES = { pending: "pending-approval", approved: "approved", rejected: "rejected", awaiting: "awaiting-approval" } as const;
+
+/** The roles of an environment stack's rules: `awaiting` only after the first stage (at the first, pending asks the approvers). */
+export function environmentRuleRoles(promotion: Pick<StagePromotion, "stage" | "stageOrder">): string[] {
+    const roles: string[] = [ENVIRONMENT_RULE_ROLES.pending, ENVIRONMENT_RULE_ROLES.approved, ENVIRONMENT_RULE_ROLES.rejected];
+    return promotion.stageOrder.indexOf(promotion.stage) > 0 ? [...roles, ENVIRONMENT_RULE_ROLES.awaiting] : roles;
+}
+
+/**
+ * An environment stack's rules (infra/events/stagePatterns.ts): pending → Notifier (it pins in every environment and
+ * asks the first stage's approvers), approved for this stage → Deployer, rejected (the version or this stage) →
+ * Deployer (rollback) + topic, awaiting (the previous stage serves it) → Notifier. No pipeline here: no pipeline rule.
+ */
+export function environmentRules(environment: string, groupName: pulumi.Input<string>, promotion: StagePromotion): ApprovalRuleSpec[] {
+    const patterns = pulumi.output(groupName).apply((g) =>
+        environmentStagePatterns({ groupName: g, registryAccountId: promotion.registryAccountId, stage: promotion.stage, stageOrder: promotion.stageOrder }),
+    );
+    const at = ` (forwarded from registry account ${promotion.registryAccountId})`;
+    const specs: ApprovalRuleSpec[] = [
+        { key: "pending", role: ENVIRONMENT_RULE_ROLES.pending, description: `A new version of the registry's group waits for approval${at}`, pattern: patterns.apply((p) => JSON.stringify(p.pending)), notify: true },
+        { key: "approved", role: ENVIRONMENT_RULE_ROLES.approved, description: `A version was approved for ${promotion.stage}${at}`, pattern: patterns.apply((p) => JSON.stringify(p.approved)), deploy: true },
+        {
+            key: "rejected",
+            role: ENVIRONMENT_RULE_ROLES.rejected,
+            description: `A version was rejected, or rejected for ${promotion.stage}${at}`,
+            pattern: patterns.apply((p) => JSON.stringify(p.rejected)),
+            deploy: true,
+            topic: rejectedNotification(environment),
+        },
+    ];
+    if (environmentRuleRoles(promotion).includes(ENVIRONMENT_RULE_ROLES.awaiting)) {
+        specs.push({
+            key: "awaiting",
+            role: ENVIRONMENT_RULE_ROLES.awaiting,
+            description: `A version serves the stage before ${promotion.stage} and waits for ${promotion.stage}'s approvers${at}`,
+            pattern: patterns.apply((p) => JSON.stringify(p.awaiting)),
+            notify: true,
+        });
+    }
+    return specs;
 }
 
 /** The alarm on a rule's permanently failed target invocations: `<rule>-failed-invocations`. */

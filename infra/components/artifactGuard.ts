@@ -55,6 +55,11 @@ export interface ArtifactGuardArgs {
     readonly endpointName?: string;
     /** The events DLQ of ApprovalEvents: where the rules' failed deliveries go (its policy must admit these rules). */
     readonly eventsDlqArn: pulumi.Input<string>;
+    /**
+     * The account whose bucket and ECR events are watched. In an environment stack (issue 10) the registry's: its
+     * forwarded events keep their account. Defaults to this stack's account.
+     */
+    readonly watchedAccountId?: string;
     /** Retention of the function's log group, in days. Defaults to 90. */
     readonly logRetentionDays?: number;
     /** Lambda retries of a failed async invocation before it goes to the DLQ (0-2). Defaults to 2. */
@@ -139,7 +144,7 @@ export class ArtifactGuard extends pulumi.ComponentResource {
             parent,
         );
 
-        const patterns = pulumi.all([scope, args.artifactsBucketName, args.pipelineName]).apply(([s, bucketName, outputFolder]) => tamperPatterns({ bucketName, outputFolder, accountId: s.accountId }));
+        const patterns = pulumi.all([scope, args.artifactsBucketName, args.pipelineName]).apply(([s, bucketName, outputFolder]) => tamperPatterns({ bucketName, outputFolder, accountId: args.watchedAccountId ?? s.accountId }));
         const rule = (key: keyof typeof TAMPER_RULE_ROLES, description: string) => {
             const ruleResource = new aws.cloudwatch.EventRule(
                 `${name}-${TAMPER_RULE_ROLES[key]}`,

@@ -22,7 +22,8 @@ import { pipelineKeyPatterns, sagemakerAssumeRolePolicy } from "../lib/iamDocume
 import { deadLetterQueue, dlqDepthAlarmProps, topicAlarm, type ChildContext, type TopicAlarmProps } from "../lib/functionResources";
 import { deployedResourcePrefix, endpointName as defaultEndpointName, resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
-import { approvalFunction, childOptions, logGroupName } from "./approvalFunction";
+import { approvalFunction, childOptions, logGroupName, registryScope, stageVariables, withStatements, type StagePromotion } from "./approvalFunction";
+import { environmentDeployRegistryStatements } from "../lib/promotionPolicies";
 import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
 
 export interface DeployerArgs {
@@ -62,6 +63,8 @@ export interface DeployerArgs {
     readonly topicArn: pulumi.Input<string>;
     /** The approvals CMK: ledger, queues and log group are encrypted with it. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** Set in an environment stack: the function asks the Stage question, marks its stage Deployed, and reads the registry's versions. Defaults to none (all-in-one). */
+    readonly promotion?: StagePromotion;
     /** Where the children were declared before the split (ApprovalEvents): they keep their URNs through aliases. Defaults to none. */
     readonly legacyParent?: pulumi.Resource;
     /** Tags on every taggable child. Defaults to none. */
@@ -109,6 +112,8 @@ export interface DeployerEnvironmentInput {
     readonly accountId: string;
     readonly modelExecutionRoleArn: string;
     readonly endpoint: EndpointSettings;
+    /** An environment stack's stage (STAGE, STAGE_ORDER). Defaults to none. */
+    readonly promotion?: StagePromotion;
 }
 
 /** Environment variables of deploy-approved (read once by lambdas/deploy-approved/settings.ts). Pure. */
@@ -126,6 +131,7 @@ export function deployerEnvironment(input: DeployerEnvironmentInput): Record<str
         INITIAL_INSTANCE_COUNT: String(input.endpoint.initialInstanceCount),
         ROLLBACK_ALARM_NAMES: rollbackAlarmNames(input.environment, input.endpoint.rollbackAlarmNames).join(","),
         TERMINATION_WAIT_SECONDS: String(input.endpoint.terminationWaitSeconds),
+        ...stageVariables(input.promotion),
     };
 }
 
@@ -268,7 +274,7 @@ export class Deployer extends pulumi.ComponentResource {
         const policy = pulumi
             .all([scope, this.ledgerTable.arn, args.topicArn, keyArn, this.deployRequests.arn, groupName, this.modelExecutionRole.arn, pulumi.all([rollbackAlarmArns, args.artifactsBucketName, args.pipelineName])])
             .apply(([s, tableArn, topicArn, kArn, requestQueueArn, g, modelRoleArn, [alarmArns, bucket, pipelineName]]) =>
-                JSON.stringify(
+                JSON.stringify(withStatements(
                     // Issue 9: deploy-approved verifies the bytes before it creates anything (artifactGuardPolicies.ts).
                     deployApprovedVerifyingPolicy({
                         scope: s,
@@ -286,7 +292,9 @@ export class Deployer extends pulumi.ComponentResource {
                         pipelineName,
                         imageUris: args.modelImageUris,
                     }),
-                ),
+                    // Issue 10: in an environment stack the versions are the registry's (describe, create models, mark Deployed).
+                    args.promotion ? environmentDeployRegistryStatements({ registryScope: registryScope(s, args.promotion), groupName: g, stage: args.promotion.stage }) : [],
+                )),
             );
         // One deployment at a time per endpoint: the FIFO message group (Lambda delivers one group's messages in
         // order, the next only after the last is done) and the ledger's conditional write behind it.
@@ -305,9 +313,10 @@ export class Deployer extends pulumi.ComponentResource {
                         endpointName,
                         ledgerTableName: table,
                         topicArn,
-                        accountId: s.accountId,
+                        accountId: args.promotion?.registryAccountId ?? s.accountId,
                         modelExecutionRoleArn: modelRoleArn,
                         endpoint: args.endpoint,
+                        promotion: args.promotion,
                     }),
                 ),
             timeoutSeconds: DEPLOY_QUEUE.functionTimeoutSeconds,

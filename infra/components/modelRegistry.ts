@@ -13,6 +13,8 @@ import { modelPackageArnPattern } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
 import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, registrarPolicy } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
+import { promotionGroupResourcePolicy, type PromotionStage } from "../lib/promotionPolicies";
+import { stageApproverPolicy } from "../lib/stageApproverPolicies";
 
 export interface ModelRegistryArgs {
     /** Name of the model package group (1-63 letters, digits, hyphens). */
@@ -36,6 +38,13 @@ export interface ModelRegistryArgs {
     readonly deployingAccountId?: pulumi.Input<string>;
     /** AWS accounts that may describe and list this group's versions (read only). Defaults to none: no resource policy. */
     readonly consumerAccountIds?: readonly string[];
+    /**
+     * Registry stack (issue 10): the stages. The group's policy then admits the environment accounts
+     * (promotionGroupResourcePolicy), each stage's approvers get a policy of their own (stageApproverPolicy, attached
+     * unless attachApproverPolicy is false), and the all-in-one approver policy, which sets ModelApprovalStatus with no
+     * lifecycle condition, is not declared. Defaults to none (all-in-one).
+     */
+    readonly promotion?: { readonly stages: readonly PromotionStage[]; readonly stageOrder: readonly string[] };
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -54,9 +63,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
     /** Managed policy for the identity that registers versions (the pipeline role). */
     readonly registrarPolicy: aws.iam.Policy;
     readonly registrarPolicyArn: pulumi.Output<string>;
-    /** Managed policy that lets the approvers approve or reject. */
-    readonly approverPolicy: aws.iam.Policy;
-    readonly approverPolicyArn: pulumi.Output<string>;
+    /** Managed policy that lets the approvers approve or reject; undefined in a registry stack (stage approver policies instead). */
+    readonly approverPolicy?: aws.iam.Policy;
+    readonly approverPolicyArn?: pulumi.Output<string>;
+    /** Registry stack: each stage's approver policy, by stage name. */
+    readonly stageApproverPolicies: Record<string, aws.iam.Policy> = {};
     /** SCP document (JSON) for the management account: only the approvers may approve or reject. */
     readonly approvalGuardrailScp: pulumi.Output<string>;
     /** The approver principal ARNs, as configured. */
@@ -85,13 +96,18 @@ export class ModelRegistry extends pulumi.ComponentResource {
         this.modelPackageArnPattern = scope.apply((s) => modelPackageArnPattern(s, groupName));
 
         const consumers = args.consumerAccountIds ?? [];
-        if (consumers.length > 0) {
+        const promotion = args.promotion;
+        if (promotion || consumers.length > 0) {
             this.groupPolicy = new aws.sagemaker.ModelPackageGroupPolicy(
                 `${name}-group-policy`,
                 {
                     modelPackageGroupName: this.group.modelPackageGroupName,
                     resourcePolicy: scope.apply((s) =>
-                        JSON.stringify(modelPackageGroupResourcePolicy({ scope: s, groupName, consumerAccountIds: consumers })),
+                        JSON.stringify(
+                            promotion
+                                ? promotionGroupResourcePolicy({ scope: s, groupName, stages: promotion.stages, consumerAccountIds: consumers })
+                                : modelPackageGroupResourcePolicy({ scope: s, groupName, consumerAccountIds: consumers }),
+                        ),
                     ),
                 },
                 { parent: this },
@@ -109,29 +125,45 @@ export class ModelRegistry extends pulumi.ComponentResource {
         );
         this.registrarPolicyArn = this.registrarPolicy.arn;
 
-        this.approverPolicy = new aws.iam.Policy(
-            `${name}-approver-policy`,
-            {
-                description: `Approve or reject versions in ${groupName}; only for the configured approvers.`,
-                policy: scope.apply((s) =>
-                    JSON.stringify(approverPolicy({ scope: s, groupName, approverPrincipalArns: args.approverPrincipalArns })),
-                ),
-                tags,
-            },
-            { parent: this },
-        );
-        this.approverPolicyArn = this.approverPolicy.arn;
-        this.approvalGuardrailScp = scope.apply((s) =>
-            JSON.stringify(approvalGuardrailScp({ scope: s, groupName, approverPrincipalArns: args.approverPrincipalArns })),
-        );
+        // The guardrail SCP names every principal that may approve: the approvers, or in a registry stack every stage's.
+        const allApprovers = [...new Set([...args.approverPrincipalArns, ...(promotion?.stages ?? []).flatMap((st) => st.approverArns)])];
+        this.approvalGuardrailScp = scope.apply((s) => JSON.stringify(approvalGuardrailScp({ scope: s, groupName, approverPrincipalArns: allApprovers })));
+        const waitForAccount = (arn: pulumi.Output<string>) =>
+            args.deployingAccountId ? pulumi.all([args.deployingAccountId, arn]).apply(([, a]) => a) : arn;
 
-        if (args.attachApproverPolicy ?? true) {
-            // Waits for the caller's check (its message names the config keys); attachPolicyToPrincipals refuses
-            // a principal of another account in any case.
-            const policyArn = args.deployingAccountId
-                ? pulumi.all([args.deployingAccountId, this.approverPolicy.arn]).apply(([, arn]) => arn)
-                : this.approverPolicy.arn;
-            attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, policyArn, { parent: this });
+        if (promotion) {
+            for (const stage of promotion.stageOrder) {
+                const approvers = [...new Set(promotion.stages.filter((st) => st.name === stage).flatMap((st) => st.approverArns))];
+                const policy = new aws.iam.Policy(
+                    `${name}-stage-approver-${stage}`,
+                    {
+                        description: `Approve or reject versions in ${groupName} for stage ${stage} only, in promotion order; only for its approvers.`,
+                        policy: scope.apply((s) => JSON.stringify(stageApproverPolicy({ scope: s, groupName, stageOrder: promotion.stageOrder, stage, approverPrincipalArns: approvers }))),
+                        tags,
+                    },
+                    { parent: this },
+                );
+                this.stageApproverPolicies[stage] = policy;
+                if (args.attachApproverPolicy ?? true) attachPolicyToPrincipals(`${name}-stage-approver-${stage}`, approvers, waitForAccount(policy.arn), { parent: this });
+            }
+        } else {
+            this.approverPolicy = new aws.iam.Policy(
+                `${name}-approver-policy`,
+                {
+                    description: `Approve or reject versions in ${groupName}; only for the configured approvers.`,
+                    policy: scope.apply((s) =>
+                        JSON.stringify(approverPolicy({ scope: s, groupName, approverPrincipalArns: args.approverPrincipalArns })),
+                    ),
+                    tags,
+                },
+                { parent: this },
+            );
+            this.approverPolicyArn = this.approverPolicy.arn;
+            if (args.attachApproverPolicy ?? true) {
+                // Waits for the caller's check (its message names the config keys); attachPolicyToPrincipals refuses
+                // a principal of another account in any case.
+                attachPolicyToPrincipals(`${name}-approver`, args.approverPrincipalArns, waitForAccount(this.approverPolicy.arn), { parent: this });
+            }
         }
 
         this.registerOutputs({

@@ -11,7 +11,8 @@ import { pipelineKeyPatterns } from "../lib/iamDocuments";
 import { ASYNC_INVOCATION, deadLetterQueue, dlqDepthAlarmProps, topicAlarm, type ChildContext, type TopicAlarmProps } from "../lib/functionResources";
 import { endpointName as defaultEndpointName, resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
-import { approvalFunction, childOptions, logGroupName } from "./approvalFunction";
+import { approvalFunction, childOptions, logGroupName, registryScope, stageVariables, withStatements, type StagePromotion } from "./approvalFunction";
+import { environmentNotifyRegistryStatements } from "../lib/promotionPolicies";
 import { NOTIFY_TIMEOUT_SECONDS } from "../../lambdas/notify-approver/settings";
 
 export interface NotifierArgs {
@@ -40,6 +41,8 @@ export interface NotifierArgs {
     readonly logRetentionDays?: number;
     /** Lambda retries of a failed async invocation before it goes to the DLQ (0-2). Defaults to 2. */
     readonly maximumRetryAttempts?: number;
+    /** Set in an environment stack: STAGE/STAGE_ORDER, and its role reads the registry's versions. Defaults to none (all-in-one). */
+    readonly promotion?: StagePromotion;
     /** Where the children were declared before the split (ApprovalEvents): they keep their URNs through aliases. Defaults to none. */
     readonly legacyParent?: pulumi.Resource;
     /** Tags on every taggable child. Defaults to none. */
@@ -57,6 +60,8 @@ export interface NotifierEnvironmentInput {
     readonly endpointName: string;
     readonly ledgerTableName: string;
     readonly topicArn: string;
+    /** An environment stack's stage (STAGE, STAGE_ORDER, REGISTRY_ACCOUNT_ID). Defaults to none. */
+    readonly promotion?: StagePromotion;
 }
 
 /** Environment variables of notify-approver (read once by lambdas/notify-approver/settings.ts). Pure. */
@@ -67,6 +72,8 @@ export function notifierEnvironment(input: NotifierEnvironmentInput): Record<str
         ENDPOINT_NAME: input.endpointName,
         LEDGER_TABLE_NAME: input.ledgerTableName,
         TOPIC_ARN: input.topicArn,
+        ...(input.promotion ? { REGISTRY_ACCOUNT_ID: input.promotion.registryAccountId } : {}),
+        ...stageVariables(input.promotion),
     };
 }
 
@@ -90,7 +97,7 @@ export class Notifier extends pulumi.ComponentResource {
         const policy = pulumi
             .all([scope, args.ledgerTableArn, args.topicArn, args.kmsKeyArn, this.dlq.arn, args.artifactsBucketName, pulumi.all([args.pipelineName, groupName]), args.artifactsKmsKeyArn])
             .apply(([s, tableArn, topicArn, kArn, dlqArn, bucket, [pipelineName, g], reportKey]) =>
-                JSON.stringify(
+                JSON.stringify(withStatements(
                     // Issue 9: notify-approver pins the version's bytes at registration (artifactGuardPolicies.ts).
                     notifyApproverPinningPolicy({
                         scope: s,
@@ -107,7 +114,9 @@ export class Notifier extends pulumi.ComponentResource {
                         pipelineName,
                         imageUris: args.modelImageUris,
                     }),
-                ),
+                    // Issue 10: in an environment stack the versions it pins are the registry's.
+                    args.promotion ? environmentNotifyRegistryStatements({ registryScope: registryScope(s, args.promotion), groupName: g }) : [],
+                )),
             );
         this.function = approvalFunction(children, {
             role: "notify-approver",
@@ -116,7 +125,7 @@ export class Notifier extends pulumi.ComponentResource {
             policy,
             variables: pulumi
                 .all([groupName, args.ledgerTableName, args.topicArn])
-                .apply(([g, table, topicArn]) => notifierEnvironment({ environment: env, groupName: g, endpointName, ledgerTableName: table, topicArn })),
+                .apply(([g, table, topicArn]) => notifierEnvironment({ environment: env, groupName: g, endpointName, ledgerTableName: table, topicArn, promotion: args.promotion })),
             timeoutSeconds: NOTIFY_TIMEOUT_SECONDS,
             kmsKeyArn: args.kmsKeyArn,
             logRetentionDays: args.logRetentionDays ?? 90,

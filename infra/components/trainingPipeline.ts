@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import type { PipelineSettings } from "../config";
 import { pipelineArn } from "../lib/arns";
 import { attachPolicyToPrincipals } from "../lib/attachments";
+import { promotionArtifactsBucketPolicy, promotionArtifactsKeyPolicy, type EnvironmentAccount } from "../lib/promotionArtifactPolicies";
 import { artifactsBucketPolicy, pipelineExecutionRolePolicy, reportReaderPolicy, sagemakerAssumeRolePolicy, SCRIPTS_KEY_PREFIX } from "../lib/iamDocuments";
 import { currentScope } from "../lib/scope";
 import { evaluationReportKeyPattern, pipelineDefinitionJson, SCRIPT_FILES } from "../pipeline/definition";
@@ -40,6 +41,12 @@ export interface TrainingPipelineArgs {
      * reader policy to them (they must then exist in this account). Defaults to none: no reader policy.
      */
     readonly reportReaders?: { readonly principalArns: readonly string[]; readonly attach?: boolean };
+    /**
+     * Registry stack (issue 10): the environment accounts whose roles read the artifacts (bucket policy) and decrypt
+     * them through S3 (key policy), promotionArtifactPolicies.ts. Defaults to none: AWS's default key policy, the
+     * bucket for this account only.
+     */
+    readonly environmentAccounts?: readonly EnvironmentAccount[];
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -96,6 +103,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
                 description: `Encrypts the artifacts of the ${args.pipelineName} pipeline`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
+                ...(args.environmentAccounts?.length ? { policy: scope.apply((s) => JSON.stringify(promotionArtifactsKeyPolicy({ scope: s, environments: args.environmentAccounts! }))) } : {}),
                 tags,
             },
             { parent: this },
@@ -152,7 +160,11 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             {
                 bucket: this.bucket.bucket,
                 policy: pulumi.all([scope, this.bucket.bucket, this.role.arn]).apply(([s, b, roleArn]) =>
-                    JSON.stringify(artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn })),
+                    JSON.stringify(
+                        args.environmentAccounts?.length
+                            ? promotionArtifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn, environments: args.environmentAccounts })
+                            : artifactsBucketPolicy({ partition: s.partition, bucketName: b, pipelineName: args.pipelineName, pipelineRoleArn: roleArn }),
+                    ),
                 ),
             },
             { parent: this, dependsOn: [publicAccessBlock] },

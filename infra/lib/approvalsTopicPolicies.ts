@@ -36,7 +36,8 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupNames: readonly stri
         // What may send is narrowed where it is documented: the topic and queue policies name this account's rules.
         serviceDeliversEncrypted("EventBridgeDeliversEncrypted", "events.amazonaws.com"),
         serviceDeliversEncrypted("AlarmsDeliverEncrypted", "cloudwatch.amazonaws.com", thisAccount),
-        {
+        // A registry stack has no functions: no log group, no statement (KMS refuses an empty condition list).
+        logGroupNames.length === 0 ? undefined : {
             Sid: "LogsEncryptThisEnvironmentsLogGroups",
             Effect: "Allow",
             Principal: { Service: [`logs.${scope.region}.amazonaws.com`] },

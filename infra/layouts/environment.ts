@@ -1,0 +1,84 @@
+/**
+ * The environment layout (`promotion.stage` + `promotion.registry`; `staging`, `prod`, issue 10): deploys its stage's
+ * versions from the registry account's group. Topic, Notifier, Deployer and the rules on the events the registry
+ * forwards (ApprovalEvents with `promotion`), the default bus's policy admitting the registry account only, and the
+ * tamper detection on the registry's bucket. No pipeline and no group of its own.
+ *
+ * Assumed: the registry's versions serve the region's built-in training image (the sample's default); the model
+ * role may pull only that repository. A registry with its own training image needs it here too (docs/promotion.md).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { EnvironmentLayout, StackConfig } from "../config";
+import { ApprovalEvents } from "../components/approvalEvents";
+import { ArtifactGuard, artifactGuardCompanions } from "../components/artifactGuard";
+import { resourceName } from "../lib/naming";
+import { currentScope } from "../lib/scope";
+import { environmentBusPolicy } from "../lib/promotionEventPolicies";
+import { BUILTIN_IMAGES, builtinImageUri } from "../pipeline/builtinImages";
+
+/** The registry's pipeline: its outputs are under `<name>/` in the registry's bucket. */
+export function registryPipelineName(registryEnvironment: string): string {
+    return resourceName(registryEnvironment, "training");
+}
+
+export function environmentStack(config: StackConfig, layout: EnvironmentLayout, tags: Record<string, string>) {
+    const env = config.environment;
+    const registry = layout.registry;
+    const pipelineName = registryPipelineName(registry.environment);
+    const image = builtinImageUri(BUILTIN_IMAGES.training, config.awsRegion);
+    const promotion = { stage: layout.stage, stageOrder: layout.stageOrder, registryAccountId: registry.accountId };
+
+    const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
+        environment: env,
+        modelPackageGroupName: config.modelPackageGroupName,
+        promotion,
+        artifactsBucketName: registry.artifactsBucketName,
+        artifactsKmsKeyArn: registry.artifactsKmsKeyArn,
+        pipelineName,
+        modelImageUris: image ? [image] : [],
+        approverEmails: config.approvers.emails,
+        endpoint: layout.endpoint,
+        ledgerDeletionProtection: config.production,
+        approverPrincipalArns: config.approvers.principalArns,
+        attachOperatorReadPolicy: config.approvers.attachPolicy,
+        companions: artifactGuardCompanions(env),
+        tags,
+    });
+    const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
+        environment: env,
+        artifactsBucketName: registry.artifactsBucketName,
+        pipelineName,
+        watchedAccountId: registry.accountId,
+        ledgerTableName: approvals.ledgerTableName,
+        ledgerTableArn: approvals.ledgerTable.arn,
+        topicArn: approvals.topicArn,
+        kmsKeyArn: approvals.kmsKeyArn,
+        eventsDlqArn: approvals.targetsDlq.arn,
+        endpointName: approvals.endpointName,
+        tags,
+    });
+    // The forwarded events arrive on this account's default bus; only the registry account may put them there.
+    const scope = currentScope({});
+    const busPolicy = new aws.cloudwatch.EventBusPolicy(resourceName(env, "default-bus-policy"), {
+        eventBusName: "default",
+        policy: scope.apply((s) => JSON.stringify(environmentBusPolicy({ scope: s, registryAccountId: registry.accountId }))),
+    });
+
+    return {
+        approvalsTopicArn: approvals.topicArn,
+        deploymentsTableName: approvals.ledgerTableName,
+        endpointName: approvals.endpointName,
+        modelExecutionRoleArn: approvals.modelExecutionRoleArn,
+        operatorReadPolicyArn: approvals.operatorReadPolicyArn,
+        artifactTamperFunctionName: guard.functionName,
+        artifactTamperedAlarmName: guard.tamperAlarm.name,
+        modelPackageGroupName: pulumi.output(config.modelPackageGroupName),
+        stage: pulumi.output(layout.stage),
+        registryAccountId: pulumi.output(registry.accountId),
+        artifactsBucketName: pulumi.output(registry.artifactsBucketName),
+        artifactsKmsKeyArn: pulumi.output(registry.artifactsKmsKeyArn),
+        pipelineName: pulumi.output(pipelineName),
+        defaultBusPolicyId: busPolicy.id,
+    };
+}
