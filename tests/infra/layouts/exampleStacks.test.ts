@@ -177,3 +177,30 @@ describe("example stack staging (environment of stage Staging, under mocks)", fu
         assert.ok(patterns.some((p) => p.source?.[0] === "aws.ecr" && p.account?.[0] === REGISTRY));
     });
 });
+
+describe("an environment stack of a later stage (Production, from the staging example, under mocks)", function () {
+    this.timeout(60_000);
+    let run: ProgramRun;
+    before(async () => {
+        const config = exampleStackConfig("staging");
+        config["sagemaker-approval-gate:environment"] = "prod";
+        config["sagemaker-approval-gate:production"] = true;
+        config["sagemaker-approval-gate:promotion"] = { ...(config["sagemaker-approval-gate:promotion"] as object), stage: "Production" };
+        run = await runProgramUnderMocks({ stack: "prod", config, account: account(PROD) });
+    });
+
+    it("asks its approvers when the previous stage serves the version (awaiting → notify), and deploys on Production's approval", () => {
+        const patterns = environmentStagePatterns({ groupName: "abalone", registryAccountId: REGISTRY, stage: "Production", stageOrder: ["Staging", "Production"] });
+        const awaiting = run.recorder.get(T.rule, "sagemaker-approval-gate-prod-approvals-awaiting-approval");
+        assert.deepEqual(JSON.parse(awaiting.inputs.eventPattern), patterns.awaiting);
+        assert.deepEqual(JSON.parse(run.recorder.get(T.rule, "sagemaker-approval-gate-prod-approvals-approved").inputs.eventPattern), patterns.approved);
+        const targets = run.recorder.ofType(T.target).filter((t) => t.inputs.rule === "sagemaker-approval-gate-prod-awaiting-approval");
+        assert.deepEqual(targets.map((t) => t.inputs.targetId), ["notify-approver"]);
+        const alarms = run.recorder.ofType(T.alarm).map((a) => a.inputs.name);
+        assert.ok(alarms.includes("sagemaker-approval-gate-prod-awaiting-approval-failed-invocations"));
+        const vars = run.recorder.get(T.fn, "sagemaker-approval-gate-prod-approvals-deploy-approved").inputs.environment.variables;
+        assert.equal(vars.STAGE, "Production");
+        const ledger = run.recorder.ofType(T.table)[0];
+        assert.equal(ledger.inputs.deletionProtectionEnabled, true, "production: the ledger is protected");
+    });
+});
