@@ -11,8 +11,7 @@ import { ownAlarmNames } from "../../../infra/components/approvalEvents";
 import { endpointAlarmNames } from "../../../infra/components/deployer";
 import { subscriptionSuffix } from "../../../infra/components/approvalsTopic";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
-import { exampleStackConfig } from "../exampleStacks";
-import { approvalNames, exampleRun, programCompanions, T } from "./approvalStacks";
+import { allInOneStackConfig, approvalNames, exampleRun, programCompanions, T } from "./approvalStacks";
 import { aliasUrn, answeredUrns, engineUrn } from "../urns";
 
 for (const stack of ["dev", "prod"]) {
@@ -84,7 +83,7 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(logs.inputs.retentionInDays, 90);
                 assert.equal(logs.inputs.name, `/aws/lambda/sagemaker-approval-gate-${stack}-${role}`);
             }
-            const emails = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { emails: string[] }).emails;
+            const emails = (allInOneStackConfig(stack)["sagemaker-approval-gate:approvers"] as { emails: string[] }).emails;
             const subs = run.recorder.ofType(T.subscription).filter(byUrnParent);
             assert.deepEqual(subs.map((s) => s.inputs.endpoint).sort(), [...emails].sort());
             assert.deepEqual(subs.map((s) => s.name).sort(), emails.map((e) => n(`notifications-email-${subscriptionSuffix(e)}`)).sort());

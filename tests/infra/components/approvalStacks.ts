@@ -3,6 +3,8 @@
  * (ApprovalEvents, ApprovalRules, Notifier, Deployer): resource types, and what a stack's registered bytes are.
  */
 import { runProgramUnderMocks, type ProgramRun, type RecordedResource } from "../../../cli/lib/programUnderMocks";
+import * as fs from "fs";
+import * as path from "path";
 import { exampleStackConfig } from "../exampleStacks";
 import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { detectiveControlCompanions, mergeCompanions } from "../../../infra/components/detectiveControl";
@@ -48,8 +50,17 @@ export const withoutImages = (doc: { Statement: { Sid: string }[] }) => doc.Stat
 const runs = new Map<string, Promise<ProgramRun>>();
 
 /** The program run for an example stack (its Pulumi.<stack>.yaml), once per process. */
+/**
+ * The all-in-one config of an example stack: dev's Pulumi.dev.yaml; prod's as it was before prod became an environment
+ * stack of the multi-account layout (issue 10), kept with the URN snapshot in tests/fixtures/urns.
+ */
+export function allInOneStackConfig(stack: string): Record<string, unknown> {
+    if (stack === "dev") return exampleStackConfig("dev");
+    return JSON.parse(fs.readFileSync(path.join(__dirname, `../../fixtures/urns/${stack}-before-split.json`), "utf8")).config;
+}
+
 export function exampleRun(stack: string): Promise<ProgramRun> {
-    if (!runs.has(stack)) runs.set(stack, runProgramUnderMocks({ stack, config: exampleStackConfig(stack) }));
+    if (!runs.has(stack)) runs.set(stack, runProgramUnderMocks({ stack, config: allInOneStackConfig(stack) }));
     return runs.get(stack)!;
 }
 

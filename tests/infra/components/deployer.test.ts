@@ -8,8 +8,7 @@ import { DEPLOY_QUEUE, deployerEnvironment, endpointAlarmNames, MAX_ROLLBACK_ALA
 import { deployApprovedPolicy } from "../../../infra/lib/deployerPolicies";
 import { deployApprovedVerifyingPolicy, operatorReadVerifyingPolicy } from "../../../infra/lib/artifactGuardPolicies";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
-import { exampleStackConfig } from "../exampleStacks";
-import { approvalNames, bytesOf, exampleRun, T, withoutImages } from "./approvalStacks";
+import { allInOneStackConfig, approvalNames, bytesOf, exampleRun, T, withoutImages } from "./approvalStacks";
 
 for (const stack of ["dev", "prod"]) {
     describe(`Deployer in the ${stack} stack (under mocks)`, function () {
@@ -40,7 +39,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("grants the approvers the operator-read policy (endpoint, configs, models, ledger, ledger key via DynamoDB, and the bytes `approve` checks), attached like the approver policy", () => {
             const policy = get(T.policy, "operator-read-policy");
-            const approvers = (exampleStackConfig(stack)["sagemaker-approval-gate:approvers"] as { principalArns: string[] }).principalArns;
+            const approvers = (allInOneStackConfig(stack)["sagemaker-approval-gate:approvers"] as { principalArns: string[] }).principalArns;
             assert.deepEqual(
                 withoutImages(JSON.parse(policy.inputs.policy)),
                 withoutImages(operatorReadVerifyingPolicy({
@@ -99,7 +98,7 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(notify.inputs.reservedConcurrentExecutions, undefined);
             assert.equal(deploy.inputs.environment.variables.RESOURCE_PREFIX, `sagemaker-approval-gate-${stack}-`, "names are <prefix>-v<n>-<hash>: sagemaker-approval-gate-<env>--v…");
             assert.equal(deploy.inputs.loggingConfig.logGroup, `/aws/lambda/sagemaker-approval-gate-${stack}-deploy-approved`);
-            const config = exampleStackConfig(stack) as Record<string, any>;
+            const config = allInOneStackConfig(stack) as Record<string, any>;
             const endpoint = { rollbackAlarmNames: [], ...config["sagemaker-approval-gate:endpoint"] };
             assert.deepEqual(
                 deploy.inputs.environment.variables,
@@ -123,7 +122,7 @@ for (const stack of ["dev", "prod"]) {
 describe("ApprovalEvents operator-read policy when approvers.attachPolicy is false (under mocks)", function () {
     this.timeout(60_000);
     it("declares and exports the policy but attaches it to no one", async () => {
-        const config = exampleStackConfig("dev");
+        const config = allInOneStackConfig("dev");
         config["sagemaker-approval-gate:approvers"] = { ...(config["sagemaker-approval-gate:approvers"] as object), attachPolicy: false };
         const run = await runProgramUnderMocks({ stack: "dev", config });
         const policy = run.recorder.get(T.policy, "sagemaker-approval-gate-dev-approvals-operator-read-policy");
