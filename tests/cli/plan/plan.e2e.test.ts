@@ -96,8 +96,8 @@ describe("cli/plan (npm run plan)", function () {
 
     it("exits 2 for an unknown stack or an invalid stack config, naming the problem", async () => {
         const unknown = capture();
-        assert.equal(await runPlanCli(["--stack", "staging"], unknown.io), PLAN_EXIT.usage);
-        assert.match(unknown.errors(), /No stack "staging".*Known stacks: dev, prod/);
+        assert.equal(await runPlanCli(["--stack", "qa"], unknown.io), PLAN_EXIT.usage);
+        assert.match(unknown.errors(), /No stack "qa".*Known stacks: dev, prod, shared, staging/);
         const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8"));
         document.config["sagemaker-approval-gate:pipeline"].metric.comparison = "Bigger";
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "Pulumi.dev.yaml");
