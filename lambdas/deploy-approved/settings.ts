@@ -1,4 +1,4 @@
-/** The deploy function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
+/** The deploy function's settings, from its environment variables (set by infra/components/deployer.ts, deployerEnvironment). */
 import { intEnv, listEnv, requireEnv, stageEnv } from "../shared/env";
 import type { DeploySettings } from "./deploy";
 

@@ -1,8 +1,8 @@
-/** The notify function's settings, from its environment variables (set by infra/components/approvalEvents.ts). */
+/** The notify function's settings, from its environment variables (set by infra/components/notifier.ts, notifierEnvironment). */
 import { requireEnv, stageEnv } from "../shared/env";
 import type { NotifySettings } from "./notify";
 
-/** The notify function's timeout (infra/components/approvalEvents.ts sets it on the function). */
+/** The notify function's timeout (infra/components/notifier.ts sets it on the function). */
 export const NOTIFY_TIMEOUT_SECONDS = 30;
 
 /**

@@ -9,7 +9,7 @@ export class EnvironmentError extends Error {
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
     const value = env[name];
     if (value === undefined || value.trim() === "") {
-        throw new EnvironmentError(`environment variable ${name} is not set; the stack sets it on the function (infra/components/: ApprovalEvents, ArtifactGuard); redeploy the stack`);
+        throw new EnvironmentError(`environment variable ${name} is not set; the stack sets it on the function (infra/components/: Deployer, Notifier, ArtifactGuard); redeploy the stack`);
     }
     return value;
 }
