@@ -69,9 +69,11 @@ describe("infra/config", () => {
             assert.strictEqual(dev.environment, "dev");
             assert.strictEqual(dev.production, false);
             assert.strictEqual(layoutOf(dev, "all-in-one").pipeline.metric.comparison, "LessThanOrEqualTo");
+            // prod is an environment stack of the shared registry (tests/infra/promotionConfig.test.ts has the layouts).
             const prod = parseStackConfig(rawFromStack("prod"), "prod", "us-east-1");
             assert.strictEqual(prod.production, true);
-            assert.deepStrictEqual(prod.consumerAccountIds, ["333333333333"]);
+            assert.strictEqual(prod.layout.kind, "environment");
+            assert.deepStrictEqual(prod.consumerAccountIds, []);
         });
 
         it("fills defaults: environment from the stack name, instance types, endpoint, attachPolicy, consumers, tags", () => {

@@ -108,7 +108,7 @@ describe("infra/promotionConfig", () => {
             assert.deepStrictEqual(layoutAccountProblems(shared.layout, REGISTRY_ACCOUNT, "shared"), []);
         });
 
-        for (const [stack, stage, account, production] of [["staging", "Staging", STAGING_ACCOUNT, false]] as const) {
+        for (const [stack, stage, account, production] of [["staging", "Staging", STAGING_ACCOUNT, false], ["prod", "Production", PROD_ACCOUNT, true]] as const) {
             it(`${stack} is an environment stack of stage ${stage}, deploying from the shared registry`, () => {
                 const config = exampleStack(stack);
                 assert.ok(config.layout.kind === "environment");
@@ -127,7 +127,7 @@ describe("infra/promotionConfig", () => {
         it("agree with each other: one group, one stage order, each environment the registry's stage of its name and account", () => {
             const shared = exampleStack("shared");
             assert.ok(shared.layout.kind === "registry");
-            for (const target of shared.layout.stages.filter((s) => s.environment !== "prod")) {
+            for (const target of shared.layout.stages) {
                 const config = exampleStack(target.environment);
                 assert.ok(config.layout.kind === "environment", target.environment);
                 assert.strictEqual(config.environment, target.environment);

@@ -40,7 +40,7 @@ describe("policies/<env>.json (--policy-pack-config examples)", () => {
 
 describe("policies/<env>.json and Pulumi.<env>.yaml agree", () => {
     const NS = "sagemaker-approval-gate:";
-    for (const env of ["dev", "shared", "staging"]) {
+    for (const env of ["dev", "shared", "staging", "prod"]) {
         it(`${env}.json allows exactly the stack's group, in the account that owns it (the registry's for an environment stack)`, () => {
             const stack = exampleStackConfig(env);
             const promotion = stack[`${NS}promotion`] as { registry?: { accountId: string }; stages?: { approvers: string[] }[] } | undefined;

@@ -43,8 +43,11 @@ describe("cli/approvals/environment", () => {
         assert.equal(shared.metric?.threshold, 4.5);
         const staging = loadEnvironment("staging", repo);
         assert.equal(staging.groupName, "abalone");
-        assert.equal(staging.endpointName, "sagemaker-approval-gate-staging-endpoint");
         assert.equal(staging.metric, undefined);
+        const prod = loadEnvironment("prod", repo);
+        assert.equal(prod.groupName, "abalone");
+        assert.equal(prod.endpointName, "sagemaker-approval-gate-prod-endpoint");
+        assert.equal(prod.metric, undefined);
     });
     it("strips the project namespace and ignores other namespaces", () => {
         const { raw, region } = rawConfigFromDocument({ config: { "aws:region": "eu-west-1", "sagemaker-approval-gate:production": true, "other:x": 1 } });
