@@ -58,8 +58,7 @@ describe("policies/<env>.json and Pulumi.<env>.yaml agree", () => {
 
 describe("policies/<env>.json asks the Stage question of its stack's stage", () => {
     const NS = "sagemaker-approval-gate:";
-    // prod joins this list when Pulumi.prod.yaml becomes an environment stack (its json already asks Production).
-    for (const env of ["dev", "shared", "staging"]) {
+    for (const env of ["dev", "shared", "staging", "prod"]) {
         it(`${env}.json's stage and stageOrder are the stack's promotion.stage and promotion.stages (none outside an environment stack)`, () => {
             const promotion = exampleStackConfig(env)[`${NS}promotion`] as { stage?: string; stages?: unknown[] } | undefined;
             const expected = promotion?.stage ? { stage: promotion.stage, stageOrder: promotion.stages } : { stage: "", stageOrder: [] };
