@@ -7,6 +7,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
+// prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
+import { allInOneStackConfig } from "./components/approvalStacks";
 
 const T = {
     group: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
@@ -22,7 +24,7 @@ for (const stack of ["dev", "prod"]) {
     describe(`infra/index.ts under mocks: stack ${stack}`, () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgramUnderMocks({ stack, config: exampleStackConfig(stack) });
+            run = await runProgramUnderMocks({ stack, config: allInOneStackConfig(stack) });
         });
 
         it("declares one registry and one training pipeline component", () => {
@@ -92,7 +94,7 @@ for (const stack of ["dev", "prod"]) {
 describe("infra/index.ts: the two environments differ where their config differs", () => {
     it("prod shares its registry with the consumer account, dev does not", async () => {
         const dev = await runProgramUnderMocks({ stack: "dev", config: exampleStackConfig("dev") });
-        const prod = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+        const prod = await runProgramUnderMocks({ stack: "prod", config: allInOneStackConfig("prod") });
         const type = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
         assert.strictEqual(dev.recorder.ofType(type).length, 0);
         const [policy] = prod.recorder.ofType(type);
@@ -210,7 +212,7 @@ describe("infra/index.ts: checks against the account and region the stack deploy
     });
 
     it("rejects images of another region than aws:region with the same built-in image's URI in the stack's region", async () => {
-        const config = exampleStackConfig("prod");
+        const config = allInOneStackConfig("prod");
         config["aws:region"] = "eu-west-1";
         await assert.rejects(runProgramUnderMocks({ stack: "prod", config }), (err: Error) => {
             assert.strictEqual(err.name, "ConfigError");
@@ -229,7 +231,7 @@ describe("infra/index.ts: checks against the account and region the stack deploy
     });
 
     it("stops production: false in the prod stack", async () => {
-        const config = exampleStackConfig("prod");
+        const config = allInOneStackConfig("prod");
         config["sagemaker-approval-gate:production"] = false;
         await assert.rejects(runProgramUnderMocks({ stack: "prod", config }), /sagemaker-approval-gate:production: got false in stack "prod".*Fix: pulumi config set production true -s prod/);
     });

@@ -8,6 +8,8 @@ import { PolicyAnalyzer, encodeStackConfig } from "../../cli/lib/policyAnalyzer"
 import { runProgramUnderMocks, type RecordedResource } from "../../cli/lib/programUnderMocks";
 import { motoEndpoint, motoEnv } from "../helpers/moto";
 import { exampleStackConfig } from "../infra/exampleStacks";
+// prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
+import { allInOneStackConfig } from "../infra/components/approvalStacks";
 
 describe("our example stacks through the policy pack", function () {
     this.timeout(180_000);
@@ -18,10 +20,10 @@ describe("our example stacks through the policy pack", function () {
     before(async () => {
         const env = motoEnv(await motoEndpoint());
         for (const stack of stacks) {
-            recorded[stack] = (await runProgramUnderMocks({ stack, config: exampleStackConfig(stack) })).recorder.resources;
+            recorded[stack] = (await runProgramUnderMocks({ stack, config: allInOneStackConfig(stack) })).recorder.resources;
         }
         await Promise.all(stacks.map(async (stack) => {
-            analyzers[stack] = await PolicyAnalyzer.start({ stack, dryRun: false, stackConfig: exampleStackConfig(stack), env });
+            analyzers[stack] = await PolicyAnalyzer.start({ stack, dryRun: false, stackConfig: allInOneStackConfig(stack), env });
         }));
     });
 
@@ -46,7 +48,7 @@ describe("our example stacks through the policy pack", function () {
             for (const d of stackResult.diagnostics) if (d.enforcementLevel === "mandatory") blocked.push(`stack: ${d.message}`);
             assert.ok(pipelineChecked, "pipelines-register-for-manual-approval applied to the pipeline");
             assert.deepStrictEqual(blocked, []);
-            assert.ok(Object.keys(encodeStackConfig(exampleStackConfig(stack))).includes("sagemaker-approval-gate:production"));
+            assert.ok(Object.keys(encodeStackConfig(allInOneStackConfig(stack))).includes("sagemaker-approval-gate:production"));
         });
     }
 });

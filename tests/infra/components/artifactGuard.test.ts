@@ -18,6 +18,8 @@ import { TARGET_RETRY_POLICY } from "../../../infra/lib/functionResources";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { endpointName } from "../../../infra/lib/naming";
 import { exampleStackConfig } from "../exampleStacks";
+// prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
+import { allInOneStackConfig } from "./approvalStacks";
 
 const T = {
     guard: "sagemaker-approval-gate:integrity:ArtifactGuard",
@@ -52,7 +54,7 @@ for (const stack of ["dev", "prod"]) {
         const keyArn = () => get(T.key, a("notifications-key")).state.arn;
 
         before(async () => {
-            run = await runProgramUnderMocks({ stack, config: exampleStackConfig(stack) });
+            run = await runProgramUnderMocks({ stack, config: allInOneStackConfig(stack) });
         });
 
         it("declares one ArtifactGuard and exports its function and tamper alarm", () => {

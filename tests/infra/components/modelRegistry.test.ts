@@ -7,6 +7,8 @@ import { ProgramRun, runProgramUnderMocks } from "../../../cli/lib/programUnderM
 import { approvalGuardrailScp, approverPolicy, registrarPolicy } from "../../../infra/lib/iamDocuments";
 import { distinctAttachablePrincipals, foreignPrincipalsMessage, principalsOutsideAccount } from "../../../infra/lib/attachments";
 import { exampleStackConfig } from "../exampleStacks";
+// prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
+import { allInOneStackConfig } from "./approvalStacks";
 
 const MOCK_SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
 const T = {
@@ -19,7 +21,7 @@ const T = {
 };
 
 function withApprovers(stack: string, approvers: Record<string, unknown>): Record<string, unknown> {
-    const config = exampleStackConfig(stack);
+    const config = allInOneStackConfig(stack);
     config["sagemaker-approval-gate:approvers"] = { ...(config["sagemaker-approval-gate:approvers"] as object), ...approvers };
     return config;
 }
@@ -68,7 +70,7 @@ describe("infra/components/modelRegistry", () => {
     });
 
     it("exports the approval guardrail SCP for this environment's group and approvers", async () => {
-        const run = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+        const run = await runProgramUnderMocks({ stack: "prod", config: allInOneStackConfig("prod") });
         assert.deepStrictEqual(
             JSON.parse(String(run.outputs.approvalGuardrailScp)),
             approvalGuardrailScp({
@@ -82,7 +84,7 @@ describe("infra/components/modelRegistry", () => {
     describe("prod example stack", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+            run = await runProgramUnderMocks({ stack: "prod", config: allInOneStackConfig("prod") });
         });
 
         it("shares the group read-only with the consumer account", () => {
