@@ -141,6 +141,7 @@ export class ApprovalEvents extends pulumi.ComponentResource {
                 approverEmails: args.approverEmails,
                 logGroupNames: [...APPROVAL_FUNCTION_ROLES.map((role) => logGroupName(env, role)), ...companions.logGroupNames],
                 publishers: { ruleNames: ruleNames(env, ruleRoles(args.promotion)), alarmNames: [...ownAlarmNames(env, args.promotion), ...companions.alarmNames] },
+                ledgerReaderAccountId: args.promotion?.registryAccountId,
                 tags,
             },
             parent,

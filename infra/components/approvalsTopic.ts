@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { environmentLedgerKeyStatement } from "../lib/stageVerificationPolicies";
 import { approvalsKeyPolicy, approvalsTopicPolicy, type TopicPublishers } from "../lib/approvalsTopicPolicies";
 import { currentScope } from "../lib/scope";
 
@@ -17,6 +18,11 @@ export interface ApprovalsTopicArgs {
     readonly logGroupNames: readonly string[];
     /** The EventBridge rules and CloudWatch alarms that may publish, by exact name (a prefix would admit other environments'). */
     readonly publishers: TopicPublishers;
+    /**
+     * The registry account whose stage approvers read the ledger this key encrypts (environment stack;
+     * environmentLedgerKeyStatement: kms:Decrypt through DynamoDB only). Defaults to none: no such statement.
+     */
+    readonly ledgerReaderAccountId?: string;
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -44,7 +50,11 @@ export class ApprovalsTopic extends pulumi.ComponentResource {
                 description: `Encrypts the ${args.topicName} topic, the approval events' DLQs and logs`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: scope.apply((s) => JSON.stringify(approvalsKeyPolicy(s, args.logGroupNames))),
+                policy: scope.apply((s) =>
+                    JSON.stringify(
+                        approvalsKeyPolicy(s, args.logGroupNames, args.ledgerReaderAccountId ? [environmentLedgerKeyStatement({ scope: s, registryAccountId: args.ledgerReaderAccountId })] : []),
+                    ),
+                ),
                 tags,
             },
             { parent: this },

@@ -15,6 +15,7 @@ import { approvalGuardrailScp, approverPolicy, modelPackageGroupResourcePolicy, 
 import { currentScope } from "../lib/scope";
 import { promotionGroupResourcePolicy, type PromotionStage } from "../lib/promotionPolicies";
 import { stageApproverPolicy } from "../lib/stageApproverPolicies";
+import { stageApproversVerifyingPolicy } from "../lib/stageVerificationPolicies";
 
 export interface ModelRegistryArgs {
     /** Name of the model package group (1-63 letters, digits, hyphens). */
@@ -44,7 +45,16 @@ export interface ModelRegistryArgs {
      * unless attachApproverPolicy is false), and the all-in-one approver policy, which sets ModelApprovalStatus with no
      * lifecycle condition, is not declared. Defaults to none (all-in-one).
      */
-    readonly promotion?: { readonly stages: readonly PromotionStage[]; readonly stageOrder: readonly string[] };
+    readonly promotion?: {
+        readonly stages: readonly PromotionStage[];
+        readonly stageOrder: readonly string[];
+        /**
+         * What `approvals approve --stage` checks before approving (the registry's bytes; the stage ledgers are named
+         * from the stages): each stage's approver policy becomes stageApproversVerifyingPolicy. Defaults to none:
+         * the approval statements only, and approve refuses "could not verify".
+         */
+        readonly verification?: { readonly artifactsBucketName: pulumi.Input<string>; readonly pipelineName: string; readonly imageUris: readonly string[] };
+    };
     /** Tags on every taggable child. Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -138,7 +148,13 @@ export class ModelRegistry extends pulumi.ComponentResource {
                     `${name}-stage-approver-${stage}`,
                     {
                         description: `Approve or reject versions in ${groupName} for stage ${stage} only, in promotion order; only for its approvers.`,
-                        policy: scope.apply((s) => JSON.stringify(stageApproverPolicy({ scope: s, groupName, stageOrder: promotion.stageOrder, stage, approverPrincipalArns: approvers }))),
+                        policy: pulumi.all([scope, promotion.verification?.artifactsBucketName]).apply(([s, bucket]) => {
+                            const approval = { scope: s, groupName, stageOrder: promotion.stageOrder, stage, approverPrincipalArns: approvers };
+                            const v = promotion.verification;
+                            if (!v || bucket === undefined) return JSON.stringify(stageApproverPolicy(approval));
+                            const stageAccounts = promotion.stages.filter((st) => st.name === stage).map((st) => ({ accountId: st.accountId, environment: st.environment }));
+                            return JSON.stringify(stageApproversVerifyingPolicy({ ...approval, stageAccounts, bytes: { artifactsBucketName: bucket, pipelineName: v.pipelineName, imageUris: v.imageUris } }));
+                        }),
                         tags,
                     },
                     { parent: this },

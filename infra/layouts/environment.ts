@@ -15,6 +15,7 @@ import { ArtifactGuard, artifactGuardCompanions } from "../components/artifactGu
 import { resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
 import { environmentBusPolicy } from "../lib/promotionEventPolicies";
+import { environmentLedgerResourcePolicy } from "../lib/stageVerificationPolicies";
 import { BUILTIN_IMAGES, builtinImageUri } from "../pipeline/builtinImages";
 
 /** The registry's pipeline: its outputs are under `<name>/` in the registry's bucket. */
@@ -64,6 +65,14 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         eventBusName: "default",
         policy: scope.apply((s) => JSON.stringify(environmentBusPolicy({ scope: s, registryAccountId: registry.accountId }))),
     });
+    // approve --stage (registry account) reads this stage's pins across accounts; the approvals key's policy has the
+    // matching decrypt statement (ApprovalsTopic ledgerReaderAccountId).
+    const ledgerPolicy = new aws.dynamodb.ResourcePolicy(resourceName(env, "deployments-policy"), {
+        resourceArn: approvals.ledgerTable.arn,
+        policy: pulumi
+            .all([scope, approvals.ledgerTableName])
+            .apply(([s, tableName]) => JSON.stringify(environmentLedgerResourcePolicy({ scope: s, tableName, registryAccountId: registry.accountId }))),
+    });
 
     return {
         approvalsTopicArn: approvals.topicArn,
@@ -80,5 +89,6 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         artifactsKmsKeyArn: pulumi.output(registry.artifactsKmsKeyArn),
         pipelineName: pulumi.output(pipelineName),
         defaultBusPolicyId: busPolicy.id,
+        ledgerResourcePolicyId: ledgerPolicy.id,
     };
 }

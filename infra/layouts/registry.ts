@@ -19,18 +19,23 @@ export const REGISTRY_RULE_ROLES = [RULE_ROLES.pipelineFailed] as const;
 export function registryStack(config: StackConfig, layout: RegistryLayout, deployingAccountId: pulumi.Output<string>, tags: Record<string, string>) {
     const env = config.environment;
     const environments = layout.stages.map((s) => ({ environment: s.environment, accountId: s.accountId }));
+    const pipelineName = resourceName(env, "training");
+    // The bucket's name, known before the pipeline declares it, so the stage approvers' policies name it too.
+    const artifactsBucketName = deployingAccountId.apply((accountId) => `${pipelineName}-${accountId}`);
     const registry = new ModelRegistry(resourceName(env, "registry"), {
         modelPackageGroupName: config.modelPackageGroupName,
         approverPrincipalArns: config.approvers.principalArns,
         attachApproverPolicy: config.approvers.attachPolicy,
         deployingAccountId,
         consumerAccountIds: config.consumerAccountIds,
-        promotion: { stages: layout.stages, stageOrder: layout.stageOrder },
+        // approve --stage checks the version's bytes (training outputs, serving image) against the stage's pins.
+        promotion: { stages: layout.stages, stageOrder: layout.stageOrder, verification: { artifactsBucketName, pipelineName, imageUris: [layout.pipeline.trainingImageUri] } },
         tags,
     });
     const stageApprovers = [...new Set(layout.stages.flatMap((s) => s.approverArns))];
     const training = new TrainingPipeline(resourceName(env, "training"), {
-        pipelineName: resourceName(env, "training"),
+        pipelineName,
+        bucketName: artifactsBucketName,
         settings: layout.pipeline,
         modelPackageGroupName: registry.modelPackageGroupName,
         registrarPolicyArn: registry.registrarPolicyArn,

@@ -23,9 +23,10 @@ function serviceDeliversEncrypted(sid: string, service: string, condition?: Poli
  * Key policy of the approvals CMK (topic, DLQs, log groups). The account administers it and delegates
  * use to IAM (the functions' roles: a failed async invocation reaches its DLQ with the function's own
  * role, so Lambda needs no statement here); EventBridge and CloudWatch may use it to deliver into the
- * encrypted topic and queues from this account; CloudWatch Logs may use it for the listed log groups only.
+ * encrypted topic and queues from this account; CloudWatch Logs may use it for the listed log groups only;
+ * `extraStatements` (an environment stack: environmentLedgerKeyStatement) are appended as given.
  */
-export function approvalsKeyPolicy(scope: AwsScope, logGroupNames: readonly string[]): PolicyDocument {
+export function approvalsKeyPolicy(scope: AwsScope, logGroupNames: readonly string[], extraStatements: readonly PolicyStatement[] = []): PolicyDocument {
     const root = accountRootArn(scope.partition, scope.accountId);
     const thisAccount = { StringEquals: { "aws:SourceAccount": scope.accountId } };
     return policyDocument(
@@ -47,6 +48,8 @@ export function approvalsKeyPolicy(scope: AwsScope, logGroupNames: readonly stri
                 ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [...new Set(logGroupNames)].sort().map((name) => environmentArn(scope, "logs", `log-group:${name}`)) },
             },
         },
+        // The key also protects the ledger: an environment stack lets the registry's approvers decrypt it through DynamoDB.
+        ...extraStatements,
     );
 }
 

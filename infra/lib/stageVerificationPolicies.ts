@@ -94,3 +94,29 @@ export function stageApproverVerifyingPolicy(
         ...bytesReadStatements({ ...input.bytes, scope: input.scope }, onlyApprovers),
     );
 }
+
+/** A stage's environments (several may share a stage) and the registry's bytes its approvers check. */
+export interface StageVerifyingInput extends StageApproverPolicyInput {
+    readonly stageAccounts: readonly { readonly accountId: string; readonly environment: string }[];
+    readonly bytes: Omit<BytesReadInput, "scope">;
+}
+
+/** Ledger statements of B's document that are per environment: repeated (Sid suffixed) for each further one. */
+const PER_ENVIRONMENT_SIDS = new Set(["QueryTheStagesPins", "DecryptTheStagesLedgerThroughDynamoDB"]);
+
+/**
+ * stageApproverVerifyingPolicy for every environment of the stage: one ledger Query and one decrypt statement per
+ * environment account, the approval and bytes statements once. What the registry attaches to each stage's approvers.
+ */
+export function stageApproversVerifyingPolicy(input: StageVerifyingInput): PolicyDocument {
+    const [first, ...rest] = input.stageAccounts;
+    if (!first) throw new Error(`stage ${input.stage} has no environment: add one under promotion.stages`);
+    const { stageAccounts: _ignored, ...common } = input;
+    const base = stageApproverVerifyingPolicy({ ...common, stageAccount: first });
+    const more = rest.flatMap((account) =>
+        stageApproverVerifyingPolicy({ ...common, stageAccount: account })
+            .Statement.filter((s) => PER_ENVIRONMENT_SIDS.has(s.Sid))
+            .map((s) => ({ ...s, Sid: `${s.Sid}${account.environment.replace(/[^A-Za-z0-9]/g, "")}${account.accountId}` })),
+    );
+    return policyDocument(...base.Statement, ...more);
+}

@@ -5,6 +5,7 @@ import {
     environmentLedgerArn,
     environmentLedgerKeyStatement,
     environmentLedgerResourcePolicy,
+    stageApproversVerifyingPolicy,
     stageApproverVerifyingPolicy,
 } from "../../../infra/lib/stageVerificationPolicies";
 import { evaluate } from "./policyEvaluator";
@@ -87,5 +88,31 @@ describe("infra/lib/stageVerificationPolicies", () => {
         assert.equal(call(releaseManager), "allowed");
         assert.equal(call(`arn:aws:iam::${REGISTRY}:role/intruder`), "implicit-deny");
         assert.throws(() => environmentLedgerResourcePolicy({ scope: prodScope, tableName: "t", registryAccountId: PROD }), /use the all-in-one layout/);
+    });
+
+    it("a stage of several environments: its approvers Query each one's pins, the approval and bytes statements once", () => {
+        const euScope = { ...prodScope, accountId: OTHER };
+        const both = stageApproversVerifyingPolicy({
+            scope: registryScope,
+            groupName,
+            stageOrder,
+            stage: "Production",
+            approverPrincipalArns: [releaseManager],
+            stageAccounts: [{ accountId: PROD, environment: "prod" }, { accountId: OTHER, environment: "prod-eu" }],
+            bytes: { artifactsBucketName: bucketName, pipelineName, imageUris: [] },
+        });
+        const sids = both.Statement.map((s) => s.Sid);
+        assert.equal(new Set(sids).size, sids.length, "Sids are unique");
+        assert.ok(sids.every((sid) => /^[A-Za-z0-9]+$/.test(sid)), sids.join());
+        const euLedger = environmentLedgerArn(euScope, "prod-eu");
+        const euTable = environmentLedgerResourcePolicy({ scope: euScope, tableName: "sagemaker-approval-gate-prod-eu-deployments", registryAccountId: REGISTRY });
+        const ask = (resource: string, table: object, account: string, keys = ["PINS#x"]) =>
+            evaluate({ principalArn: releaseManager, action: "dynamodb:Query", resource, context: { "dynamodb:LeadingKeys": keys }, resourceAccount: account }, { identity: [both], resource: [table as any] });
+        assert.equal(ask(ledger, tablePolicy, PROD), "allowed");
+        assert.equal(ask(euLedger, euTable, OTHER), "allowed");
+        assert.equal(ask(euLedger, euTable, OTHER, ["ENDPOINT#x"]), "implicit-deny");
+        assert.equal(sids.filter((sid) => sid.startsWith("QueryTheStagesPins")).length, 2);
+        assert.equal(sids.filter((sid) => sid === "HeadRegisteredArtifacts").length, 1);
+        assert.throws(() => stageApproversVerifyingPolicy({ scope: registryScope, groupName, stageOrder, stage: "Production", approverPrincipalArns: [releaseManager], stageAccounts: [], bytes: { artifactsBucketName: bucketName, pipelineName, imageUris: [] } }), /stage Production has no environment/);
     });
 });
