@@ -5,6 +5,7 @@
 const suites: { title: string; load: () => Promise<{ run(): Promise<void> }> }[] = [
     { title: "Approval Lambdas: bundle size, cold init, AWS calls on the deploy path", load: () => import("./lambdas") },
     { title: "Detective control: the out-of-band function's AWS calls per CloudTrail event", load: () => import("./outOfBand") },
+    { title: "Smoke test: AWS calls per deployment (after InService)", load: () => import("./smokeTest") },
     { title: "Policy pack: AWS calls and wall time for 500 endpoint configs", load: () => import("./policyPack") },
     { title: "Stack: pipeline definition build time, whole program under mocks", load: () => import("./stack") },
     { title: "Operators' tools: offline plan wall time, approvals CLI start-up", load: () => import("./operatorTools") },

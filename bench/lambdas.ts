@@ -38,6 +38,7 @@ const DUMMY_ENV: Record<string, string> = {
     ROLLBACK_ALARM_NAMES: "a",
     DEPLOYED_NAME_PREFIX: "sagemaker-approval-gate-bench--", MODEL_PACKAGE_ARN_PREFIX: "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/",
     DEPLOY_ROLE_ARN: "arn:aws:iam::123456789012:role/sagemaker-approval-gate-bench-deploy-approved",
+    SMOKE_TEST: JSON.stringify({ onFailure: "reject", payloads: [], check: { kind: "numeric" }, maxPayloads: 5 }),
     AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x",
 };
 

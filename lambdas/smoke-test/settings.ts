@@ -55,12 +55,15 @@ function parseOptions(raw: string): SmokeTestOptions {
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SmokeSettings {
-    const options = parseOptions(requireEnv(env, "SMOKE_TEST"));
-    return {
+    const named = {
         environment: requireEnv(env, "ENVIRONMENT"),
         ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
         endpointName: requireEnv(env, "ENDPOINT_NAME"),
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
+    };
+    const options = parseOptions(requireEnv(env, "SMOKE_TEST"));
+    return {
+        ...named,
         ...options,
         maxPayloads: intEnv({ MAX: String(options.maxPayloads) }, "MAX", DEFAULT_MAX_PAYLOADS),
     };
