@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { smokeTestSchema } from "./lib/smokeTestConfig";
 import { BUILTIN_IMAGES, builtinImageInRegion, builtinImageUri, ecrDomain, parseEcrImageUri } from "./pipeline/builtinImages";
 import { DEFAULT_APPROVAL_GATE_CONFIG } from "../policies/lib/gateConfig";
 import { matchesPattern } from "../policies/lib/environment";
@@ -145,6 +146,8 @@ const trailingFields = {
     consumerAccountIds: z.array(awsAccountId).default([]),
     // Issue 11: alarm on SageMaker changes that bypassed the gate (docs/detective-control.md); enabled defaults to `production`.
     detectiveControl: detectiveControlSchema.prefault({}),
+    // Issue 11: the post-deploy smoke test (infra/lib/smokeTestConfig.ts).
+    smokeTest: smokeTestSchema.prefault({}),
     // `cost-center: 1234` in YAML is a number; a tag value is its text.
     tags: z
         .record(
@@ -250,6 +253,7 @@ const EXAMPLES: Record<keyof ParsedConfig, string> = {
     endpoint: "pulumi config set --path 'endpoint.instanceType' ml.m5.large",
     consumerAccountIds: "pulumi config set --path 'consumerAccountIds[0]' 210987654321",
     detectiveControl: "pulumi config set --path 'detectiveControl.enabled' true",
+    smokeTest: "pulumi config set --path 'smokeTest.onFailure' alert",
     tags: "pulumi config set --path 'tags.team' ml-platform",
     promotion: "pulumi config set --path 'promotion.stage' Production",
 };
@@ -485,8 +489,8 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, awsRegion: 
     if (region === undefined) throw new ConfigError(problems);
     const layout = buildLayout(parsed, region, stack, problems);
     if (problems.length > 0 || !layout) throw new ConfigError(problems);
-    const { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, tags, approvers } = parsed.config;
-    return { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, tags, approvers, awsRegion: region, layout };
+    const { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, smokeTest, tags, approvers } = parsed.config;
+    return { environment, environmentDiffersFromStack, production, modelPackageGroupName, consumerAccountIds, detectiveControl, smokeTest, tags, approvers, awsRegion: region, layout };
 }
 
 type Parsed<K extends LayoutKind> = z.infer<(typeof LAYOUT_SCHEMAS)[K]>;

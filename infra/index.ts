@@ -52,6 +52,8 @@ export const operatorReadPolicyArn = outputs.operatorReadPolicyArn;
 export const artifactTamperFunctionName = outputs.artifactTamperFunctionName;
 export const artifactTamperedAlarmName = outputs.artifactTamperedAlarmName;
 // all-in-one only (issue 11, when detectiveControl is on).
+export const smokeTestFunctionName = outputs.smokeTestFunctionName;
+export const smokeTestFailedAlarmName = outputs.smokeTestFailedAlarmName;
 export const outOfBandFunctionName = outputs.outOfBandFunctionName;
 export const outOfBandAlarmName = outputs.outOfBandAlarmName;
 // all-in-one and registry: the group, the pipeline and its bucket (environment: the registry's bucket, key, pipeline name).

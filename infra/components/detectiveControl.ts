@@ -50,6 +50,8 @@ export interface DetectiveControlArgs {
      * role or user ARNs; an assumed-role session ARN counts as its role. Defaults to none.
      */
     readonly packageUpdaterArns?: readonly string[];
+    /** Roles of this account, by name, also allowed to update the group's packages (e.g. the smoke test's, which rejects a failed version). Defaults to none. */
+    readonly packageUpdaterRoleNames?: readonly string[];
     /** The deployment ledger (audit items). */
     readonly ledgerTableName: pulumi.Input<string>;
     readonly ledgerTableArn: pulumi.Input<string>;
@@ -81,7 +83,7 @@ export function deployRoleArn(scope: AwsScope, environment: string): string {
 }
 
 /** What the rules and the function watch and trust, from plain strings (pure). */
-export function watchScope(input: { readonly scope: AwsScope; readonly environment: string; readonly endpointName: string; readonly groupName: string; readonly packageUpdaterArns: readonly string[] }): {
+export function watchScope(input: { readonly scope: AwsScope; readonly environment: string; readonly endpointName: string; readonly groupName: string; readonly packageUpdaterArns: readonly string[]; readonly packageUpdaterRoleNames?: readonly string[] }): {
     resources: WatchedResources;
     trusted: TrustedPrincipals;
 } {
@@ -91,7 +93,13 @@ export function watchScope(input: { readonly scope: AwsScope; readonly environme
             deployedNamePrefix: `${deployedResourcePrefix(input.environment)}-`,
             modelPackageArnPrefix: modelPackageArnPattern(input.scope, input.groupName).replace(/\*$/, ""),
         },
-        trusted: { deployRoleArn: deployRoleArn(input.scope, input.environment), packageUpdaterArns: [...new Set(input.packageUpdaterArns.map(principalArnForCondition))].sort() },
+        trusted: { deployRoleArn: deployRoleArn(input.scope, input.environment), packageUpdaterArns: [
+                ...new Set([
+                    ...input.packageUpdaterArns.map(principalArnForCondition),
+                    ...(input.packageUpdaterRoleNames ?? []).map((role) => `arn:${input.scope.partition}:iam::${input.scope.accountId}:role/${role}`),
+                ]),
+            ].sort(),
+        },
     };
 }
 
@@ -165,7 +173,7 @@ export class DetectiveControl extends pulumi.ComponentResource {
         const scope = currentScope(parent);
         const fnName = outOfBandFunctionName(env);
         const watched = pulumi.all([scope, args.modelPackageGroupName]).apply(([s, groupName]) =>
-            watchScope({ scope: s, environment: env, endpointName: args.endpointName ?? defaultEndpointName(env), groupName, packageUpdaterArns: args.packageUpdaterArns ?? [] }),
+            watchScope({ scope: s, environment: env, endpointName: args.endpointName ?? defaultEndpointName(env), groupName, packageUpdaterArns: args.packageUpdaterArns ?? [], packageUpdaterRoleNames: args.packageUpdaterRoleNames }),
         );
 
         this.dlq = deadLetterQueue(children, `${OUT_OF_BAND_FUNCTION}-dlq`, args.kmsKeyArn);

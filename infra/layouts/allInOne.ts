@@ -9,6 +9,7 @@ import { ModelRegistry } from "../components/modelRegistry";
 import { TrainingPipeline } from "../components/trainingPipeline";
 import { ApprovalEvents } from "../components/approvalEvents";
 import { ArtifactGuard, artifactGuardCompanions } from "../components/artifactGuard";
+import { SmokeTest, smokeRoleName, smokeTestCompanions } from "../components/smokeTest";
 import { resourceName } from "../lib/naming";
 
 export function allInOneStack(config: StackConfig, layout: AllInOneLayout, deployingAccountId: pulumi.Output<string>, tags: Record<string, string>) {
@@ -45,8 +46,12 @@ export function allInOneStack(config: StackConfig, layout: AllInOneLayout, deplo
         ledgerDeletionProtection: config.production,
         approverPrincipalArns: config.approvers.principalArns,
         attachOperatorReadPolicy: config.approvers.attachPolicy,
-        // The tamper detection and the detective control below use the topic, the CMK and the events DLQ: their policies admit their names.
-        companions: mergeCompanions(artifactGuardCompanions(env), ...(detectiveControlEnabled(config) ? [detectiveControlCompanions(env)] : [])),
+        // The tamper detection, the smoke test and the detective control below use the topic, the CMK and the events DLQ: their policies admit their names.
+        companions: mergeCompanions(
+            artifactGuardCompanions(env),
+            ...(config.smokeTest.enabled ? [smokeTestCompanions(env)] : []),
+            ...(detectiveControlEnabled(config) ? [detectiveControlCompanions(env)] : []),
+        ),
         tags,
     });
 
@@ -64,6 +69,22 @@ export function allInOneStack(config: StackConfig, layout: AllInOneLayout, deplo
         tags,
     });
 
+    // Issue 11: smoke-test every deployment and rollback once the endpoint is InService; a failure rejects (rolls back).
+    const smoke = config.smokeTest.enabled
+        ? new SmokeTest(resourceName(env, "smoke"), {
+              environment: env,
+              endpointName: approvals.endpointName,
+              modelPackageGroupName: registry.modelPackageGroupName,
+              ledgerTableName: approvals.ledgerTableName,
+              ledgerTableArn: approvals.ledgerTable.arn,
+              topicArn: approvals.topicArn,
+              kmsKeyArn: approvals.kmsKeyArn,
+              eventsDlqArn: approvals.targetsDlq.arn,
+              settings: config.smokeTest,
+              tags,
+          })
+        : undefined;
+
     // Issue 11: alarm on SageMaker endpoint and package changes that bypassed the gate (CloudTrail; on by default in production).
     const detective = detectiveControlEnabled(config)
         ? new DetectiveControl(resourceName(env, "detective-control"), {
@@ -71,6 +92,8 @@ export function allInOneStack(config: StackConfig, layout: AllInOneLayout, deplo
               endpointName: approvals.endpointName,
               modelPackageGroupName: registry.modelPackageGroupName,
               packageUpdaterArns: [...config.approvers.principalArns, ...config.detectiveControl.packageUpdaterArns],
+              // The smoke test's rejections are the gate's own, not out-of-band changes.
+              packageUpdaterRoleNames: config.smokeTest.enabled ? [smokeRoleName(env)] : [],
               ledgerTableName: approvals.ledgerTableName,
               ledgerTableArn: approvals.ledgerTable.arn,
               topicArn: approvals.topicArn,
@@ -81,6 +104,8 @@ export function allInOneStack(config: StackConfig, layout: AllInOneLayout, deplo
         : undefined;
 
     return {
+        smokeTestFunctionName: smoke?.functionName,
+        smokeTestFailedAlarmName: smoke?.failedAlarm.name,
         outOfBandFunctionName: detective?.functionName,
         outOfBandAlarmName: detective?.outOfBandAlarm.name,
         approvalsTopicArn: approvals.topicArn,

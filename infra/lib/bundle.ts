@@ -103,6 +103,7 @@ export const LAMBDA_ENTRIES = {
     "deploy-approved": "lambdas/deploy-approved/index.ts",
     "artifact-tamper": "lambdas/artifact-tamper/index.ts",
     "out-of-band": "lambdas/out-of-band/index.ts",
+    "smoke-test": "lambdas/smoke-test/index.ts",
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 

@@ -8,10 +8,11 @@ import * as path from "path";
 import { exampleStackConfig } from "../exampleStacks";
 import { artifactGuardCompanions } from "../../../infra/components/artifactGuard";
 import { detectiveControlCompanions, mergeCompanions } from "../../../infra/components/detectiveControl";
+import { smokeTestCompanions } from "../../../infra/components/smokeTest";
 
-/** What the program passes ApprovalEvents as companions: ArtifactGuard's names, and DetectiveControl's where it is on (prod, production: true). */
+/** What the program passes ApprovalEvents as companions: ArtifactGuard's and SmokeTest's (on by default) names, and DetectiveControl's where it is on (prod, production: true). */
 export function programCompanions(stack: string) {
-    return mergeCompanions(artifactGuardCompanions(stack), ...(stack === "prod" ? [detectiveControlCompanions(stack)] : []));
+    return mergeCompanions(artifactGuardCompanions(stack), smokeTestCompanions(stack), ...(stack === "prod" ? [detectiveControlCompanions(stack)] : []));
 }
 
 

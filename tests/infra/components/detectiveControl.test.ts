@@ -19,6 +19,7 @@ import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { TARGET_RETRY_POLICY } from "../../../infra/lib/functionResources";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { exampleStackConfig } from "../exampleStacks";
+import { allInOneStackConfig } from "./approvalStacks";
 
 const T = {
     control: "sagemaker-approval-gate:detective:DetectiveControl",
@@ -51,10 +52,11 @@ describe("DetectiveControl in the prod stack (under mocks)", function () {
     const mine = (type: string) => run.recorder.ofType(type).filter((r) => r.name.startsWith(`${prefix}-detective-control`));
     const topicArn = () => get(T.topic, a("notifications-topic")).state.arn;
     const keyArn = () => get(T.key, a("notifications-key")).state.arn;
-    const watched = () => watchScope({ scope: SCOPE, environment: "prod", endpointName: `${prefix}-endpoint`, groupName: "abalone-prod", packageUpdaterArns: PROD_APPROVERS });
+    const watched = () => watchScope({ scope: SCOPE, environment: "prod", endpointName: `${prefix}-endpoint`, groupName: "abalone-prod", packageUpdaterArns: PROD_APPROVERS, packageUpdaterRoleNames: [`${prefix}-smoke-test`] });
 
     before(async () => {
-        run = await runProgramUnderMocks({ stack: "prod", config: exampleStackConfig("prod") });
+        // The all-in-one production fixture: Pulumi.prod.yaml is an environment stack now.
+        run = await runProgramUnderMocks({ stack: "prod", config: allInOneStackConfig("prod") });
     });
 
     it("is declared once (production: true) and exports its function and the OUT-OF-BAND CHANGE alarm", () => {
@@ -63,10 +65,10 @@ describe("DetectiveControl in the prod stack (under mocks)", function () {
         assert.equal(run.outputs.outOfBandAlarmName, `${prefix}-out-of-band-change`);
     });
 
-    it("watches this endpoint, the deploy function's names and this group; trusts the deploy role, and the approvers for packages", () => {
+    it("watches this endpoint, the deploy function's names and this group; trusts the deploy role, and the approvers and the smoke test's role for packages", () => {
         const w = watched();
         assert.deepEqual(w.resources, { endpointName: `${prefix}-endpoint`, deployedNamePrefix: `${prefix}--`, modelPackageArnPrefix: "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-prod/" });
-        assert.deepEqual(w.trusted, { deployRoleArn: `arn:aws:iam::123456789012:role/${prefix}-deploy-approved`, packageUpdaterArns: PROD_APPROVERS });
+        assert.deepEqual(w.trusted, { deployRoleArn: `arn:aws:iam::123456789012:role/${prefix}-deploy-approved`, packageUpdaterArns: [...PROD_APPROVERS, `arn:aws:iam::123456789012:role/${prefix}-smoke-test`] });
         assert.equal(get(T.role, a("deploy-approved-role")).inputs.name, `${prefix}-deploy-approved`, "the deploy role is named so");
         const expected = outOfBandPatterns(w.resources, w.trusted);
         assert.deepEqual(JSON.parse(get(T.rule, d("oob-endpoint-calls")).inputs.eventPattern), expected.endpointCalls);

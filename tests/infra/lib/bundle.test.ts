@@ -23,7 +23,7 @@ describe("infra/lib/bundle", function () {
     });
 
     it("ships every handler, the tamper function included, and tells ApprovalEvents' functions apart", () => {
-        assert.deepEqual(Object.keys(LAMBDA_ENTRIES).sort(), ["artifact-tamper", "deploy-approved", "notify-approver", "out-of-band"]);
+        assert.deepEqual(Object.keys(LAMBDA_ENTRIES).sort(), ["artifact-tamper", "deploy-approved", "notify-approver", "out-of-band", "smoke-test"]);
         assert.equal(LAMBDA_ENTRIES["out-of-band"], "lambdas/out-of-band/index.ts");
         assert.equal(LAMBDA_ENTRIES["artifact-tamper"], "lambdas/artifact-tamper/index.ts");
         assert.deepEqual([...APPROVAL_FUNCTION_ROLES], ["notify-approver", "deploy-approved"]);
@@ -52,7 +52,7 @@ describe("infra/lib/bundle", function () {
                 const { code, bytes } = bundleLambda(entry);
                 assert.ok(bytes < 100 * 1024, `${bytes} bytes`);
                 const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
-                for (const id of required) assert.match(id, /^(@aws-sdk\/client-[a-z0-9-]+|crypto)$/, `unexpected runtime dependency ${id}`);
+                for (const id of required) assert.match(id, /^(@aws-sdk\/client-[a-z0-9-]+|crypto|zlib)$/, `unexpected runtime dependency ${id}`);
                 assert.ok(!code.includes(REPO_ROOT), "no absolute path of this clone");
                 assert.ok(!code.includes(os.homedir()) || os.homedir() === "/", "no home directory");
                 // No build timestamp: any date-time in the bundle is one written in the sources (e.g. an example in a message).
