@@ -185,11 +185,11 @@ describe("cli/approvals --json: errors are one JSON object on stdout", () => {
         const noGroup = await run(["pending", "--json"]);
         assert.equal(noGroup.code, EXIT.usage);
         assert.deepEqual(errorDocument(noGroup.io).error.code, "usage");
-        const noEnv = await run(["history", "--env", "staging", "--json"]);
+        const noEnv = await run(["history", "--env", "qa", "--json"]);
         assert.equal(noEnv.code, EXIT.notFound);
         const { error } = errorDocument(noEnv.io);
         assert.deepEqual([error.code, error.exitCode], ["notFound", EXIT.notFound]);
-        assert.match(error.message, /No environment "staging"/);
+        assert.match(error.message, /No environment "qa"/);
         assert.match(error.fix ?? "", /Known environments: dev, prod/);
         const noComment = await run(["approve", "abalone-dev/3", "--json"]);
         assert.match(errorDocument(noComment.io).error.fix ?? "", /approvals approve abalone-dev\/3 --comment/);
