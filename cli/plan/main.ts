@@ -17,6 +17,7 @@ import { listStacks, rawConfigFromDocument } from "../approvals/environment";
 import { DEFAULT_MOCK_ACCOUNT, runProgramUnderMocks, stackConfigFromYaml, type MockAccount, type ProgramRun } from "../lib/programUnderMocks";
 import { DEFAULT_PACK_DIR, type PolicyPackConfigFile } from "../lib/policyAnalyzer";
 import { engineUrn, evaluateMoment, inferDependencies, startPack, type Finding, type Moment, type MomentResult } from "./policies";
+import { configOverrides, ProgramFolderError, readProgramFolder } from "./program";
 import { decideRegistryAccess } from "./registryAccess";
 import { buildTree, renderTree, summarize, describeInputs } from "./render";
 
@@ -41,6 +42,14 @@ export interface PlanOptions {
     readonly moments?: readonly Moment[];
     /** The program's entry module (tests point it at a fixture program). Defaults to infra/index.ts. */
     readonly entry?: string;
+    /**
+     * Another Pulumi program's folder (Pulumi.yaml, Pulumi.<stack>.yaml, its entry), e.g. examples/blocked-endpoint.
+     * Its project's config is not this project's, so it is not validated as such; its policy config defaults to
+     * <folder>/policy-pack.<stack>.json when that exists.
+     */
+    readonly programDir?: string;
+    /** `key=value` config values on top of the stack file's (`pulumi preview -c`); a bare key is the project's. */
+    readonly config?: readonly string[];
     readonly json?: boolean;
     readonly inputs?: boolean;
 }
@@ -52,7 +61,7 @@ export interface PlanIo {
 
 const REPO = path.resolve(__dirname, "../..");
 
-function readStackFile(file: string, stack: string): { flat: Record<string, unknown>; region?: string } {
+function readStackFile(file: string, stack: string, ownProject: boolean): { flat: Record<string, unknown>; region?: string } {
     if (!fs.existsSync(file)) {
         const dir = path.dirname(file);
         const known = listStacks(dir);
@@ -65,6 +74,7 @@ function readStackFile(file: string, stack: string): { flat: Record<string, unkn
         throw new PlanError(PLAN_EXIT.usage, `${file} is not valid YAML: ${(err as Error).message}`);
     }
     const { raw, region } = rawConfigFromDocument(document);
+    if (!ownProject) return { flat: stackConfigFromYaml(document as { config?: Record<string, unknown> }), region };
     try {
         parseStackConfig(raw, stack, region);
     } catch (err) {
@@ -97,13 +107,27 @@ function renderFindings(findings: readonly Finding[]): string[] {
 
 /** Runs the plan; returns the exit code. Throws PlanError for usage/config problems. */
 export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number> {
-    const projectDir = options.projectDir ?? REPO;
     const stack = options.stack;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stack)) throw new PlanError(PLAN_EXIT.usage, `--stack "${stack}" is not a stack name.`);
+    let folder;
+    let overrides: Record<string, string>;
+    try {
+        folder = options.programDir ? readProgramFolder(options.programDir) : undefined;
+        overrides = configOverrides(options.config ?? [], folder?.project ?? PROJECT);
+    } catch (err) {
+        if (err instanceof ProgramFolderError) throw new PlanError(PLAN_EXIT.usage, err.message);
+        throw err;
+    }
+    const projectDir = folder?.dir ?? options.projectDir ?? REPO;
+    const project = folder?.project ?? PROJECT;
+    const entry = options.entry ?? folder?.entry;
     const configFile = options.configFile ? path.resolve(options.configFile) : path.join(projectDir, `Pulumi.${stack}.yaml`);
-    const { flat, region } = readStackFile(configFile, stack);
+    const fromFile = readStackFile(configFile, stack, project === PROJECT);
+    const region = fromFile.region;
+    const flat = { ...fromFile.flat, ...overrides };
     const packDir = options.packDir ? path.resolve(options.packDir) : DEFAULT_PACK_DIR;
-    const defaultPolicyConfig = path.join(packDir, `${stack}.json`);
+    const folderPolicyConfig = folder && path.join(folder.dir, `policy-pack.${stack}.json`);
+    const defaultPolicyConfig = folderPolicyConfig && fs.existsSync(folderPolicyConfig) ? folderPolicyConfig : path.join(packDir, `${stack}.json`);
     const policyConfigFile = options.policyPackConfig ? path.resolve(options.policyPackConfig) : fs.existsSync(defaultPolicyConfig) ? defaultPolicyConfig : undefined;
     const policyConfig = policyConfigFile ? readPolicyConfig(policyConfigFile) : undefined;
     const moments = options.moments ?? ["preview", "up"];
@@ -116,7 +140,7 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         ...access.packEnv,
     };
-    const common = { stack, project: PROJECT, stackConfig: flat, policyConfig, packDir, packEnv };
+    const common = { stack, project, stackConfig: flat, policyConfig, packDir, packEnv };
     // Start the packs now: their start-up (ts-node compiling the pack) overlaps the program runs.
     const packs = new Map(moments.map((m) => [m, startPack({ ...common, moment: m })]));
     packs.forEach((p) => p.catch(() => undefined));
@@ -126,8 +150,8 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     try {
         // Both runs always happen: the preview run draws the tree, the up run (every value known) tells which
         // resource each input came from.
-        previewRun = await runProgramUnderMocks({ stack, config: flat, preview: true, unknownComputedOutputs: true, entry: options.entry, account });
-        upRun = await runProgramUnderMocks({ stack, config: flat, preview: false, entry: options.entry, account });
+        previewRun = await runProgramUnderMocks({ stack, project, config: flat, preview: true, unknownComputedOutputs: true, entry, account });
+        upRun = await runProgramUnderMocks({ stack, project, config: flat, preview: false, entry, account });
     } catch (err) {
         for (const p of packs.values()) p.then((a) => a.close(), () => undefined);
         if (err instanceof ConfigError) throw new PlanError(PLAN_EXIT.usage, err.message);
@@ -135,7 +159,7 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
         if (pulumi.RunError.isInstance(err)) throw new PlanError(PLAN_EXIT.failed, `The program stopped: ${(err as Error).message}`);
         throw new PlanError(PLAN_EXIT.failed, `The program failed under mocks: ${(err as Error).stack ?? err}`);
     }
-    const dependencies = inferDependencies(upRun.recorder.resources, (r) => engineUrn(r, stack, PROJECT));
+    const dependencies = inferDependencies(upRun.recorder.resources, (r) => engineUrn(r, stack, project));
 
     const results: MomentResult[] = [];
     for (const moment of moments) {
@@ -146,7 +170,8 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
         }
     }
     const mandatory = results.flatMap((r) => r.findings).filter((f) => f.enforcementLevel === "mandatory");
-    const relative = (p: string) => path.relative(projectDir, p) || p;
+    // Paths of another program's folder are shown from the repository (where `npm run plan` runs).
+    const relative = (p: string) => path.relative(folder ? REPO : projectDir, p) || p;
     const info = results[0]?.info;
 
     if (options.json) {
@@ -166,7 +191,7 @@ export async function runPlan(options: PlanOptions, io: PlanIo): Promise<number>
     const lines: string[] = [];
     lines.push(`Offline plan for stack ${stack} (${relative(configFile)}), under Pulumi mocks: account ${account.accountId} and the invented ARNs are stand-ins.`);
     lines.push("");
-    lines.push(...renderTree(stack, PROJECT, buildTree(previewRun.recorder.resources, (r) => previewRun.recorder.parentOf(r)), projectDir, options.inputs ?? true));
+    lines.push(...renderTree(stack, project, buildTree(previewRun.recorder.resources, (r) => previewRun.recorder.parentOf(r)), projectDir, options.inputs ?? true));
     lines.push("");
     lines.push(...summarize(previewRun.recorder.resources));
     lines.push("");
@@ -200,10 +225,14 @@ export function buildPlanCommand(io: PlanIo, result: { code: number }): Command 
         .addOption(new Option("--moment <moment>", "which moment to evaluate").choices(["preview", "up", "both"]).default("both"))
         .option("--no-inputs", "print the resource tree without inputs")
         .option("--json", "print one JSON document instead of text")
-        .addOption(new Option("--program <entry>", "program entry module (default infra/index.ts)").hideHelp())
+        .option("--program <folder>", "another Pulumi program's folder (its Pulumi.yaml, Pulumi.<stack>.yaml, policy-pack.<stack>.json), e.g. examples/blocked-endpoint; or an entry module (default: this repository's infra/)")
+        .option("-c, --config <key=value>", "set a config value for this plan, as `pulumi preview -c` (repeatable; a bare key is the project's)", (v: string, all: string[]) => [...all, v], [] as string[])
         .addHelpText("after", "\nExit codes:\n  0  no mandatory violation\n  1  at least one mandatory violation (pulumi preview/up would be blocked)\n  2  usage error or invalid stack/policy config\n  3  the program or the policy pack failed")
         .action(async function (this: Command) {
-            const o = this.opts<{ stack: string; endpointUrl?: string; configFile?: string; policyPack: string; policyPackConfig?: string; moment: string; inputs: boolean; json?: boolean; program?: string }>();
+            const o = this.opts<{ stack: string; endpointUrl?: string; configFile?: string; policyPack: string; policyPackConfig?: string; moment: string; inputs: boolean; json?: boolean; program?: string; config: string[] }>();
+            const program = o.program ? path.resolve(o.program) : undefined;
+            if (program && !fs.existsSync(program)) throw new PlanError(PLAN_EXIT.usage, `--program ${o.program}: no such folder or file.`);
+            const isFolder = program !== undefined && fs.statSync(program).isDirectory();
             result.code = await runPlan({
                 stack: o.stack,
                 endpointUrl: o.endpointUrl,
@@ -213,7 +242,9 @@ export function buildPlanCommand(io: PlanIo, result: { code: number }): Command 
                 moments: o.moment === "both" ? ["preview", "up"] : [o.moment as Moment],
                 inputs: o.inputs,
                 json: o.json,
-                entry: o.program ? path.resolve(o.program) : undefined,
+                entry: isFolder ? undefined : program,
+                programDir: isFolder ? program : undefined,
+                config: o.config,
             }, io);
         });
 }
