@@ -58,27 +58,38 @@ export async function registerVersions(
     await s3.send(new PutBucketVersioningCommand({ Bucket: registry.bucket, VersioningConfiguration: { Status: "Enabled" } }));
     await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: registry.group }));
     const registered: RegisteredVersion[] = [];
-    for (const [i, v] of versions.entries()) {
-        const report = { regression_metrics: { mse: { value: v.mse, standard_deviation: registry.standardDeviation } } };
-        await s3.send(new PutObjectCommand({ Bucket: registry.bucket, Key: v.reportKey, Body: JSON.stringify(report) }));
-        const model = parseS3Uri(v.modelDataUrl);
-        if (model?.bucket === registry.bucket) await s3.send(new PutObjectCommand({ Bucket: model.bucket, Key: model.key, Body: `model weights, mse ${v.mse}` }));
-        const out = await sagemaker.send(new CreateModelPackageCommand({
-            ModelPackageGroupName: registry.group,
-            ...(registry.description ? { ModelPackageDescription: registry.description } : {}),
-            ModelApprovalStatus: "PendingManualApproval",
-            MetadataProperties: { GeneratedBy: v.executionArn },
-            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${registry.bucket}/${v.reportKey}` } } },
-            InferenceSpecification: {
-                Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: v.modelDataUrl }],
-                SupportedContentTypes: ["text/csv"],
-                SupportedResponseMIMETypes: ["text/csv"],
-                ...(registry.realtimeInstanceTypes ? { SupportedRealtimeInferenceInstanceTypes: registry.realtimeInstanceTypes as never } : {}),
-            },
-        }));
-        registered.push({ arn: out.ModelPackageArn!, version: i + 1, mse: v.mse });
-    }
+    for (const [i, v] of versions.entries()) registered.push({ ...(await registerVersion(clients, registry, v)), version: i + 1 });
     return registered;
+}
+
+export type RegistryToSeed = Parameters<typeof registerVersions>[1];
+
+/** Registers one more PendingManualApproval version in an existing group and bucket, as the pipeline's RegisterModel step does. */
+export async function registerVersion(
+    clients: { readonly sagemaker: SageMakerClient; readonly s3: S3Client },
+    registry: RegistryToSeed,
+    v: VersionToRegister,
+): Promise<RegisteredVersion> {
+    const { sagemaker, s3 } = clients;
+    const report = { regression_metrics: { mse: { value: v.mse, standard_deviation: registry.standardDeviation } } };
+    await s3.send(new PutObjectCommand({ Bucket: registry.bucket, Key: v.reportKey, Body: JSON.stringify(report) }));
+    const model = parseS3Uri(v.modelDataUrl);
+    if (model?.bucket === registry.bucket) await s3.send(new PutObjectCommand({ Bucket: model.bucket, Key: model.key, Body: `model weights, mse ${v.mse}` }));
+    const out = await sagemaker.send(new CreateModelPackageCommand({
+        ModelPackageGroupName: registry.group,
+        ...(registry.description ? { ModelPackageDescription: registry.description } : {}),
+        ModelApprovalStatus: "PendingManualApproval",
+        MetadataProperties: { GeneratedBy: v.executionArn },
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${registry.bucket}/${v.reportKey}` } } },
+        InferenceSpecification: {
+            Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: v.modelDataUrl }],
+            SupportedContentTypes: ["text/csv"],
+            SupportedResponseMIMETypes: ["text/csv"],
+            ...(registry.realtimeInstanceTypes ? { SupportedRealtimeInferenceInstanceTypes: registry.realtimeInstanceTypes as never } : {}),
+        },
+    }));
+    const arn = out.ModelPackageArn!;
+    return { arn, version: Number(arn.split("/").pop()), mse: v.mse };
 }
 
 /** Approves `arn` and serves it on `endpointName` through a model and an endpoint config named `modelName`, as the deploy Lambda would. */

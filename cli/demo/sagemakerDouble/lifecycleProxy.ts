@@ -44,7 +44,8 @@ interface Answer {
 const JSON_11 = "application/x-amz-json-1.1";
 const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
 
-export async function startLifecycleProxy(motoEndpoint: string, sharing: readonly GroupSharing[] = []): Promise<LifecycleProxy> {
+/** Listens on 127.0.0.1:`port` (default: a free one). */
+export async function startLifecycleProxy(motoEndpoint: string, sharing: readonly GroupSharing[] = [], port = 0): Promise<LifecycleProxy> {
     const lifeCycles = new Map<string, ModelLifeCycle>();
     const endpointConfigs = new Map<string, string>();
     const accountOfKey = new Map<string, string>();
@@ -198,7 +199,10 @@ export async function startLifecycleProxy(motoEndpoint: string, sharing: readonl
                 });
         });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", resolve);
+    });
     const proxy: LifecycleProxy = {
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         sharing,

@@ -1,0 +1,156 @@
+/**
+ * `npm run demo`: a local sandbox that shows the gate working, with nothing deployed to any cloud.
+ * Starts moto (an AWS emulator) behind the SageMaker double (UpdateEndpoint and the rest moto lacks), seeds the
+ * dev environment's registry, walks through the approval flow and the policy pack (./walkthrough.ts), prints
+ * the exports and commands to try next, and keeps the sandbox up until Ctrl-C, delivering the events an
+ * approval made meanwhile would raise (./events.ts). `--no-wait` exits after the walkthrough (tests, CI).
+ * Exit codes: 0 done, 1 a step did not do what it says, 2 usage or a missing prerequisite (python3, moto).
+ */
+import * as path from "path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { startLifecycleProxy, type LifecycleProxy } from "../sagemakerDouble/lifecycleProxy";
+import { eventFor, groupStatuses, watchStatuses } from "./events";
+import { describeDelivery, environmentFunctions } from "./functions";
+import { portInUse, SandboxError, startMoto, type Moto } from "./moto";
+import { progress as makeProgress } from "./progress";
+import { EXAMPLE, walkthrough, type Printer } from "./walkthrough";
+import { ACCOUNT, CREDENTIALS, REGION, seedWorld, type World } from "./world";
+
+const REPO = path.resolve(__dirname, "../../..");
+
+export interface DemoOptions {
+    readonly wait: boolean;
+    readonly port?: number;
+}
+
+export function parsePort(value: string): number {
+    const port = Number(value);
+    if (!/^\d+$/.test(value) || port < 1024 || port > 65535) throw new InvalidArgumentError(`got "${value}"; expected a port number from 1024 to 65535, e.g. --port 5005.`);
+    return port;
+}
+
+/** What to export so the CLI, the plan and the AWS CLI talk to the sandbox. Pure. */
+export function sandboxExports(endpoint: string): Record<string, string> {
+    return { AWS_ENDPOINT_URL: endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
+}
+
+export function nextSteps(world: World, endpoint: string): string[] {
+    const g = world.environment.groupName;
+    return [
+        "Export these in another terminal to use the sandbox:",
+        ...Object.entries(sandboxExports(endpoint)).map(([k, v]) => `  export ${k}=${v}`),
+        "  unset AWS_PROFILE AWS_SESSION_TOKEN",
+        "",
+        "Then try:",
+        "  npm run approvals -- pending --env dev",
+        `  npm run approvals -- show ${g}/3 --env dev`,
+        `  npm run plan -- --program ${EXAMPLE} --stack prod --moment preview --endpoint-url $AWS_ENDPOINT_URL   # blocked: ${g}/3 is pending`,
+        `  npm run approvals -- approve ${g}/3 --env dev --comment "reviewed in the sandbox" --allow-unknown-registrar`,
+        `  npm run plan -- --program ${EXAMPLE} --stack prod --moment preview --endpoint-url $AWS_ENDPOINT_URL   # passes now`,
+        "  npm run approvals -- live --env dev        # the sandbox deployed it, as the deploy function would",
+        "  npm run approvals -- history --env dev",
+        "  aws sagemaker list-model-packages --model-package-group-name " + g,
+    ];
+}
+
+function printer(write: (text: string) => void): Printer {
+    return {
+        line: (text = "") => write(`${text}\n`),
+        section: (title) => write(`\n== ${title}\n`),
+        block: (text) => write(`${text.replace(/\n$/, "").split("\n").map((l) => `    ${l}`).join("\n")}\n`),
+    };
+}
+
+function buildCommand(options: { value?: DemoOptions }): Command {
+    return new Command("demo")
+        .description("A local sandbox (moto) that shows the approval gate working: registration, notification, approval with the CLI, deployment, rollback, and the policy pack blocking a pending version.")
+        .exitOverride()
+        .option("--no-wait", "exit after the walkthrough instead of keeping the sandbox running (tests, CI)")
+        .option("--port <port>", "the sandbox's endpoint port (default: a free one)", parsePort)
+        .action(function (this: Command) {
+            const o = this.opts<{ wait: boolean; port?: number }>();
+            options.value = { wait: o.wait, port: o.port };
+        });
+}
+
+async function waitForCtrlC(world: World, endpoint: string, p: Printer, moto: Moto): Promise<void> {
+    const fns = environmentFunctions(world);
+    const where = { account: ACCOUNT, region: REGION };
+    const stop = watchStatuses(
+        () => groupStatuses(world.clients.sagemaker, world.environment.groupName),
+        await groupStatuses(world.clients.sagemaker, world.environment.groupName),
+        async ({ arn }) => {
+            const delivery = await fns.deliver(await eventFor(world.clients.sagemaker, arn, where));
+            if (delivery) p.line(`[sandbox] ${arn.split("/").slice(-2).join("/")} changed: ${describeDelivery(delivery)}`);
+        },
+        (err) => p.line(`[sandbox] could not read the registry: ${(err as Error).message}`),
+    );
+    p.line("");
+    p.line(`Sandbox running at ${endpoint}; approvals and rejections you make are delivered to the functions within 2 s. Ctrl-C to stop.`);
+    await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+        moto.child.once("exit", () => {
+            p.line("[sandbox] moto stopped on its own.");
+            resolve();
+        });
+    });
+    stop();
+    void endpoint;
+}
+
+export async function runDemo(options: DemoOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+    const p = printer(write);
+    const progress = makeProgress();
+    if (options.port !== undefined && (await portInUse(options.port))) throw new SandboxError(`port ${options.port} is in use; pick another with --port, or leave it out for a free one.`);
+    let moto: Moto | undefined;
+    let proxy: LifecycleProxy | undefined;
+    try {
+        moto = await progress.run("starting moto (python3 -m moto.server) and the SageMaker double", () => startMoto());
+        proxy = await startLifecycleProxy(moto.endpoint, [], options.port ?? 0);
+        const endpoint = proxy.endpoint;
+        // Everything this process starts (the CLI in-process, the plan's processes) talks to the sandbox only.
+        for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"]) delete process.env[k];
+        Object.assign(process.env, sandboxExports(endpoint), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+        const world = await progress.run("seeding the dev environment's registry: v1 Approved and live, v2 Rejected, v3 pending", () => seedWorld(endpoint, REPO));
+        p.line(`Sandbox: ${endpoint} (moto ${moto.endpoint} behind it), account ${ACCOUNT}, ${REGION}; environment dev (Pulumi.dev.yaml), group ${world.environment.groupName}.`);
+        const fns = environmentFunctions(world);
+        const result = await walkthrough(world, fns, p, progress, REPO, endpoint);
+        p.section("Summary");
+        p.line(`approval flow: ${result.newVersion} notified, approved with the CLI, deployed, rejected, rolled back to ${world.environment.groupName}/1`);
+        p.line(`policy pack: pending version blocked (exit ${result.blocked.code}), approved version let through (exit ${result.passed.code})`);
+        const pendingArn = world.versions.get(3)!;
+        const ok = result.blocked.code === 1 && result.blocked.output.includes("[mandatory]") && result.blocked.output.includes(pendingArn) && result.passed.code === 0;
+        if (!ok) p.line("UNEXPECTED: the policy pack did not block the pending version and pass the approved one; see the plans' output above.");
+        p.line("");
+        for (const l of nextSteps(world, endpoint)) p.line(l);
+        if (options.wait && ok) await waitForCtrlC(world, endpoint, p, moto);
+        return ok ? 0 : 1;
+    } finally {
+        await proxy?.close().catch(() => undefined);
+        moto?.stop();
+        if (options.wait) p.line("Sandbox stopped (moto killed).");
+    }
+}
+
+/** Parses argv and runs the demo; returns the exit code, never throws. */
+export async function runDemoCli(argv: readonly string[]): Promise<number> {
+    const parsed: { value?: DemoOptions } = {};
+    try {
+        await buildCommand(parsed).parseAsync([...argv], { from: "user" });
+    } catch (err) {
+        if (err instanceof CommanderError) return err.code === "commander.helpDisplayed" || err.code === "commander.help" ? 0 : 2;
+        throw err;
+    }
+    if (!parsed.value) return 2;
+    try {
+        return await runDemo(parsed.value);
+    } catch (err) {
+        if (err instanceof SandboxError) {
+            process.stderr.write(`error: ${err.message}\n`);
+            return 2;
+        }
+        process.stderr.write(`error: the demo failed: ${(err as Error)?.message ?? String(err)}\n`);
+        return 1;
+    }
+}
