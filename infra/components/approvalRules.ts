@@ -31,6 +31,7 @@ import {
     dlqDeliveryFailuresAlarmProps,
     dlqDepthAlarmProps,
     failedInvocationsAlarmProps,
+    functionTarget,
     TARGET_RETRY_POLICY,
     topicAlarm,
     type ChildContext,
@@ -192,17 +193,7 @@ export class ApprovalRules extends pulumi.ComponentResource {
         for (const spec of specs) {
             const rule = this.rules[spec.key];
             if (spec.notify) {
-                const fn = required(args.notifyFunction, "notifyFunction", spec);
-                const permission = new aws.lambda.Permission(
-                    `${name}-${spec.key}-invokes-notify-approver`,
-                    { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
-                    parent,
-                );
-                new aws.cloudwatch.EventTarget(
-                    `${name}-${spec.key}-to-notify-approver`,
-                    { rule: rule.name, targetId: "notify-approver", arn: fn.arn, deadLetterConfig, retryPolicy: TARGET_RETRY_POLICY },
-                    { ...parent, dependsOn: [permission] },
-                );
+                functionTarget(children, { key: spec.key, rule, function: required(args.notifyFunction, "notifyFunction", spec), targetId: "notify-approver", dlqArn: this.targetsDlq.arn });
             }
             if (spec.deploy) {
                 const requests = required(args.deployRequests, "deployRequests", spec);

@@ -24,7 +24,7 @@ import {
     dlqDeliveryFailuresAlarmProps,
     dlqDepthAlarmProps,
     failedInvocationsAlarmProps,
-    TARGET_RETRY_POLICY,
+    ruleToFunction,
     topicAlarm,
     type ChildContext,
     type TopicAlarmProps,
@@ -145,24 +145,16 @@ export class ArtifactGuard extends pulumi.ComponentResource {
         );
 
         const patterns = pulumi.all([scope, args.artifactsBucketName, args.pipelineName]).apply(([s, bucketName, outputFolder]) => tamperPatterns({ bucketName, outputFolder, accountId: args.watchedAccountId ?? s.accountId }));
-        const rule = (key: keyof typeof TAMPER_RULE_ROLES, description: string) => {
-            const ruleResource = new aws.cloudwatch.EventRule(
-                `${name}-${TAMPER_RULE_ROLES[key]}`,
-                { name: resourceName(env, TAMPER_RULE_ROLES[key]), description, eventPattern: patterns.apply((p) => JSON.stringify(p[key])), tags },
-                parent,
-            );
-            const permission = new aws.lambda.Permission(
-                `${name}-${key}-invokes-${TAMPER_FUNCTION}`,
-                { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: ruleResource.arn },
-                parent,
-            );
-            new aws.cloudwatch.EventTarget(
-                `${name}-${key}-to-${TAMPER_FUNCTION}`,
-                { rule: ruleResource.name, targetId: TAMPER_FUNCTION, arn: this.function.arn, deadLetterConfig: { arn: args.eventsDlqArn }, retryPolicy: TARGET_RETRY_POLICY },
-                { parent: this, dependsOn: [permission] },
-            );
-            return ruleResource;
-        };
+        const rule = (key: keyof typeof TAMPER_RULE_ROLES, description: string) =>
+            ruleToFunction(children, {
+                key,
+                role: TAMPER_RULE_ROLES[key],
+                description,
+                eventPattern: patterns.apply((p) => JSON.stringify(p[key])),
+                function: this.function,
+                targetId: TAMPER_FUNCTION,
+                dlqArn: args.eventsDlqArn,
+            });
         this.rules = {
             artifactChanged: rule("artifactChanged", "A write or delete under the training pipeline's outputs in this environment's artifacts bucket"),
             imageChanged: rule("imageChanged", "A completed push or delete of an image in this account's ECR"),

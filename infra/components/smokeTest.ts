@@ -22,7 +22,7 @@ import {
     dlqDeliveryFailuresAlarmProps,
     dlqDepthAlarmProps,
     failedInvocationsAlarmProps,
-    TARGET_RETRY_POLICY,
+    ruleToFunction,
     topicAlarm,
     type ChildContext,
     type TopicAlarmProps,
@@ -137,26 +137,15 @@ export class SmokeTest extends pulumi.ComponentResource {
             parent,
         );
 
-        this.rule = new aws.cloudwatch.EventRule(
-            `${name}-${SMOKE_RULE}`,
-            {
-                name: resourceName(env, SMOKE_RULE),
-                description: `${args.endpointName} reached InService (a deployment or rollback finished): smoke-test the live version`,
-                eventPattern: JSON.stringify(endpointInServicePattern(args.endpointName)),
-                tags,
-            },
-            parent,
-        );
-        const permission = new aws.lambda.Permission(
-            `${name}-${SMOKE_RULE}-invokes-${SMOKE_FUNCTION}`,
-            { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: this.rule.arn },
-            parent,
-        );
-        new aws.cloudwatch.EventTarget(
-            `${name}-${SMOKE_RULE}-to-${SMOKE_FUNCTION}`,
-            { rule: this.rule.name, targetId: SMOKE_FUNCTION, arn: this.function.arn, deadLetterConfig: { arn: args.eventsDlqArn }, retryPolicy: TARGET_RETRY_POLICY },
-            { parent: this, dependsOn: [permission] },
-        );
+        this.rule = ruleToFunction(children, {
+            key: SMOKE_RULE,
+            role: SMOKE_RULE,
+            description: `${args.endpointName} reached InService (a deployment or rollback finished): smoke-test the live version`,
+            eventPattern: JSON.stringify(endpointInServicePattern(args.endpointName)),
+            function: this.function,
+            targetId: SMOKE_FUNCTION,
+            dlqArn: args.eventsDlqArn,
+        });
 
         const alarmRoles = new Set(smokeTestAlarmRoles());
         const alarm = (role: string, props: TopicAlarmProps) => topicAlarm(children, args.topicArn, alarmRoles, role, props);

@@ -1,7 +1,7 @@
 /**
- * The operational pieces every event-driven function of the stack shares (ApprovalEvents, ArtifactGuard): a
+ * The operational pieces every event-driven function of the stack shares (ApprovalEvents, ArtifactGuard, ...): a
  * KMS-encrypted dead-letter queue, an alarm that notifies the approvals topic, the alarms on a rule's failed
- * deliveries, the async-invocation settings, and EventBridge's retry policy for targets. One place, so both
+ * deliveries, the async-invocation settings, a rule invoking a function, and EventBridge's retry policy for targets. One place, so all
  * components deliver, retry and alarm the same way.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -87,4 +87,53 @@ export function dlqDeliveryFailuresAlarmProps(ruleName: pulumi.Input<string>, de
 /** Events wait in a dead-letter queue (`<queue role>-depth`). */
 export function dlqDepthAlarmProps(queueName: pulumi.Input<string>, description: string): TopicAlarmProps {
     return { alarmDescription: description, namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queueName }, statistic: "Maximum", period: 60 };
+}
+
+/** A function an EventBridge rule invokes: `<name>-<key>-invokes-<targetId>` (the permission) and `<name>-<key>-to-<targetId>` (the target). */
+export interface FunctionTargetInput {
+    /** The rule's key in the children's names. */
+    readonly key: string;
+    readonly rule: aws.cloudwatch.EventRule;
+    readonly function: aws.lambda.Function;
+    /** The target's id on the rule, also in the children's names: the function's role (its name suffix). */
+    readonly targetId: string;
+    /** Where EventBridge puts the events it could not deliver (its policy must admit the rule). */
+    readonly dlqArn: pulumi.Input<string>;
+}
+
+/**
+ * The permission for a rule to invoke a function and the target that does, with the DLQ and TARGET_RETRY_POLICY.
+ * The target waits for the permission: EventBridge's first delivery would otherwise be refused.
+ */
+export function functionTarget(ctx: ChildContext, input: FunctionTargetInput): aws.cloudwatch.EventTarget {
+    const { key, rule, targetId } = input;
+    const permission = new aws.lambda.Permission(
+        `${ctx.name}-${key}-invokes-${targetId}`,
+        { action: "lambda:InvokeFunction", function: input.function.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+        ctx.opts,
+    );
+    return new aws.cloudwatch.EventTarget(
+        `${ctx.name}-${key}-to-${targetId}`,
+        { rule: rule.name, targetId, arn: input.function.arn, deadLetterConfig: { arn: input.dlqArn }, retryPolicy: TARGET_RETRY_POLICY },
+        { ...ctx.opts, dependsOn: [permission] },
+    );
+}
+
+/** A rule `<name>-<role>` (named `resourceName(environment, role)`) whose one target is a function. */
+export interface RuleToFunctionInput extends Omit<FunctionTargetInput, "rule"> {
+    readonly role: string;
+    readonly description: pulumi.Input<string>;
+    /** The event pattern, JSON. */
+    readonly eventPattern: pulumi.Input<string>;
+}
+
+/** The rule, the permission and the target (functionTarget) of a rule that invokes one function. */
+export function ruleToFunction(ctx: ChildContext, input: RuleToFunctionInput): aws.cloudwatch.EventRule {
+    const rule = new aws.cloudwatch.EventRule(
+        `${ctx.name}-${input.role}`,
+        { name: resourceName(ctx.environment, input.role), description: input.description, eventPattern: input.eventPattern, tags: { ...ctx.tags } },
+        ctx.opts,
+    );
+    functionTarget(ctx, { ...input, rule });
+    return rule;
 }
