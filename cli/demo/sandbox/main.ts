@@ -9,12 +9,12 @@
 import * as path from "path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { startLifecycleProxy, type LifecycleProxy } from "../sagemakerDouble/lifecycleProxy";
-import { eventFor, groupStatuses, watchStatuses } from "./events";
-import { describeDelivery, environmentFunctions } from "./functions";
-import { portInUse, SandboxError, startMoto, type Moto } from "./moto";
+import { environmentFunctions } from "./functions";
+import { motoProblem, portInUse, SandboxError, startMoto, type Moto } from "./moto";
 import { progress as makeProgress } from "./progress";
-import { EXAMPLE, walkthrough, type Printer } from "./walkthrough";
-import { ACCOUNT, CREDENTIALS, REGION, seedWorld, type World } from "./world";
+import { nextSteps, sandboxExports, waitForCtrlC } from "./session";
+import { walkthrough, type Printer } from "./walkthrough";
+import { ACCOUNT, REGION, seedWorld } from "./world";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -27,30 +27,6 @@ export function parsePort(value: string): number {
     const port = Number(value);
     if (!/^\d+$/.test(value) || port < 1024 || port > 65535) throw new InvalidArgumentError(`got "${value}"; expected a port number from 1024 to 65535, e.g. --port 5005.`);
     return port;
-}
-
-/** What to export so the CLI, the plan and the AWS CLI talk to the sandbox. Pure. */
-export function sandboxExports(endpoint: string): Record<string, string> {
-    return { AWS_ENDPOINT_URL: endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
-}
-
-export function nextSteps(world: World, endpoint: string): string[] {
-    const g = world.environment.groupName;
-    return [
-        "Export these in another terminal to use the sandbox:",
-        ...Object.entries(sandboxExports(endpoint)).map(([k, v]) => `  export ${k}=${v}`),
-        "  unset AWS_PROFILE AWS_SESSION_TOKEN",
-        "",
-        "Then try:",
-        "  npm run approvals -- pending --env dev",
-        `  npm run approvals -- show ${g}/3 --env dev`,
-        `  npm run plan -- --program ${EXAMPLE} --stack prod --moment preview --endpoint-url $AWS_ENDPOINT_URL   # blocked: ${g}/3 is pending`,
-        `  npm run approvals -- approve ${g}/3 --env dev --comment "reviewed in the sandbox" --allow-unknown-registrar`,
-        `  npm run plan -- --program ${EXAMPLE} --stack prod --moment preview --endpoint-url $AWS_ENDPOINT_URL   # passes now`,
-        "  npm run approvals -- live --env dev        # the sandbox deployed it, as the deploy function would",
-        "  npm run approvals -- history --env dev",
-        "  aws sagemaker list-model-packages --model-package-group-name " + g,
-    ];
 }
 
 function printer(write: (text: string) => void): Printer {
@@ -73,35 +49,11 @@ function buildCommand(options: { value?: DemoOptions }): Command {
         });
 }
 
-async function waitForCtrlC(world: World, endpoint: string, p: Printer, moto: Moto): Promise<void> {
-    const fns = environmentFunctions(world);
-    const where = { account: ACCOUNT, region: REGION };
-    const stop = watchStatuses(
-        () => groupStatuses(world.clients.sagemaker, world.environment.groupName),
-        await groupStatuses(world.clients.sagemaker, world.environment.groupName),
-        async ({ arn }) => {
-            const delivery = await fns.deliver(await eventFor(world.clients.sagemaker, arn, where));
-            if (delivery) p.line(`[sandbox] ${arn.split("/").slice(-2).join("/")} changed: ${describeDelivery(delivery)}`);
-        },
-        (err) => p.line(`[sandbox] could not read the registry: ${(err as Error).message}`),
-    );
-    p.line("");
-    p.line(`Sandbox running at ${endpoint}; approvals and rejections you make are delivered to the functions within 2 s. Ctrl-C to stop.`);
-    await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-        moto.child.once("exit", () => {
-            p.line("[sandbox] moto stopped on its own.");
-            resolve();
-        });
-    });
-    stop();
-    void endpoint;
-}
-
 export async function runDemo(options: DemoOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
     const p = printer(write);
     const progress = makeProgress();
+    const missing = motoProblem();
+    if (missing) throw new SandboxError(missing);
     if (options.port !== undefined && (await portInUse(options.port))) throw new SandboxError(`port ${options.port} is in use; pick another with --port, or leave it out for a free one.`);
     let moto: Moto | undefined;
     let proxy: LifecycleProxy | undefined;
@@ -124,7 +76,7 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
         if (!ok) p.line("UNEXPECTED: the policy pack did not block the pending version and pass the approved one; see the plans' output above.");
         p.line("");
         for (const l of nextSteps(world, endpoint)) p.line(l);
-        if (options.wait && ok) await waitForCtrlC(world, endpoint, p, moto);
+        if (options.wait && ok) await waitForCtrlC(world, endpoint, p, moto.child);
         return ok ? 0 : 1;
     } finally {
         await proxy?.close().catch(() => undefined);

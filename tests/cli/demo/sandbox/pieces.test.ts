@@ -2,8 +2,9 @@
 import { strict as assert } from "assert";
 import type { DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { planVerdict, shellLine } from "../../../../cli/demo/sandbox/commands";
-import { stateChangeEvent, statusChanges } from "../../../../cli/demo/sandbox/events";
-import { parsePort, sandboxExports } from "../../../../cli/demo/sandbox/main";
+import { stateChangeEvent, statusChanges, watchStatuses } from "../../../../cli/demo/sandbox/events";
+import { parsePort } from "../../../../cli/demo/sandbox/main";
+import { sandboxExports } from "../../../../cli/demo/sandbox/session";
 import { motoProblem, MOTO_INSTALL } from "../../../../cli/demo/sandbox/moto";
 import { progress } from "../../../../cli/demo/sandbox/progress";
 import { parseModelPackageEvent } from "../../../../lambdas/shared/events";
@@ -39,6 +40,36 @@ describe("cli/demo/sandbox pieces", () => {
         const now = new Map([["a", "Approved"], ["b", "Approved"], ["c", "PendingManualApproval"]]);
         assert.deepEqual(statusChanges(seen, now), [{ arn: "a", status: "Approved" }, { arn: "c", status: "PendingManualApproval" }]);
         assert.deepEqual(statusChanges(now, now), []);
+    });
+
+    it("while the sandbox waits, delivers each change once, in order, and keeps polling after a failed read", async () => {
+        const reads = [
+            new Map([["v3", "Approved"], ["v4", "PendingManualApproval"]]),
+            undefined,
+            new Map([["v3", "Approved"], ["v4", "Rejected"]]),
+        ];
+        const delivered: string[] = [];
+        const errors: string[] = [];
+        let polls = 0;
+        await new Promise<void>((resolve) => {
+            const stop = watchStatuses(
+                async () => {
+                    const i = polls++;
+                    if (i === reads.length - 1) setTimeout(() => (stop(), resolve()), 30);
+                    if (i === 1) throw new Error("moto is busy");
+                    return reads[Math.min(i, reads.length - 1)]!;
+                },
+                new Map([["v3", "PendingManualApproval"]]),
+                async ({ arn, status }) => void delivered.push(`${arn} ${status}`),
+                (err) => errors.push((err as Error).message),
+                5,
+            );
+        });
+        assert.deepEqual(delivered, ["v3 Approved", "v4 PendingManualApproval", "v4 Rejected"]);
+        assert.deepEqual(errors, ["moto is busy"]);
+        const atStop = polls;
+        await new Promise((r) => setTimeout(r, 30));
+        assert.equal(polls, atStop, "no poll after stop()");
     });
 
     it("prints commands as a shell would take them, and keeps a plan's verdict", () => {
