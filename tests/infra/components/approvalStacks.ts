@@ -36,8 +36,13 @@ export const T = {
     policy: "aws:iam/policy:Policy",
     roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     events: "sagemaker-approval-gate:approvals:ApprovalEvents",
+    guard: "sagemaker-approval-gate:integrity:ArtifactGuard",
+    smoke: "sagemaker-approval-gate:smoke:SmokeTest",
     topicComponent: "sagemaker-approval-gate:approvals:ApprovalsTopic",
 };
+
+/** The mocks' default account, where the all-in-one example stacks run. */
+export const SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
 
 /**
  * Where a stack's registered bytes are: its pipeline's bucket and prefix (infra/index.ts). The serving images are
@@ -73,5 +78,24 @@ export function approvalNames(stack: string, run: () => ProgramRun) {
         get: (type: string, role: string) => run().recorder.get(type, n(role)),
         group: `abalone-${stack}`,
         byUrnParent: (r: RecordedResource) => r.name.startsWith(`sagemaker-approval-gate-${stack}-approvals`),
+    };
+}
+
+/**
+ * Lookups for a companion component's children (`sagemaker-approval-gate-<stack>-<component>-<role>`: `c`, `mine`)
+ * next to ApprovalEvents' (`a`), and the approvals topic and CMK they use.
+ */
+export function componentNames(stack: string, component: string, run: () => ProgramRun) {
+    const prefix = `sagemaker-approval-gate-${stack}`;
+    const a = approvalNames(stack, run).n;
+    const get = (type: string, name: string) => run().recorder.get(type, name);
+    return {
+        prefix,
+        a,
+        c: (role: string) => `${prefix}-${component}-${role}`,
+        get,
+        mine: (type: string) => run().recorder.ofType(type).filter((r) => r.name.startsWith(`${prefix}-${component}-`)),
+        topicArn: () => get(T.topic, a("notifications-topic")).state.arn,
+        keyArn: () => get(T.key, a("notifications-key")).state.arn,
     };
 }

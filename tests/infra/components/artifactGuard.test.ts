@@ -4,7 +4,7 @@
  * logs), its role, the alarms to the approvals topic, and what ApprovalEvents' policies admit of it.
  */
 import { strict as assert } from "assert";
-import { runProgramUnderMocks, type ProgramRun } from "../../../cli/lib/programUnderMocks";
+import type { ProgramRun } from "../../../cli/lib/programUnderMocks";
 import {
     artifactGuardAlarmRoles,
     artifactGuardCompanions,
@@ -17,44 +17,17 @@ import { bundleLambda, LAMBDA_ENTRIES } from "../../../infra/lib/bundle";
 import { TARGET_RETRY_POLICY } from "../../../infra/lib/functionResources";
 import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { endpointName } from "../../../infra/lib/naming";
-import { exampleStackConfig } from "../exampleStacks";
 // prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
-import { allInOneStackConfig } from "./approvalStacks";
-
-const T = {
-    guard: "sagemaker-approval-gate:integrity:ArtifactGuard",
-    rule: "aws:cloudwatch/eventRule:EventRule",
-    target: "aws:cloudwatch/eventTarget:EventTarget",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    queue: "aws:sqs/queue:Queue",
-    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
-    fn: "aws:lambda/function:Function",
-    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-    permission: "aws:lambda/permission:Permission",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    topic: "aws:sns/topic:Topic",
-    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-    key: "aws:kms/key:Key",
-    table: "aws:dynamodb/table:Table",
-};
-const SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+import { componentNames, exampleRun, SCOPE, T } from "./approvalStacks";
 
 for (const stack of ["dev", "prod"]) {
     describe(`ArtifactGuard in the ${stack} stack (under mocks)`, function () {
         this.timeout(60_000);
         let run: ProgramRun;
-        const prefix = `sagemaker-approval-gate-${stack}`;
-        const g = (role: string) => `${prefix}-artifact-guard-${role}`;
-        const a = (role: string) => `${prefix}-approvals-${role}`;
-        const get = (type: string, name: string) => run.recorder.get(type, name);
-        const mine = (type: string) => run.recorder.ofType(type).filter((r) => r.name.startsWith(`${prefix}-artifact-guard`));
-        const topicArn = () => get(T.topic, a("notifications-topic")).state.arn;
-        const keyArn = () => get(T.key, a("notifications-key")).state.arn;
+        const { prefix, c: g, a, get, mine, topicArn, keyArn } = componentNames(stack, "artifact-guard", () => run);
 
         before(async () => {
-            run = await runProgramUnderMocks({ stack, config: allInOneStackConfig(stack) });
+            run = await exampleRun(stack);
         });
 
         it("declares one ArtifactGuard and exports its function and tamper alarm", () => {

@@ -13,39 +13,13 @@ import { wildcardAllowActions } from "../../../infra/lib/iamDocuments";
 import { DEFAULT_SMOKE_PAYLOAD } from "../../../infra/lib/smokeTestConfig";
 import { smokeTestPolicy } from "../../../infra/lib/smokeTestPolicies";
 import { exampleStackConfig } from "../exampleStacks";
-import { exampleRun } from "./approvalStacks";
-
-const T = {
-    smoke: "sagemaker-approval-gate:smoke:SmokeTest",
-    rule: "aws:cloudwatch/eventRule:EventRule",
-    target: "aws:cloudwatch/eventTarget:EventTarget",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    queue: "aws:sqs/queue:Queue",
-    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
-    fn: "aws:lambda/function:Function",
-    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-    permission: "aws:lambda/permission:Permission",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    topic: "aws:sns/topic:Topic",
-    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-    key: "aws:kms/key:Key",
-    table: "aws:dynamodb/table:Table",
-};
-const SCOPE = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+import { componentNames, exampleRun, SCOPE, T } from "./approvalStacks";
 
 for (const stack of ["dev", "prod"]) {
     describe(`SmokeTest in the ${stack} stack (under mocks)`, function () {
         this.timeout(60_000);
         let run: ProgramRun;
-        const prefix = `sagemaker-approval-gate-${stack}`;
-        const s = (role: string) => `${prefix}-smoke-${role}`;
-        const a = (role: string) => `${prefix}-approvals-${role}`;
-        const get = (type: string, name: string) => run.recorder.get(type, name);
-        const mine = (type: string) => run.recorder.ofType(type).filter((r) => r.name.startsWith(`${prefix}-smoke-`));
-        const topicArn = () => get(T.topic, a("notifications-topic")).state.arn;
-        const keyArn = () => get(T.key, a("notifications-key")).state.arn;
+        const { prefix, c: s, a, get, mine, topicArn, keyArn } = componentNames(stack, "smoke", () => run);
 
         before(async () => {
             // prod: the all-in-one production fixture (Pulumi.prod.yaml is an environment stack now).
