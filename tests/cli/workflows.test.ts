@@ -80,6 +80,19 @@ describe(".github/workflows", () => {
         assert.deepEqual([...pins.keys()].sort(), ["actions/checkout", "actions/setup-node", "actions/setup-python", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
     });
 
+    it("builds with the Node of .nvmrc (22), which package.json's engines admit, as they do 24", () => {
+        const nvmrc = fs.readFileSync(path.join(REPO, ".nvmrc"), "utf8").trim();
+        assert.equal(nvmrc, "22");
+        const versions = files.flatMap((file) => steps(load(file)).filter(({ step }) => step.uses?.startsWith("actions/setup-node@")).map(({ job, step }) => ({ file, job, version: String(step.with?.["node-version"]) })));
+        assert.ok(versions.length > 0, "no setup-node step");
+        for (const v of versions) assert.equal(v.version, nvmrc, `${v.file} job ${v.job} sets up Node ${v.version}, not .nvmrc's ${nvmrc}`);
+        const engines = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).engines.node as string;
+        const m = /^>=(\d+)\.(\d+) <(\d+)$/.exec(engines);
+        assert.ok(m, `engines.node "${engines}" is not of the form ">=A.B <C"`);
+        const [lowest, below] = [Number(m![1]), Number(m![3])];
+        for (const major of [20, 22, 24]) assert.ok(major >= lowest && major < below, `engines.node "${engines}" does not admit Node ${major}`);
+    });
+
     it("grants least privilege: read-only by default, id-token only where AWS is assumed, PR write only to comment", () => {
         for (const file of files) {
             const w = load(file);
