@@ -111,11 +111,8 @@ export async function seedWorld(endpoint: string, projectDir: string): Promise<W
     const inboxUrl = await createInbox(clients, topicArn);
 
     const registry: RegistryToSeed = { group: environment.groupName, bucket, description: "XGBoost abalone age regressor", standardDeviation: 2.1, realtimeInstanceTypes: ["ml.m5.large", "ml.m5.xlarge"] };
-    const registered = await registerVersions(
-        { sagemaker: clients.sagemaker, s3: clients.s3 },
-        registry,
-        [pipelineVersion(bucket, "k2v9x1q7d3ab", 4.71), pipelineVersion(bucket, "p8c4m2z6w1ef", 4.92), pipelineVersion(bucket, "t5r7y3n9h2cd", 4.18)],
-    );
+    const seeded = [pipelineVersion(bucket, "k2v9x1q7d3ab", 4.71), pipelineVersion(bucket, "p8c4m2z6w1ef", 4.92), pipelineVersion(bucket, "t5r7y3n9h2cd", 4.18)];
+    const registered = await registerVersions({ sagemaker: clients.sagemaker, s3: clients.s3 }, registry, seeded);
     const versions = new Map(registered.map((v) => [v.version, v.arn]));
     await publishImage(clients.ecr, XGBOOST_IMAGE);
     await pinVersions(clients, table, registered.map((v) => v.arn));
@@ -128,6 +125,8 @@ export async function seedWorld(endpoint: string, projectDir: string): Promise<W
         endpointConfigName: model, modelName: model, deployedAt: new Date(Date.now() - 7 * 86_400_000).toISOString(),
         eventId: "sandbox-seed-v1", kind: "deploy", outcome: "deployed", reason: `Approved ("${description}")`,
         approvedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-approver/alice`, approvalDescription: description,
+        // As deploy-approved records it: the notification compares a new version with the live one's report.
+        metricsS3Uri: `s3://${bucket}/${seeded[0].reportKey}`,
     }, undefined);
     await clients.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: versions.get(2)!, ModelApprovalStatus: "Rejected", ApprovalDescription: "mse 4.92 is worse than live 4.71" }));
 
