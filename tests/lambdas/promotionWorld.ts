@@ -8,27 +8,18 @@
  * One moto gap is bridged on purpose: moto's ECR ignores `registryId` and answers from the caller's own account,
  * so an environment's ECR client acts in the registry account (AWS: the repository policy admits the environment).
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-    CreateModelPackageCommand,
-    CreateModelPackageGroupCommand,
-    DescribeModelPackageCommand,
-    SageMakerClient,
-    UpdateModelPackageCommand,
-} from "@aws-sdk/client-sagemaker";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateModelPackageGroupCommand, DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import type { DeployDeps, DeploySettings } from "../../lambdas/deploy-approved/deploy";
 import type { NotifyDeps, NotifySettings } from "../../lambdas/notify-approver/notify";
 import { snsPublisher } from "../../lambdas/shared/publish";
 import { s3ReportReader } from "../../lambdas/shared/reports";
 import { planStageChange, type StageAction } from "../../policies/lib/approvalStage";
-import { motoClientConfig, motoEndpoint, uniqueName } from "../helpers/moto";
+import { motoEndpoint, uniqueName } from "../helpers/moto";
 import { actAs, startLifecycleProxy, type LifecycleProxy } from "../helpers/sagemakerLifecycleProxy";
-import { createLedgerTable } from "./ledgerTable";
-import { imageManifest, recordingLogger } from "./world";
+import { createLedgerAndTopic, motoClients, putReport, readInbox, recordingLogger, registerPinnableVersion, type AccountClients } from "./world";
 
 export const REGISTRY = "111111111111";
 export const ORDER = ["Staging", "Production"] as const;
@@ -49,7 +40,8 @@ export interface Environment {
 
 export interface PromotionWorld {
     readonly proxy: LifecycleProxy;
-    readonly registry: { readonly sagemaker: SageMakerClient; readonly s3: S3Client; readonly ecr: ECRClient };
+    /** The registry account's clients and its reports bucket (evaluation reports). */
+    readonly registry: { readonly sagemaker: SageMakerClient; readonly s3: S3Client; readonly ecr: ECRClient; readonly bucket: string };
     readonly groupName: string;
     readonly staging: Environment;
     readonly prod: Environment;
@@ -58,12 +50,15 @@ export interface PromotionWorld {
 export async function createPromotionWorld(): Promise<PromotionWorld> {
     const moto = await motoEndpoint();
     const proxy = await startLifecycleProxy(moto);
-    const at = (accountId: string) => ({
-        sagemaker: actAs(new SageMakerClient(motoClientConfig(proxy.endpoint)), accountId),
-        s3: actAs(new S3Client({ ...motoClientConfig(moto), forcePathStyle: true }), accountId),
-        ecr: actAs(new ECRClient(motoClientConfig(moto)), accountId),
-    });
-    const registry = at(REGISTRY);
+    /** An account's clients, SageMaker through the lifecycle double. */
+    const at = (accountId: string): AccountClients => {
+        const c = motoClients(moto, proxy.endpoint);
+        return { sagemaker: actAs(c.sagemaker, accountId), dynamodb: actAs(c.dynamodb, accountId), s3: actAs(c.s3, accountId), ecr: actAs(c.ecr, accountId), sns: actAs(c.sns, accountId), sqs: actAs(c.sqs, accountId) };
+    };
+    const registryClients = at(REGISTRY);
+    const bucket = uniqueName("registry-reports").toLowerCase();
+    await registryClients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const registry = { sagemaker: registryClients.sagemaker, s3: registryClients.s3, ecr: registryClients.ecr, bucket };
     const groupName = uniqueName("Abalone-Promo");
     await registry.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: groupName }));
     proxy.sharing = [
@@ -75,20 +70,12 @@ export async function createPromotionWorld(): Promise<PromotionWorld> {
     ];
     const environment = async (stage: (typeof ORDER)[number], name: string): Promise<Environment> => {
         const accountId = ACCOUNTS[stage];
-        const { sagemaker, s3 } = at(accountId);
-        const cfg = motoClientConfig(moto);
-        const dynamodb = actAs(new DynamoDBClient(cfg), accountId);
-        const sns = actAs(new SNSClient(cfg), accountId);
-        const sqs = actAs(new SQSClient(cfg), accountId);
-        const tableName = uniqueName(`${name}-deployments`);
-        await createLedgerTable(dynamodb, tableName);
-        const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName(`${name}-approvals`) }))).TopicArn!;
-        const inboxUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(`${name}-inbox`) }))).QueueUrl!;
-        const inboxArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inboxUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-        await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn }));
+        const clients = at(accountId);
+        const { sagemaker, dynamodb, s3 } = clients;
+        const { tableName, topicArn, inboxUrl } = await createLedgerAndTopic(clients, name);
         const prefix = uniqueName(`sagemaker-approval-gate-${name}`);
         const stageCtx = { stage, order: ORDER };
-        const publisher = snsPublisher(sns, topicArn);
+        const publisher = snsPublisher(clients.sns, topicArn);
         const common = { sagemaker, dynamodb, s3, publisher, logger: recordingLogger(), now: () => new Date() };
         const ecr = registry.ecr;
         return {
@@ -105,37 +92,22 @@ export async function createPromotionWorld(): Promise<PromotionWorld> {
             deployDeps: { ...common, ecr: () => ecr },
             notifyDeps: { ...common, ecr, reports: s3ReportReader(s3) },
             async inbox() {
-                const subjects: string[] = [];
-                for (;;) {
-                    const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inboxUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-                    if (!batch.Messages?.length) return subjects;
-                    subjects.push(...batch.Messages.map((m) => JSON.parse(m.Body!).Subject as string));
-                }
+                return (await readInbox({ sqs: clients.sqs, inboxUrl })).map((m) => m.subject);
             },
         };
     };
     return { proxy, registry, groupName, staging: await environment("Staging", "staging"), prod: await environment("Production", "prod") };
 }
 
-/** Registers a version as the registry's pipeline would: model.tar.gz in a versioned bucket, an image in ECR, a report. */
+/** Registers a version as the registry's pipeline would (world.ts registerPinnableVersion, in the registry account) with a report of this mse. */
 export async function registerVersion(world: PromotionWorld, mse: number): Promise<string> {
-    const { s3, ecr, sagemaker } = world.registry;
-    const bucket = uniqueName("registry-artifacts").toLowerCase();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "model.tar.gz", Body: `weights ${mse}` }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "evaluation.json", Body: JSON.stringify({ regression_metrics: { mse: { value: mse } } }) }));
-    const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: uniqueName("serve") }));
-    await ecr.send(new PutImageCommand({ repositoryName: repository!.repositoryName!, imageManifest: imageManifest("a"), imageTag: "v1" }));
-    const out = await sagemaker.send(
-        new CreateModelPackageCommand({
-            ModelPackageGroupName: world.groupName,
-            ModelApprovalStatus: "PendingManualApproval",
-            InferenceSpecification: { Containers: [{ Image: `${repository!.repositoryUri}:v1`, ModelDataUrl: `s3://${bucket}/model.tar.gz` }], SupportedContentTypes: ["text/csv"], SupportedResponseMIMETypes: ["text/csv"] },
-            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${bucket}/evaluation.json` } } },
-        }),
+    const metricsKey = `${uniqueName("evaluation")}.json`;
+    await putReport(world.registry, metricsKey, { regression_metrics: { mse: { value: mse } } });
+    const version = await registerPinnableVersion(
+        { ...world.registry, groupName: world.groupName },
+        { metricsKey, weights: `weights ${mse}`, generatedBy: `arn:aws:sagemaker:us-east-1:${REGISTRY}:pipeline/p/execution/abc123` },
     );
-    return out.ModelPackageArn!;
+    return version.arn;
 }
 
 /** A stage decision made as the approvals CLI makes it, in the registry account: planStageChange on the live package, then UpdateModelPackage. */

@@ -38,26 +38,49 @@ export interface World {
     readonly bucket: string;
 }
 
+/** One account's clients against moto (SageMaker through `sagemakerEndpoint` when given: the lifecycle double). */
+export interface AccountClients {
+    readonly sagemaker: SageMakerClient;
+    readonly dynamodb: DynamoDBClient;
+    readonly s3: S3Client;
+    readonly ecr: ECRClient;
+    readonly sns: SNSClient;
+    readonly sqs: SQSClient;
+}
+
+export function motoClients(endpoint: string, sagemakerEndpoint = endpoint): AccountClients {
+    const cfg = motoClientConfig(endpoint);
+    return {
+        sagemaker: new SageMakerClient(motoClientConfig(sagemakerEndpoint)),
+        dynamodb: new DynamoDBClient(cfg),
+        s3: new S3Client({ ...cfg, forcePathStyle: true }),
+        ecr: new ECRClient(cfg),
+        sns: new SNSClient(cfg),
+        sqs: new SQSClient(cfg),
+    };
+}
+
+/** An environment's ledger and approvals topic, with an SQS inbox subscribed to the topic; names `<name>-…`, unique to the run. */
+export async function createLedgerAndTopic(clients: Pick<AccountClients, "dynamodb" | "sns" | "sqs">, name?: string): Promise<Pick<World, "tableName" | "topicArn" | "inboxUrl">> {
+    const named = (role: string) => uniqueName(name ? `${name}-${role}` : role);
+    const tableName = named("deployments");
+    await createLedgerTable(clients.dynamodb, tableName);
+    const topicArn = (await clients.sns.send(new CreateTopicCommand({ Name: named("approvals") }))).TopicArn!;
+    const inboxUrl = (await clients.sqs.send(new CreateQueueCommand({ QueueName: named("inbox") }))).QueueUrl!;
+    const inboxArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: inboxUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    await clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn, Attributes: { RawMessageDelivery: "false" } }));
+    return { tableName, topicArn, inboxUrl };
+}
+
 export async function createWorld(groupPrefix = "Abalone-Test"): Promise<World> {
     const endpoint = await motoEndpoint();
-    const cfg = motoClientConfig(endpoint);
-    const sagemaker = new SageMakerClient(cfg);
-    const dynamodb = new DynamoDBClient(cfg);
-    const s3 = new S3Client({ ...cfg, forcePathStyle: true });
-    const ecr = new ECRClient(cfg);
-    const sns = new SNSClient(cfg);
-    const sqs = new SQSClient(cfg);
+    const clients = motoClients(endpoint);
     const groupName = uniqueName(groupPrefix);
-    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: groupName }));
-    const tableName = uniqueName("deployments");
-    await createLedgerTable(dynamodb, tableName);
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("approvals") }))).TopicArn!;
-    const inboxUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("inbox") }))).QueueUrl!;
-    const inboxArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inboxUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn, Attributes: { RawMessageDelivery: "false" } }));
+    await clients.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: groupName }));
+    const notifications = await createLedgerAndTopic(clients);
     const bucket = uniqueName("reports").toLowerCase();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return { endpoint, sagemaker, dynamodb, s3, ecr, sns, sqs, groupName, tableName, topicArn, inboxUrl, bucket };
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    return { endpoint, ...clients, groupName, ...notifications, bucket };
 }
 
 /** Registers a version as the pipeline does (PendingManualApproval), then sets its status if asked. */
@@ -83,7 +106,7 @@ export async function setStatus(world: World, arn: string, status: ModelApproval
     await world.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: why }));
 }
 
-export async function putReport(world: World, key: string, report: unknown): Promise<void> {
+export async function putReport(world: Pick<World, "s3" | "bucket">, key: string, report: unknown): Promise<void> {
     await world.s3.send(new PutObjectCommand({ Bucket: world.bucket, Key: key, Body: typeof report === "string" ? report : JSON.stringify(report) }));
 }
 
@@ -110,7 +133,7 @@ export function packageEvent(world: World, arn: string, status: string, override
 }
 
 /** Messages published to the topic since the last call (SNS → SQS in moto). */
-export async function readInbox(world: World): Promise<{ subject: string; message: string }[]> {
+export async function readInbox(world: Pick<World, "sqs" | "inboxUrl">): Promise<{ subject: string; message: string }[]> {
     const out: { subject: string; message: string }[] = [];
     for (;;) {
         const batch = await world.sqs.send(new ReceiveMessageCommand({ QueueUrl: world.inboxUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
@@ -159,14 +182,18 @@ export interface PinnableVersion {
 
 /**
  * Registers a version as a real pipeline would leave it: model.tar.gz in a versioned bucket, the serving image pushed
- * to an ECR repository of this account, and a package pointing at both. `image` overrides the package's image.
+ * to an ECR repository of this account, and a package pointing at both, its report in `world.bucket`. `image` overrides
+ * the package's image; `weights` the bytes of model.tar.gz; `generatedBy` the pipeline execution.
  */
-export async function registerPinnableVersion(world: World, options: { metricsKey?: string; image?: string; imageDigest?: string } = {}): Promise<PinnableVersion> {
+export async function registerPinnableVersion(
+    world: Pick<World, "sagemaker" | "s3" | "ecr" | "groupName" | "bucket">,
+    options: { metricsKey?: string; image?: string; imageDigest?: string; weights?: string; generatedBy?: string } = {},
+): Promise<PinnableVersion> {
     const bucket = uniqueName("artifacts").toLowerCase();
     const key = "pipelines/exec-1/TrainModel/output/model.tar.gz";
     await world.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await world.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-    const put = await world.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "approved weights" }));
+    const put = await world.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: options.weights ?? "approved weights" }));
     const repository = uniqueName("serve");
     const { repository: repo } = await world.ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
     const pushed = await world.ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: imageManifest("a"), imageTag: "v1" }));
@@ -182,7 +209,7 @@ export async function registerPinnableVersion(world: World, options: { metricsKe
                 SupportedResponseMIMETypes: ["text/csv"],
             },
             ModelMetrics: options.metricsKey ? { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${world.bucket}/${options.metricsKey}` } } } : undefined,
-            MetadataProperties: { GeneratedBy: "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc123" },
+            MetadataProperties: { GeneratedBy: options.generatedBy ?? "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc123" },
         }),
     );
     return {
