@@ -109,6 +109,11 @@ export interface StagePromotion {
     readonly stageOrder: readonly string[];
     /** The registry account: the group's versions, artifacts and images are its. */
     readonly registryAccountId: string;
+    /**
+     * The environment runs the smoke test: the deploy function marks its stage Deployed only once the smoke test of
+     * that deployment passed (MARK_DEPLOYED_AFTER_SMOKE_TEST; lambdas/deploy-approved/smokeGate.ts). Defaults to false.
+     */
+    readonly markDeployedAfterSmokeTest?: boolean;
 }
 
 /** STAGE and STAGE_ORDER (lambdas/shared/env.ts stageEnv), none in the all-in-one layout. Pure. */

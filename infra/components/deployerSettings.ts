@@ -67,6 +67,7 @@ export function deployerEnvironment(input: DeployerEnvironmentInput): Record<str
         ROLLBACK_ALARM_NAMES: rollbackAlarmNames(input.environment, input.endpoint.rollbackAlarmNames).join(","),
         TERMINATION_WAIT_SECONDS: String(input.endpoint.terminationWaitSeconds),
         ...stageVariables(input.promotion),
+        ...(input.promotion?.markDeployedAfterSmokeTest ? { MARK_DEPLOYED_AFTER_SMOKE_TEST: "true" } : {}),
     };
 }
 

@@ -9,6 +9,9 @@
  * plus alarms on a failed and on a skipped smoke test, the function's errors, its DLQ's depth and the rule's failed
  * deliveries, all to the approvals topic. It uses ApprovalEvents' topic, CMK, ledger and events DLQ; their policies
  * admit this component's rule, alarms and log group by exact name through `smokeTestCompanions(env)`.
+ *
+ * In an environment stack of the promotion layout (`promotion`), a failure rejects this environment's stage of the
+ * registry's version (ModelLifeCycle {stage, Rejected}), not the version; the role may do only that there.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -34,6 +37,7 @@ import { smokeTestPolicy } from "../lib/smokeTestPolicies";
 import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
 import { SMOKE_FAILED_METRIC, SMOKE_NOT_RUN_METRIC, SMOKE_TIMEOUT_SECONDS, type SmokeTestOptions } from "../../lambdas/smoke-test/settings";
 import type { CompanionResources } from "./approvalEvents";
+import { registryScope, stageVariables, type StagePromotion } from "./approvalFunction";
 
 export interface SmokeTestArgs {
     /** Environment name (dev, prod, ...), part of every name. */
@@ -52,6 +56,8 @@ export interface SmokeTestArgs {
     readonly eventsDlqArn: pulumi.Input<string>;
     /** The validated `smokeTest` stack key. */
     readonly settings: SmokeTestSettings;
+    /** An environment stack's stage and registry: a failure rejects the stage on the registry's version. Defaults to none (all-in-one). */
+    readonly promotion?: StagePromotion;
     /** Retention of the function's log group, in days. Defaults to 90. */
     readonly logRetentionDays?: number;
     /** Lambda retries of a failed async invocation before it goes to the DLQ (0-2). Defaults to 2. */
@@ -92,6 +98,7 @@ export function smokeFunctionEnvironment(input: {
     readonly ledgerTableName: string;
     readonly topicArn: string;
     readonly settings: SmokeTestSettings;
+    readonly promotion?: StagePromotion;
 }): Record<string, string> {
     const { onFailure, payloads, check, maxPayloads } = input.settings;
     const options: SmokeTestOptions = { onFailure, payloads, check, maxPayloads };
@@ -102,6 +109,7 @@ export function smokeFunctionEnvironment(input: {
         LEDGER_TABLE_NAME: input.ledgerTableName,
         TOPIC_ARN: input.topicArn,
         SMOKE_TEST: JSON.stringify(options),
+        ...stageVariables(input.promotion),
     };
 }
 
@@ -218,6 +226,7 @@ export class SmokeTest extends pulumi.ComponentResource {
                                 kmsKeyArn,
                                 dlqArn,
                                 samplePayloadS3Prefixes: args.settings.samplePayloadS3Prefixes,
+                                ...(args.promotion ? { promotion: { registryScope: registryScope(s, args.promotion), stage: args.promotion.stage } } : {}),
                             }),
                         ),
                     ),
@@ -241,7 +250,7 @@ export class SmokeTest extends pulumi.ComponentResource {
                     variables: pulumi
                         .all([args.ledgerTableName, args.topicArn, args.modelPackageGroupName])
                         .apply(([ledgerTableName, topicArn, groupName]) =>
-                            smokeFunctionEnvironment({ environment: env, endpointName: args.endpointName, groupName, ledgerTableName, topicArn, settings: args.settings }),
+                            smokeFunctionEnvironment({ environment: env, endpointName: args.endpointName, groupName, ledgerTableName, topicArn, settings: args.settings, promotion: args.promotion }),
                         ),
                 },
                 tags,

@@ -12,6 +12,8 @@ import * as aws from "@pulumi/aws";
 import type { EnvironmentLayout, StackConfig } from "../config";
 import { ApprovalEvents } from "../components/approvalEvents";
 import { ArtifactGuard, artifactGuardCompanions } from "../components/artifactGuard";
+import { mergeCompanions } from "../components/detectiveControl";
+import { SmokeTest, smokeTestCompanions } from "../components/smokeTest";
 import { resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
 import { environmentBusPolicy } from "../lib/promotionEventPolicies";
@@ -28,7 +30,9 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
     const registry = layout.registry;
     const pipelineName = registryPipelineName(registry.environment);
     const image = builtinImageUri(BUILTIN_IMAGES.training, config.awsRegion);
-    const promotion = { stage: layout.stage, stageOrder: layout.stageOrder, registryAccountId: registry.accountId };
+    const smokeTest = config.smokeTest.enabled;
+    // With the smoke test on, Deployed (which asks the next stage) waits for its pass (docs/smoke-test.md).
+    const promotion = { stage: layout.stage, stageOrder: layout.stageOrder, registryAccountId: registry.accountId, ...(smokeTest ? { markDeployedAfterSmokeTest: true } : {}) };
 
     const approvals = new ApprovalEvents(resourceName(env, "approvals"), {
         environment: env,
@@ -43,7 +47,7 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         ledgerDeletionProtection: config.production,
         approverPrincipalArns: config.approvers.principalArns,
         attachOperatorReadPolicy: config.approvers.attachPolicy,
-        companions: artifactGuardCompanions(env),
+        companions: mergeCompanions(artifactGuardCompanions(env), ...(smokeTest ? [smokeTestCompanions(env)] : [])),
         tags,
     });
     const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
@@ -59,6 +63,22 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         endpointName: approvals.endpointName,
         tags,
     });
+    // Issue 11: smoke-test every deployment and rollback; a failure rejects this stage on the registry's version.
+    const smoke = smokeTest
+        ? new SmokeTest(resourceName(env, "smoke"), {
+              environment: env,
+              endpointName: approvals.endpointName,
+              modelPackageGroupName: config.modelPackageGroupName,
+              ledgerTableName: approvals.ledgerTableName,
+              ledgerTableArn: approvals.ledgerTable.arn,
+              topicArn: approvals.topicArn,
+              kmsKeyArn: approvals.kmsKeyArn,
+              eventsDlqArn: approvals.targetsDlq.arn,
+              settings: config.smokeTest,
+              promotion,
+              tags,
+          })
+        : undefined;
     // The forwarded events arrive on this account's default bus; only the registry account may put them there.
     const scope = currentScope({});
     const busPolicy = new aws.cloudwatch.EventBusPolicy(resourceName(env, "default-bus-policy"), {
@@ -75,6 +95,8 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
     });
 
     return {
+        smokeTestFunctionName: smoke?.functionName,
+        smokeTestFailedAlarmName: smoke?.failedAlarm.name,
         approvalsTopicArn: approvals.topicArn,
         deploymentsTableName: approvals.ledgerTableName,
         endpointName: approvals.endpointName,

@@ -32,6 +32,8 @@ import { resourceName } from "./naming";
 
 /** The StageStatus the deploy function sets once its stage serves the version (policies/lib/approvalStage.ts STAGE_STATUS). */
 export const DEPLOYED = "Deployed";
+/** The StageStatus an environment's smoke test sets on its own stage when the version failed there. */
+export const STAGE_REJECTED = "Rejected";
 
 /** One stage of the promotion, as the registry stack's config gives it (infra/config.ts StageTarget). */
 export interface PromotionStage {
@@ -46,7 +48,8 @@ export interface PromotionStage {
 /** The roles an environment stack makes (physical names of infra/components: `sagemaker-approval-gate-<env>-<role>`). */
 export function environmentRoleArns(partition: string, accountId: string, environment: string) {
     const role = (name: string) => `arn:${partition}:iam::${accountId}:role/${resourceName(environment, name)}`;
-    return { modelExecution: role("model-execution"), notifyApprover: role("notify-approver"), deployApproved: role("deploy-approved") };
+    // smoke-test: infra/components/smokeTest.ts smokeRoleName (the function's name).
+    return { modelExecution: role("model-execution"), notifyApprover: role("notify-approver"), deployApproved: role("deploy-approved"), smokeTest: role("smoke-test") };
 }
 
 /** A Sid part from a stage name (EntityName: letters, digits, hyphens), made unique by its index. */
@@ -67,6 +70,23 @@ export function markDeployedCondition(stage: string): Required<PolicyStatement>[
     };
 }
 
+/**
+ * `Rejected` for `stage`, only while the version is at `stage` (Approved or Deployed: planStageChange "reject-stage"),
+ * and never a change of ModelApprovalStatus: a failure in one stage's environment takes the version out of that stage,
+ * never out of a later one, never out of the registry, and never puts it anywhere.
+ */
+export function smokeRejectCondition(stage: string): Required<PolicyStatement>["Condition"] {
+    return {
+        StringEquals: {
+            [LIFECYCLE_KEYS.stage]: stage,
+            [LIFECYCLE_KEYS.stageStatus]: STAGE_REJECTED,
+            [LIFECYCLE_KEYS.currentStage]: stage,
+            [LIFECYCLE_KEYS.currentStageStatus]: ["Approved", DEPLOYED],
+        },
+        Null: { [LIFECYCLE_KEYS.approvalStatus]: "true" },
+    };
+}
+
 export interface PromotionGroupPolicyInput extends GroupPolicyInput {
     readonly stages: readonly PromotionStage[];
     /** Read-only consumers (config `consumerAccountIds`), as in the all-in-one layout. Defaults to none. */
@@ -76,7 +96,8 @@ export interface PromotionGroupPolicyInput extends GroupPolicyInput {
 /**
  * Resource policy of the registry's group: every environment account reads the group and its versions and creates
  * models from them; each stage's deploy role (and nobody else of its account) may mark its own stage Deployed, from
- * `{stage, Approved}` only, without touching ModelApprovalStatus. Read-only consumers keep their statement.
+ * `{stage, Approved}` only, without touching ModelApprovalStatus; each stage's smoke-test role may reject its own stage
+ * (smokeRejectCondition) and nothing else. Read-only consumers keep their statement.
  */
 export function promotionGroupResourcePolicy(input: PromotionGroupPolicyInput): PolicyDocument {
     if (input.stages.length === 0) throw new Error("promotionGroupResourcePolicy: at least one stage is required");
@@ -101,6 +122,20 @@ export function promotionGroupResourcePolicy(input: PromotionGroupPolicyInput): 
                 },
             }),
         ),
+        // Granted whether or not the environment runs a smoke test: the ARN condition admits one role, which may not exist.
+        ...input.stages.map(
+            (stage, i): PolicyStatement => ({
+                Sid: `${sidPart(i, stage.name)}SmokeRoleRejectsStage`,
+                Effect: "Allow",
+                Principal: { AWS: [accountRootArn(scope.partition, stage.accountId)] },
+                Action: ["sagemaker:UpdateModelPackage"],
+                Resource: packages,
+                Condition: {
+                    ...smokeRejectCondition(stage.name),
+                    ArnEquals: { "aws:PrincipalArn": [environmentRoleArns(scope.partition, stage.accountId, stage.environment).smokeTest] },
+                },
+            }),
+        ),
     );
 }
 
@@ -117,13 +152,8 @@ export function environmentNotifyRegistryStatements(input: RegistryGroupInput): 
     return [{ Sid: "DescribeRegistryVersions", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage"], Resource: packages }];
 }
 
-/**
- * What an environment's deploy function does in the registry: describe the versions, create models from them, and mark
- * its own stage Deployed (the group policy's condition, repeated on this side). The Denies hold whatever else is ever
- * attached to the role: no other stage, no other status, no ModelApprovalStatus.
- */
-export function environmentDeployRegistryStatements(input: RegistryGroupInput & { readonly stage: string }): PolicyStatement[] {
-    const packages = modelPackageArnPatterns(input.registryScope, input.groupName);
+/** Denies of any UpdateModelPackage of the registry's versions but `{stage, stageStatus}` without ModelApprovalStatus. */
+function onlyLifecycleDenies(packages: string[], stage: string, stageStatus: string): PolicyStatement[] {
     const deny = (sid: string, condition: Required<PolicyStatement>["Condition"]): PolicyStatement => ({
         Sid: sid,
         Effect: "Deny",
@@ -132,12 +162,37 @@ export function environmentDeployRegistryStatements(input: RegistryGroupInput & 
         Condition: condition,
     });
     return [
+        // StringNotEquals also matches a request without the key: an update without a lifecycle is denied too.
+        deny("DenyOtherStages", { StringNotEquals: { [LIFECYCLE_KEYS.stage]: stage } }),
+        deny("DenyOtherStageStatuses", { StringNotEquals: { [LIFECYCLE_KEYS.stageStatus]: stageStatus } }),
+        deny("DenyApprovalStatusChanges", { Null: { [LIFECYCLE_KEYS.approvalStatus]: "false" } }),
+    ];
+}
+
+/**
+ * What an environment's smoke test does in the registry: describe the versions and reject its own stage of one that
+ * failed there (the group policy's condition, repeated on this side). The Denies hold whatever else is attached.
+ */
+export function environmentSmokeRegistryStatements(input: RegistryGroupInput & { readonly stage: string }): PolicyStatement[] {
+    const packages = modelPackageArnPatterns(input.registryScope, input.groupName);
+    return [
+        ...environmentNotifyRegistryStatements(input),
+        { Sid: "RejectThisStageOnly", Effect: "Allow", Action: ["sagemaker:UpdateModelPackage"], Resource: packages, Condition: smokeRejectCondition(input.stage) },
+        ...onlyLifecycleDenies(packages, input.stage, STAGE_REJECTED),
+    ];
+}
+
+/**
+ * What an environment's deploy function does in the registry: describe the versions, create models from them, and mark
+ * its own stage Deployed (the group policy's condition, repeated on this side). The Denies hold whatever else is ever
+ * attached to the role: no other stage, no other status, no ModelApprovalStatus.
+ */
+export function environmentDeployRegistryStatements(input: RegistryGroupInput & { readonly stage: string }): PolicyStatement[] {
+    const packages = modelPackageArnPatterns(input.registryScope, input.groupName);
+    return [
         ...environmentNotifyRegistryStatements(input),
         { Sid: "CreateModelsFromRegistryVersions", Effect: "Allow", Action: ["sagemaker:CreateModel"], Resource: packages },
         { Sid: "MarkThisStageDeployed", Effect: "Allow", Action: ["sagemaker:UpdateModelPackage"], Resource: packages, Condition: markDeployedCondition(input.stage) },
-        // StringNotEquals also matches a request without the key: an update without a lifecycle is denied too.
-        deny("DenyOtherStages", { StringNotEquals: { [LIFECYCLE_KEYS.stage]: input.stage } }),
-        deny("DenyOtherStageStatuses", { StringNotEquals: { [LIFECYCLE_KEYS.stageStatus]: DEPLOYED } }),
-        deny("DenyApprovalStatusChanges", { Null: { [LIFECYCLE_KEYS.approvalStatus]: "false" } }),
+        ...onlyLifecycleDenies(packages, input.stage, DEPLOYED),
     ];
 }

@@ -7,7 +7,13 @@
  * deployed on it, and change a version's status only to Rejected (`sagemaker:ModelApprovalStatus`, the status being
  * set, is a condition key of UpdateModelPackage), only on this environment's group's versions: a machine may take a
  * version out of service, never put one in.
+ *
+ * In an environment stack of the promotion layout (`promotion`) the versions are the registry account's: the role
+ * describes them there and may reject only its own stage (ModelLifeCycle {stage, Rejected}, never ModelApprovalStatus:
+ * promotionPolicies.ts environmentSmokeRegistryStatements; the registry's group policy admits the role by its ARN).
  */
+import type { AwsScope } from "./arns";
+import { environmentSmokeRegistryStatements } from "./promotionPolicies";
 import { commonStatements, type FunctionPolicyInput, type LedgerWriteGrant } from "./functionPolicies";
 import { deployedResourceArns } from "./deployerPolicies";
 import { bucketArns, modelPackageArnPattern, parseS3Uri } from "./arns";
@@ -29,6 +35,8 @@ export interface SmokeTestPolicyInput extends FunctionPolicyInput {
     readonly groupName: string;
     /** `s3://bucket/prefix/` where versions' SamplePayloadUrl archives may be (smokeTest.samplePayloadS3Prefixes). Defaults to none. */
     readonly samplePayloadS3Prefixes?: readonly string[];
+    /** Environment stacks: the registry's scope and this environment's stage. Defaults to none (all-in-one: this account's group). */
+    readonly promotion?: { readonly registryScope: AwsScope; readonly stage: string };
 }
 
 export function smokeTestPolicy(input: SmokeTestPolicyInput): PolicyDocument {
@@ -42,14 +50,18 @@ export function smokeTestPolicy(input: SmokeTestPolicyInput): PolicyDocument {
         { Sid: "InvokeThisEnvironmentsEndpoint", Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: [arns.endpoint] },
         { Sid: "ReadWhatIsDeployed", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint"], Resource: [arns.endpoint] },
         { Sid: "ReadItsConfigsAndModels", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel"], Resource: [arns.endpointConfigs, arns.models] },
-        { Sid: "ReadThisGroupsVersions", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage"], Resource: [modelPackageArnPattern(input.scope, input.groupName)] },
-        {
-            Sid: "RejectOnlyThisGroupsVersions",
-            Effect: "Allow",
-            Action: ["sagemaker:UpdateModelPackage"],
-            Resource: [modelPackageArnPattern(input.scope, input.groupName)],
-            Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": SMOKE_SETS_STATUS } },
-        },
+        ...(input.promotion
+            ? environmentSmokeRegistryStatements({ registryScope: input.promotion.registryScope, groupName: input.groupName, stage: input.promotion.stage })
+            : [
+                  { Sid: "ReadThisGroupsVersions", Effect: "Allow" as const, Action: ["sagemaker:DescribeModelPackage"], Resource: [modelPackageArnPattern(input.scope, input.groupName)] },
+                  {
+                      Sid: "RejectOnlyThisGroupsVersions",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:UpdateModelPackage"],
+                      Resource: [modelPackageArnPattern(input.scope, input.groupName)],
+                      Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": SMOKE_SETS_STATUS } },
+                  },
+              ]),
         samples.length ? { Sid: "ReadSamplePayloads", Effect: "Allow", Action: ["s3:GetObject"], Resource: samples } : undefined,
     );
 }

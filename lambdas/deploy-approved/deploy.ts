@@ -76,6 +76,8 @@ export interface DeploySettings {
      * the Stage question, a stage rejection rolls back, and a deployment marks the stage Deployed. Absent: all-in-one.
      */
     readonly stage?: StageSettings;
+    /** Promotion layout with the smoke test on (MARK_DEPLOYED_AFTER_SMOKE_TEST): the Deployed mark waits for its pass. */
+    readonly markDeployedAfterSmokeTest?: boolean;
 }
 
 export interface DeployDeps {

@@ -1,5 +1,5 @@
 /** The deploy function's settings, from its environment variables (set by infra/components/deployer.ts, deployerEnvironment). */
-import { intEnv, listEnv, requireEnv, stageEnv } from "../shared/env";
+import { EnvironmentError, intEnv, listEnv, requireEnv, stageEnv } from "../shared/env";
 import type { DeploySettings } from "./deploy";
 
 /**
@@ -26,5 +26,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): DeploySettings {
         pinWaitSeconds: intEnv(env, "PIN_WAIT_SECONDS", DEFAULT_PIN_WAIT_SECONDS),
         // Environment stacks of the promotion layout only; absent in all-in-one (no Stage question).
         ...(stage ? { stage } : {}),
+        ...(afterSmokeTest(env, stage !== undefined) ? { markDeployedAfterSmokeTest: true } : {}),
     };
+}
+
+/** MARK_DEPLOYED_AFTER_SMOKE_TEST: "true" or absent/"false"; only meaningful with a stage (it gates the Deployed mark). */
+function afterSmokeTest(env: NodeJS.ProcessEnv, staged: boolean): boolean {
+    const raw = (env.MARK_DEPLOYED_AFTER_SMOKE_TEST ?? "").trim();
+    if (raw === "" || raw === "false") return false;
+    const fix = "the environment stack sets it when smokeTest is enabled; redeploy it";
+    if (raw !== "true") throw new EnvironmentError(`environment variable MARK_DEPLOYED_AFTER_SMOKE_TEST is ${JSON.stringify(raw)}; expected true or false; ${fix}`);
+    if (!staged) throw new EnvironmentError(`environment variable MARK_DEPLOYED_AFTER_SMOKE_TEST is true but STAGE is not set; ${fix}`);
+    return true;
 }

@@ -9,6 +9,7 @@
  * queue redelivers it, and the redelivery finds the version live and comes back here). Every other outcome is
  * said: a failure that is not transient is thrown as it is (function error, alarm, then the DLQ), a deployment
  * that did not hold is published, a version that needs no mark is logged. Idempotent: a second mark is "already".
+ * With the smoke test on, the mark also waits for this deployment's smoke test to pass (./smokeGate.ts).
  */
 import {
     DescribeModelPackageCommand,
@@ -22,23 +23,32 @@ import { RetryableError } from "../shared/errors";
 import type { StageSettings } from "../shared/env";
 import type { Logger } from "../shared/log";
 import type { Publisher } from "../shared/publish";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { smokeGate } from "./smokeGate";
 
 export interface StageMarkSettings {
     readonly environment: string;
     readonly endpointName: string;
     readonly stage?: StageSettings;
+    readonly ledgerTableName: string;
+    /** The smoke test runs here: mark only after it passed on this deployment (./smokeGate.ts). Defaults to false. */
+    readonly markDeployedAfterSmokeTest?: boolean;
 }
 
 export interface StageMarkDeps {
     readonly sagemaker: Pick<SageMakerClient, "send">;
+    readonly dynamodb: Pick<DynamoDBClient, "send">;
     readonly publisher: Publisher;
     readonly logger: Logger;
     readonly now: () => Date;
 }
 
 export interface StageMark {
-    /** marked: written now; already: it was; not-needed: the version is past this stage or no longer deployable here; not-held: the endpoint runs another config. */
-    readonly outcome: "marked" | "already" | "not-needed" | "not-held";
+    /**
+     * marked: written now; already: it was; not-needed: the version is past this stage or no longer deployable here;
+     * not-held: the endpoint runs another config; smoke-failed / smoke-not-run: never marked (./smokeGate.ts).
+     */
+    readonly outcome: "marked" | "already" | "not-needed" | "not-held" | "smoke-failed" | "smoke-not-run";
     readonly reason: string;
 }
 
@@ -76,6 +86,10 @@ export async function markStageDeployed(
         deps.logger.log("warn", `${what}: ${reason}`);
         await deps.publisher.publish(`[${settings.environment}] v${deployed.version ?? "?"} did not stay live: ${S} not marked Deployed`, `${what}: ${reason}. Check the endpoint's events and alarms.`);
         return { outcome: "not-held", reason };
+    }
+    if (settings.markDeployedAfterSmokeTest) {
+        const gate = await smokeGate(deployed, S, { dynamodb: deps.dynamodb, tableName: settings.ledgerTableName }, deps.logger);
+        if (gate) return gate;
     }
     // Read again right before writing: the narrower the gap, the less a concurrent rejection can be overwritten.
     const described = await sagemakerCall(() => deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: deployed.packageArn })), `DescribeModelPackage ${deployed.packageArn}`);

@@ -3,7 +3,7 @@
  * and the check come as one JSON document (SMOKE_TEST), validated by the stack config first and checked again here,
  * so a hand-edited function fails its first invocation with the variable's name rather than half-working.
  */
-import { EnvironmentError, intEnv, requireEnv } from "../shared/env";
+import { EnvironmentError, intEnv, requireEnv, stageEnv, type StageSettings } from "../shared/env";
 import type { AnswerCheck } from "./checks";
 import type { ConfiguredPayload } from "./payloads";
 
@@ -35,6 +35,8 @@ export interface SmokeSettings extends SmokeTestOptions {
     readonly endpointName: string;
     /** The group whose versions this environment deploys: a live version of another group is not rejected. */
     readonly groupName: string;
+    /** Promotion layout (STAGE, STAGE_ORDER): a failure rejects this stage of the registry's version, not the version. Absent: all-in-one. */
+    readonly stage?: StageSettings;
 }
 
 function parseOptions(raw: string): SmokeTestOptions {
@@ -62,8 +64,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): SmokeSettings {
         groupName: requireEnv(env, "MODEL_PACKAGE_GROUP_NAME"),
     };
     const options = parseOptions(requireEnv(env, "SMOKE_TEST"));
+    const stage = stageEnv(env);
     return {
         ...named,
+        ...(stage ? { stage } : {}),
         ...options,
         maxPayloads: intEnv({ MAX: String(options.maxPayloads) }, "MAX", DEFAULT_MAX_PAYLOADS),
     };

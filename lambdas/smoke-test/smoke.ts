@@ -1,13 +1,14 @@
 /**
  * smoke-test logic: an endpoint reached InService → the version the ledger says is live, confirmed on the endpoint →
  * one test per deployment (a lease in the ledger) → its payloads invoked and checked → the result recorded, the
- * approvers told; a failure rejects the version (smokeTest.onFailure: reject) so the existing rejection rule and
- * deploy queue roll the endpoint back. Clients are injected.
+ * approvers told; a failure rejects the version, or in a promotion environment its stage (./reject.ts;
+ * smokeTest.onFailure: reject), so the existing rejection rule and deploy queue roll the endpoint back. Clients are
+ * injected.
  *
  * Delivery is at least once (EventBridge → async Lambda: retries, then a DLQ). Transient failures are thrown (a
  * retry); a duplicate event finds the lease or the result and runs nothing.
  */
-import { DescribeModelPackageCommand, UpdateModelPackageCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
+import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -19,7 +20,8 @@ import { checkAnswer, quote } from "./checks";
 import { readEndpointEvent } from "./event";
 import { invoke } from "./invoke";
 import { liveVersion } from "./live";
-import { rejectionComment, smokeMessage } from "./message";
+import { smokeMessage } from "./message";
+import { rejectFailed, type Rejection } from "./reject";
 import { PayloadSourceError, type Payload } from "./payloads";
 import { payloadsFor } from "./samples";
 import { claimSmoke, markSmokeNotified, readSmoke, recordSmokeResult, releaseSmoke, type SmokeRecord } from "./record";
@@ -39,7 +41,7 @@ export interface SmokeDeps {
 }
 
 export type SmokeResult =
-    | { readonly outcome: "passed" | "failed" | "not-run"; readonly record: SmokeRecord; readonly rejected: boolean }
+    | { readonly outcome: "passed" | "failed" | "not-run"; readonly record: SmokeRecord; readonly rejected: boolean; readonly rejection?: Rejection }
     | { readonly outcome: "ignored" | "stale" | "duplicate"; readonly reason: string };
 
 export async function handleEndpointEvent(event: unknown, settings: SmokeSettings, deps: SmokeDeps): Promise<SmokeResult> {
@@ -143,29 +145,15 @@ async function runTest(eventId: string, current: { packageArn: string; eventId: 
 
 /** The actions of a recorded result, then the marker that they were done: at least once, never zero. */
 async function finish(record: SmokeRecord, settings: SmokeSettings, deps: SmokeDeps): Promise<SmokeResult> {
-    let rejected = false;
+    let rejection: Rejection | undefined;
     if (record.status === "failed") {
         deps.emitMetric(metricLine(SMOKE_FAILED_METRIC, settings.environment, 1));
         deps.logger.log("error", `smoke test failed: ${record.packageArn} on ${record.endpointName}: ${record.failingPayload}: ${record.reason}`, { eventId: record.eventId });
-        if (settings.onFailure === "reject") rejected = await reject(record, settings, deps);
+        if (settings.onFailure === "reject") rejection = await rejectFailed(record, settings, deps);
     }
     if (record.status === "not-run") deps.emitMetric(metricLine(SMOKE_NOT_RUN_METRIC, settings.environment, 1));
-    const { subject, body } = smokeMessage(settings.environment, record, settings.onFailure, rejected);
+    const { subject, body } = smokeMessage(settings.environment, record, settings.onFailure, rejection, settings.stage?.stage);
     await deps.publisher.publish(subject, body);
     await markSmokeNotified(deps.dynamodb, settings.ledgerTableName, record);
-    return { outcome: record.status, record, rejected };
-}
-
-/** Sets the version Rejected, unless it is not Approved any more (someone rejected it already) or not this group's. */
-async function reject(record: SmokeRecord, settings: SmokeSettings, deps: SmokeDeps): Promise<boolean> {
-    const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: record.packageArn }));
-    if (pkg.ModelApprovalStatus !== "Approved") return false;
-    if ((pkg.ModelPackageGroupName ?? "").toLowerCase() !== settings.groupName.toLowerCase()) {
-        deps.logger.log("error", `not rejected: ${record.packageArn} is in group ${pkg.ModelPackageGroupName}, not ${settings.groupName}`, { eventId: record.eventId });
-        return false;
-    }
-    await deps.sagemaker.send(
-        new UpdateModelPackageCommand({ ModelPackageArn: record.packageArn, ModelApprovalStatus: "Rejected", ApprovalDescription: rejectionComment(settings.environment, record) }),
-    );
-    return true;
+    return { outcome: record.status, record, rejected: rejection?.kind === "rejected", ...(rejection ? { rejection } : {}) };
 }

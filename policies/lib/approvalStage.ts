@@ -31,7 +31,11 @@ export type StageJudgement =
     | { readonly ok: true; readonly reason: string }
     | { readonly ok: false; readonly cause: StageCause; readonly reason: string };
 
-export type StageAction = "approve" | "reject" | "deployed";
+/**
+ * `reject-stage` is a machine's rejection (the smoke test of this stage's environment): this stage only, never the
+ * version's ModelApprovalStatus, even for the first stage.
+ */
+export type StageAction = "approve" | "reject" | "deployed" | "reject-stage";
 
 export type StagePlan =
     | { readonly ok: true; readonly update: Partial<UpdateModelPackageCommandInput> }
@@ -88,7 +92,9 @@ const refused = (reason: string): StagePlan => ({ ok: false, reason });
  * - reject stage k: from order[k], or (k > 0) from {order[k-1], Deployed}, or (k = 0) from no lifecycle; k = 0
  *   also sets ModelApprovalStatus Rejected. Never for a stage the version has passed: that would withdraw it
  *   from the later stage, whose approvers must reject it;
- * - deployed stage k (the deploy function): from {order[k], Approved}, while ModelApprovalStatus is Approved.
+ * - deployed stage k (the deploy function): from {order[k], Approved}, while ModelApprovalStatus is Approved;
+ * - reject-stage k (the smoke test in stage k's environment): from {order[k], Approved} or {order[k], Deployed}, while
+ *   ModelApprovalStatus is Approved; the lifecycle only (k = 0 included), so the stage is rejected, not the version.
  * `existing` (the version's CustomerMetadataProperties) is written back beside the new history entry, so the
  * trace survives whether SageMaker merges the map (as ...ToRemove implies) or replaces it (as moto does).
  */
@@ -152,6 +158,18 @@ export function planStageChange(
             if (here && current!.StageStatus === STAGE_STATUS.deployed) return { ok: false, already: true, reason: `it is already marked deployed for ${S} (${now})` };
             if (!here || current!.StageStatus !== STAGE_STATUS.approved) return refused(`it is not approved for ${S} (lifecycle: ${now}); only an approved stage can be marked deployed`);
             return plan(STAGE_STATUS.deployed);
+        }
+        case "reject-stage": {
+            if (j > k) {
+                return refused(`it has passed ${S} and is at ${current!.Stage} (${now}); a failure in ${S} cannot withdraw it from ${current!.Stage}, so ${current!.Stage}'s approvers must reject it (--stage ${current!.Stage})`);
+            }
+            if (status === "Rejected") return { ok: false, already: true, reason: `it is rejected as a whole already (ModelApprovalStatus Rejected; lifecycle: ${now})` };
+            if (here && current!.StageStatus === STAGE_STATUS.rejected) return { ok: false, already: true, reason: `it is rejected for ${S} already (${now})` };
+            if (status !== "Approved") return refused(`its ModelApprovalStatus is ${status}, not Approved`);
+            if (!here || (current!.StageStatus !== STAGE_STATUS.approved && current!.StageStatus !== STAGE_STATUS.deployed)) {
+                return refused(`it is not approved for ${S} (lifecycle: ${now}); only a version approved for ${S} can fail there`);
+            }
+            return plan(STAGE_STATUS.rejected);
         }
     }
 }

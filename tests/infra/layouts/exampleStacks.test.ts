@@ -127,7 +127,7 @@ describe("example stack staging (environment of stage Staging, under mocks)", fu
         assert.deepEqual(run.recorder.ofType(T.pipeline), []);
         assert.deepEqual(run.recorder.ofType(T.group), []);
         assert.deepEqual(run.recorder.ofType(T.groupPolicy), []);
-        assert.deepEqual(run.recorder.ofType(T.fn).map((f) => f.inputs.name).sort(), ["artifact-tamper", "deploy-approved", "notify-approver"].map((f) => `sagemaker-approval-gate-staging-${f}`));
+        assert.deepEqual(run.recorder.ofType(T.fn).map((f) => f.inputs.name).sort(), ["artifact-tamper", "deploy-approved", "notify-approver", "smoke-test"].map((f) => `sagemaker-approval-gate-staging-${f}`));
         assert.equal(run.outputs.deploymentsTableName, "sagemaker-approval-gate-staging-deployments");
         assert.equal(run.outputs.endpointName, "sagemaker-approval-gate-staging-endpoint");
         assert.equal(run.outputs.artifactsBucketName, `sagemaker-approval-gate-shared-training-${REGISTRY}`);

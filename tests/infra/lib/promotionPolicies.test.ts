@@ -40,6 +40,7 @@ describe("infra/lib/promotionPolicies", () => {
         assert.deepStrictEqual(environmentRoleArns("aws", PROD, "prod"), {
             modelExecution: envRole(PROD, "prod", "model-execution"),
             notifyApprover: envRole(PROD, "prod", "notify-approver"),
+            smokeTest: envRole(PROD, "prod", "smoke-test"),
             deployApproved: envRole(PROD, "prod", "deploy-approved"),
         });
     });

@@ -1,12 +1,12 @@
 /**
  * The planner (policies/lib/approvalStage.ts), the IAM documents and the stage rules agree: every transition
- * planStageChange makes is allowed by IAM to exactly its maker (a stage's approvers; a stage's deploy role, across
+ * planStageChange makes is allowed by IAM to exactly its maker (a stage's approvers; a stage's deploy role or smoke role, across
  * accounts) and to no other stage's, and the event it causes fires the rule promotion.md says.
  */
 import { strict as assert } from "assert";
 import { environmentStagePatterns } from "../../../infra/events/stagePatterns";
 import { policyDocument } from "../../../infra/lib/iamDocuments";
-import { environmentDeployRegistryStatements, promotionGroupResourcePolicy } from "../../../infra/lib/promotionPolicies";
+import { environmentDeployRegistryStatements, environmentSmokeRegistryStatements, promotionGroupResourcePolicy } from "../../../infra/lib/promotionPolicies";
 import { stageApproverPolicy } from "../../../infra/lib/stageApproverPolicies";
 import { planStageChange, type StageAction } from "../../../policies/lib/approvalStage";
 import { modelPackageLifecycleVariant } from "../../fixtures/events";
@@ -20,6 +20,11 @@ const groupPolicy = promotionGroupResourcePolicy({ scope: registryScope, groupNa
 const deployRoleOf = (stage: string) => {
     const s = STAGES.find((x) => x.name === stage)!;
     return { arn: envRole(s.accountId, s.environment, "deploy-approved"), identity: [policyDocument(...environmentDeployRegistryStatements({ registryScope, groupName, stage }))] };
+};
+
+const smokeRoleOf = (stage: string) => {
+    const s = STAGES.find((x) => x.name === stage)!;
+    return { arn: envRole(s.accountId, s.environment, "smoke-test"), identity: [policyDocument(...environmentSmokeRegistryStatements({ registryScope, groupName, stage }))] };
 };
 
 /** May `who` make this update (request lifecycle and status) of a version in `current`? */
@@ -40,7 +45,7 @@ const RULES = Object.fromEntries(stageOrder.flatMap((stage) => Object.entries(en
 describe("promotion transitions: planner, IAM and stage rules agree", () => {
     let planned = 0;
     for (const stage of stageOrder) {
-        for (const action of ["approve", "reject", "deployed"] as StageAction[]) {
+        for (const action of ["approve", "reject", "deployed", "reject-stage"] as StageAction[]) {
             it(`${action} for ${stage}: allowed to its maker only, and fires the right rule`, () => {
                 for (const current of CURRENTS) {
                     for (const status of STATUSES) {
@@ -53,11 +58,12 @@ describe("promotion transitions: planner, IAM and stage rules agree", () => {
                         const set = plan.update.ModelLifeCycle as Lifecycle;
                         const approval = plan.update.ModelApprovalStatus as string | undefined;
                         const label = `${action} ${stage} from ${JSON.stringify(current)} / ${status}`;
-                        const maker = action === "deployed" ? deployRoleOf(stage) : { arn: approverOf[stage] };
+                        const maker = action === "deployed" ? deployRoleOf(stage) : action === "reject-stage" ? smokeRoleOf(stage) : { arn: approverOf[stage] };
                         assert.equal(iam(maker, current, set, approval), "allowed", label);
                         for (const other of stageOrder.filter((s) => s !== stage)) {
                             assert.notEqual(iam({ arn: approverOf[other] }, current, set, approval), "allowed", `${label}: ${other}'s approvers`);
                             assert.notEqual(iam(deployRoleOf(other), current, set, approval), "allowed", `${label}: ${other}'s deploy role`);
+                            assert.notEqual(iam(smokeRoleOf(other), current, set, approval), "allowed", `${label}: ${other}'s smoke role`);
                         }
                         const approvalAfter = approval ?? status;
                         const event = modelPackageLifecycleVariant(approvalAfter, { Stage: set.Stage, StageStatus: set.StageStatus });
@@ -65,7 +71,7 @@ describe("promotion transitions: planner, IAM and stage rules agree", () => {
                         const fired = Object.keys(RULES).filter((r) => matches(RULES[r], event));
                         const next = stageOrder[stageOrder.indexOf(stage) + 1];
                         const expected =
-                            action === "approve" ? [`${stage}-approved`] : action === "reject" ? (approvalAfter === "Rejected" ? stageOrder.map((s) => `${s}-rejected`) : [`${stage}-rejected`]) : next ? [`${next}-awaiting`] : [];
+                            action === "approve" ? [`${stage}-approved`] : action === "reject" || action === "reject-stage" ? (approvalAfter === "Rejected" ? stageOrder.map((s) => `${s}-rejected`) : [`${stage}-rejected`]) : next ? [`${next}-awaiting`] : [];
                         assert.deepEqual(fired.sort(), expected.sort(), label);
                     }
                 }

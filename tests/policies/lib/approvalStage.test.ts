@@ -230,9 +230,36 @@ describe("policies/lib/approvalStage", () => {
             });
         });
 
+        describe("reject-stage (a smoke test's failure in the stage's environment)", () => {
+            it("rejects the stage only, never ModelApprovalStatus, even for the first stage, from Approved or Deployed", () => {
+                for (const [ctx, current] of [[staging, lc("Staging", "Approved")], [staging, lc("Staging", "Deployed")], [production, lc("Production", "Approved")]] as const) {
+                    const u = okUpdate(planStageChange(current, "Approved", "reject-stage", ctx, { at: AT, by: "smoke-test@staging", comment: "HTTP 424 on config[0]" }, { team: "ml" }));
+                    assert.deepStrictEqual(u.ModelLifeCycle, { Stage: ctx.stage, StageStatus: "Rejected", StageDescription: "HTTP 424 on config[0]" });
+                    assert.strictEqual(u.ModelApprovalStatus, undefined);
+                    assert.strictEqual(u.ApprovalDescription, undefined);
+                    assert.deepStrictEqual(Object.keys(u.CustomerMetadataProperties ?? {}).sort(), [`approval-gate:stage:${ctx.stage}:Rejected`, "team"]);
+                }
+            });
+
+            it("refuses a stage the version has passed: a failure in Staging does not withdraw it from Production", () => {
+                refusal(planStageChange(lc("Production", "Approved"), "Approved", "reject-stage", staging, note()), /passed Staging and is at Production .*Production's approvers must reject it/);
+            });
+
+            it("refuses a version not approved for the stage (no lifecycle, the previous stage, pending)", () => {
+                refusal(planStageChange(undefined, "PendingManualApproval", "reject-stage", staging, note()), /ModelApprovalStatus is PendingManualApproval, not Approved/);
+                refusal(planStageChange(lc("Staging", "Deployed"), "Approved", "reject-stage", production, note()), /not approved for Production .*only a version approved for Production can fail there/);
+                refusal(planStageChange(undefined, "Approved", "reject-stage", staging, note()), /not approved for Staging \(lifecycle: none\)/);
+            });
+
+            it("says there is nothing to do when the stage or the version is rejected already (a retry, or a human first)", () => {
+                assert.strictEqual(refusal(planStageChange(lc("Staging", "Rejected"), "Approved", "reject-stage", staging, note()), /rejected for Staging already/).already, true);
+                assert.strictEqual(refusal(planStageChange(lc("Staging", "Approved"), "Rejected", "reject-stage", staging, note()), /rejected as a whole already/).already, true);
+            });
+        });
+
         it("refuses a stage outside the order, a lifecycle of an unknown stage or without one, and a bad time", () => {
             refusal(planStageChange(undefined, "PendingManualApproval", "approve", { stage: "QA", order: ORDER }, note()), /stage "QA" is not in the stage order \(Staging → Production\)/);
-            for (const action of ["approve", "reject", "deployed"] as const) {
+            for (const action of ["approve", "reject", "deployed", "reject-stage"] as const) {
                 refusal(planStageChange(lc("QA", "Approved"), "Approved", action, staging, note()), /stage "QA" is not one of the stages/);
                 refusal(planStageChange({ Stage: undefined, StageStatus: "Approved" }, "Approved", action, staging, note()), /has no Stage/);
             }
