@@ -79,6 +79,11 @@ export async function resolveScope(options: CommonOptions, deps: Deps, needs: Sc
         const known = safeListStacks(projectDir);
         throw new CliError(EXIT.usage, "This command needs an environment.", `Pass --env <env>${known.length ? ` (one of ${known.join(", ")})` : ""}, or set APPROVALS_ENV.`);
     }
+    if (needs.env && env?.config.layout?.kind === "registry") {
+        const stages = env.config.layout.stages.map((s) => `--env ${s.environment} (${s.name})`);
+        throw new CliError(EXIT.usage, `${env.name} is a registry stack: it has no endpoint and no deployment ledger.`,
+            `Pass the environment stack of a stage: ${stages.join(", ")}.`);
+    }
     const group = options.group ?? env?.groupName;
     if (needs.group && !group) {
         const known = safeListStacks(projectDir);
@@ -88,7 +93,9 @@ export async function resolveScope(options: CommonOptions, deps: Deps, needs: Sc
     const endpointUrl = options.endpointUrl === undefined ? undefined : validateEndpointUrl(options.endpointUrl);
     const clients = (deps.makeClients ?? createClients)({ region: given, endpointUrl });
     const region = await requireRegion(given, env, clients.sagemaker);
-    return { env, group, endpointName: env?.endpointName, region, endpointUrl, clients };
+    // A registry stack serves no endpoint: its stages' environment stacks do.
+    const endpointName = env && env.config.layout?.kind !== "registry" ? env.endpointName : undefined;
+    return { env, group, endpointName, region, endpointUrl, clients };
 }
 
 function safeListStacks(dir: string): string[] {

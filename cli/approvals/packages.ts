@@ -37,12 +37,12 @@ export function parseVersionRef(input: string): VersionRef {
     throw new CliError(EXIT.usage, `"${input}" does not name a model package version.`, REF_HINT);
 }
 
-/** The versioned ARN of `group/version` in the caller's partition and account. Pure. */
-export function packageArnFor(group: string, version: number, region: string, callerArn: string): string {
+/** The versioned ARN of `group/version` in the caller's partition and account (or `account`: a registry's). Pure. */
+export function packageArnFor(group: string, version: number, region: string, callerArn: string, account?: string): string {
     const m = /^arn:(aws[a-z-]*):[a-z]+::(\d{12}):/.exec(callerArn);
     if (!m) throw new CliError(EXIT.aws, `Cannot tell partition and account from the caller ARN "${callerArn}".`, "Pass the version's full ARN instead.");
     // SageMaker lower-cases the group inside package ARNs.
-    return `arn:${m[1]}:sagemaker:${region}:${m[2]}:model-package/${group.toLowerCase()}/${version}`;
+    return `arn:${m[1]}:sagemaker:${region}:${account ?? m[2]}:model-package/${group.toLowerCase()}/${version}`;
 }
 
 export type PackageDescription = Omit<DescribeModelPackageCommandOutput, "$metadata">;

@@ -43,3 +43,10 @@ export function otherMetadata(props: Record<string, string> | undefined): [strin
 export function stageCell(lifecycle: ModelLifeCycle | undefined): string {
     return lifecycle?.Stage ? `${lifecycle.Stage} ${lifecycle.StageStatus ?? "?"}` : "-";
 }
+
+/** The Stage cell of `pending`: "Staging Deployed; awaits Production", "awaits Staging". */
+export function awaitsCell(pkg: { ModelLifeCycle?: ModelLifeCycle }, setup: StageSetup): string {
+    const next = stageView(pkg, setup).next?.stage;
+    const at = pkg.ModelLifeCycle?.Stage ? stageCell(pkg.ModelLifeCycle) : undefined;
+    return [at, next ? `awaits ${next}` : undefined].filter(Boolean).join("; ") || "-";
+}

@@ -27,6 +27,12 @@ export async function callerIdentity(scope: Scope, region: string | undefined): 
     return { arn: me.Arn, principalId: me.UserId, account: me.Account };
 }
 
+/** An environment stack's versions live in its registry's account, not the caller's. */
+function registryAccountOf(scope: Scope): string | undefined {
+    const layout = scope.env?.config.layout;
+    return layout?.kind === "environment" ? layout.registry.accountId : undefined;
+}
+
 /** Parses the ref (exit 2 before any AWS call), resolves the scope and the ARN. */
 export async function resolveTarget(input: string, options: CommonOptions, deps: Deps, wantCaller: boolean): Promise<Target> {
     const ref = parseVersionRef(input);
@@ -36,6 +42,6 @@ export async function resolveTarget(input: string, options: CommonOptions, deps:
     if (wantCaller || ref.kind !== "arn") caller = await callerIdentity(scope, region);
     const arn =
         ref.kind === "arn" ? ref.arn
-        : packageArnFor(ref.kind === "group" ? ref.group : scope.group!, ref.version, region, caller!.arn ?? "");
+        : packageArnFor(ref.kind === "group" ? ref.group : scope.group!, ref.version, region, caller!.arn ?? "", registryAccountOf(scope));
     return { scope, ref, arn, region, caller };
 }

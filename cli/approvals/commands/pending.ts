@@ -6,8 +6,8 @@ import { describeGate, evaluateGate, evaluationSource, formatMetrics, formatNumb
 import { pinTable, pinWord, type PinWord } from "../pins";
 import { assertGroupExists, describePackage, registrarOf, shortExecution, type PackageDescription } from "../packages";
 import { listAwaiting } from "../awaiting";
-import { stageSetup, type StageSetup } from "../stages";
-import { stageCell, stageView } from "../stageView";
+import { stageSetup } from "../stages";
+import { awaitsCell, stageView } from "../stageView";
 
 export interface VersionWithMetrics {
     readonly description: PackageDescription;
@@ -94,13 +94,6 @@ export function describeLive(live: LiveSummary): string {
     if (!live.endpoint) return `nothing live (${live.note})`;
     const versions = live.versions.map((v) => `${v.description.ModelPackageGroupName}/${v.description.ModelPackageVersion} (${formatMetrics(v.metrics.values) || "no metrics"})`);
     return `${versions.join(", ") || `model not from a package`} on ${live.endpoint.endpointName} [${live.endpoint.status ?? "?"}]`;
-}
-
-/** "Staging Deployed; awaits Production". Pure. */
-function awaitsCell(d: PackageDescription, setup: StageSetup): string {
-    const next = stageView(d, setup).next?.stage;
-    const at = d.ModelLifeCycle?.Stage ? stageCell(d.ModelLifeCycle) : undefined;
-    return [at, next ? `awaits ${next}` : undefined].filter(Boolean).join("; ") || "-";
 }
 
 export interface PendingOptions extends CommonOptions {

@@ -15,9 +15,13 @@ export interface ShowOptions extends CommonOptions {
     readonly stages?: string;
 }
 
-/** With stages: the ledger of the stage the version awaits (or is at), where registration pinned its bytes. */
+/**
+ * With stages: where registration pinned the bytes. An environment stack reads its own ledger (every environment
+ * pins every version); a registry stack the ledger of the stage the version awaits (or is at).
+ */
 function stagePinTable(options: ShowOptions, setup: StageSetup, stages: StageView, target: Target, caller: { account?: string }): string | undefined {
-    const stage = stages.next?.stage ?? stages.lifecycle?.Stage ?? setup.order[0];
+    const layout = setup.env?.config.layout;
+    const stage = layout?.kind === "environment" ? layout.stage : stages.next?.stage ?? stages.lifecycle?.Stage ?? setup.order[0];
     return options.ledgerTable ?? stageLedgerTable(setup, stage, caller, target.region, /^arn:(aws[a-z-]*):/.exec(target.arn)?.[1]);
 }
 

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
+import { DescribeEndpointCommand, DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand, type DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
@@ -149,6 +149,24 @@ describe("cli/approvals approve/reject --stage (mocked SDK, the repo's registry 
         const d = deps();
         assert.equal(await runCli(approve("--stage", "Staging", "--comment", "ok"), d), EXIT.aws);
         assert.match(d.io.stderr.join("\n"), /reads back as Staging: Rejected/);
+    });
+
+    it("show --env staging (an environment stack) names the version in the registry's account and reads its own ledger", async () => {
+        sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:sts::222222222222:assumed-role/ml-staging-reader/carol", UserId: "AROASTAGINGREADER001:carol", Account: "222222222222" });
+        sagemaker.on(DescribeModelPackageCommand).resolves(pkg({ ModelApprovalStatus: "Approved", ModelLifeCycle: { Stage: "Staging", StageStatus: "Deployed" } }));
+        sagemaker.on(DescribeEndpointCommand).rejects(Object.assign(new Error("Could not find endpoint"), { name: "ValidationException" }));
+        const d = deps();
+        assert.equal(await runCli(["show", "abalone/7", "--env", "staging"], d), EXIT.ok, d.io.stderr.join("\n"));
+        assert.equal(sagemaker.commandCalls(DescribeModelPackageCommand)[0].args[0].input.ModelPackageName, ARN);
+        assert.equal(ledger.commandCalls(QueryCommand)[0].args[0].input.TableName, "sagemaker-approval-gate-staging-deployments");
+        assert.match(d.io.text(), /^Stage +Staging: Deployed \(deployed to Staging; awaits approval for Production\)$/m);
+        assert.match(d.io.text(), /Decide: approvals approve abalone\/7 --stage Production/);
+    });
+
+    it("live and history on the registry stack: exit 2 naming the stages' environment stacks", async () => {
+        const d = deps();
+        assert.equal(await runCli(["live", "--env", "shared"], d), EXIT.usage);
+        assert.match(d.io.stderr.join("\n"), /shared is a registry stack: it has no endpoint[\s\S]*hint: Pass the environment stack of a stage: --env staging \(Staging\), --env prod \(Production\)/);
     });
 
     it("--stage on the all-in-one dev stack, and a --stages that contradicts the stack file, are usage errors (exit 2)", async () => {

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import type { DescribeModelPackageCommandOutput } from "@aws-sdk/client-sagemaker";
 import { checkStageDecision, nextStage } from "../../../cli/approvals/stageDecision";
-import { otherMetadata, renderStageHistory, stageCell, stageView } from "../../../cli/approvals/stageView";
+import { awaitsCell, otherMetadata, renderStageHistory, stageCell, stageView } from "../../../cli/approvals/stageView";
 
 const ORDER = ["Staging", "Production"];
 const AT = new Date("2026-12-02T18:40:00.000Z");
@@ -122,6 +122,12 @@ describe("cli/approvals/stageDecision", () => {
             assert.deepEqual(v, { lifecycle: null, current: "none", history: [] });
             assert.equal(renderStageHistory(v.history), undefined);
             assert.equal(stageCell(undefined), "-");
+        });
+        it("pending's Stage cell: where it is and what it awaits", () => {
+            const setup = { order: ORDER, source: "--stages" };
+            assert.equal(awaitsCell({}, setup), "awaits Staging");
+            assert.equal(awaitsCell({ ModelLifeCycle: { Stage: "Staging", StageStatus: "Deployed" } }, setup), "Staging Deployed; awaits Production");
+            assert.equal(awaitsCell({ ModelLifeCycle: { Stage: "Staging", StageStatus: "Approved" } }, setup), "Staging Approved");
         });
         it("keeps the other customer metadata apart from the history", () => {
             assert.deepEqual(otherMetadata(props), [["owner", "ml-team"]]);
