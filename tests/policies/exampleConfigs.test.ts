@@ -45,12 +45,13 @@ describe("policies/<env>.json and Pulumi.<env>.yaml agree", () => {
             const stack = exampleStackConfig(env);
             const promotion = stack[`${NS}promotion`] as { registry?: { accountId: string }; stages?: { approvers: string[] }[] } | undefined;
             const approvers = stack[`${NS}approvers`] as { principalArns?: string[] };
-            // The group's account: the registry's for an environment stack; the stack's own otherwise (its approvers' account).
+            // The group's account: the registry's for an environment stack; the stack's own otherwise (its approvers' account:
+            // an all-in-one stack such as dev deploys into it, as the offline plan assumes: cli/plan planAccount).
             const owner = promotion?.registry?.accountId ?? (promotion?.stages?.[0]?.approvers ?? approvers.principalArns ?? [])[0]?.split(":")[4];
             for (const name of ["approved-model-packages-only", "approved-model-packages-only-stack"]) {
                 const options = load(env)[name];
                 assert.deepStrictEqual(options.allowedModelPackageGroups, [stack[`${NS}modelPackageGroupName`]], `${env}.json ${name}`);
-                if (env !== "dev") assert.deepStrictEqual(options.allowedAccounts, [owner], `${env}.json ${name}`);
+                assert.deepStrictEqual(options.allowedAccounts, [owner], `${env}.json ${name}`);
             }
         });
     }
