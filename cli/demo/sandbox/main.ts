@@ -62,7 +62,8 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
         proxy = await startLifecycleProxy(moto.endpoint, [], options.port ?? 0);
         const endpoint = proxy.endpoint;
         // Everything this process starts (the CLI in-process, the plan's processes) talks to the sandbox only.
-        for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"]) delete process.env[k];
+        // A service's own AWS_ENDPOINT_URL_<SERVICE> would win over AWS_ENDPOINT_URL: drop those too.
+        for (const k of Object.keys(process.env)) if (["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"].includes(k) || k.startsWith("AWS_ENDPOINT_URL_")) delete process.env[k];
         Object.assign(process.env, sandboxExports(endpoint), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
         const world = await progress.run("seeding the dev environment's registry: v1 Approved and live, v2 Rejected, v3 pending", () => seedWorld(endpoint, REPO));
         p.line(`Sandbox: ${endpoint} (moto ${moto.endpoint} behind it), account ${ACCOUNT}, ${REGION}; environment dev (Pulumi.dev.yaml), group ${world.environment.groupName}.`);

@@ -18,7 +18,7 @@ export function nextSteps(world: World, endpoint: string): string[] {
     return [
         "Export these in another terminal to use the sandbox:",
         ...Object.entries(sandboxExports(endpoint)).map(([k, v]) => `  export ${k}=${v}`),
-        "  unset AWS_PROFILE AWS_SESSION_TOKEN",
+        "  unset AWS_PROFILE AWS_SESSION_TOKEN     # and any AWS_ENDPOINT_URL_<SERVICE>",
         "",
         "Then try:",
         "  npm run approvals -- pending --env dev",
