@@ -3,6 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PLAN_EXIT, runPlanCli } from "../../../cli/plan/main";
 import { configOverrides, ProgramFolderError, readProgramFolder } from "../../../cli/plan/program";
 
 const REPO = path.resolve(__dirname, "../../..");
@@ -42,5 +43,21 @@ describe("cli/plan/program", () => {
             "blocked-endpoint:empty": "",
         });
         assert.throws(() => configOverrides(["modelPackageArn"], "p"), /--config "modelPackageArn": expected key=value/);
+    });
+
+    it("npm run plan --program: a usage error (exit 2, one line, nothing started) for a missing folder, a folder that is no program, a stack it has no file for, a bad -c", async () => {
+        const cases: [string[], RegExp][] = [
+            [["--program", "/nonexistent/program"], /^error: --program \/nonexistent\/program: no such folder or file\.$/],
+            [["--program", folder({ "index.ts": "" })], /^error: \S+ has no Pulumi\.yaml: --program takes a Pulumi program's folder/],
+            [["--program", path.join(REPO, "examples/blocked-endpoint"), "--stack", "qa"], /^error: No stack "qa": .*Known stacks: prod\.$/],
+            [["--program", path.join(REPO, "examples/blocked-endpoint"), "--stack", "prod", "-c", "modelPackageArn"], /^error: --config "modelPackageArn": expected key=value/],
+        ];
+        for (const [args, expected] of cases) {
+            const errors: string[] = [];
+            const code = await runPlanCli(args, { out: () => undefined, err: (t) => errors.push(t) });
+            assert.equal(code, PLAN_EXIT.usage, `${args.join(" ")}: ${errors.join("\n")}`);
+            assert.equal(errors.length, 1, errors.join("\n"));
+            assert.match(errors[0], expected);
+        }
     });
 });
