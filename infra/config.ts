@@ -231,9 +231,13 @@ export function layoutOf<K extends LayoutKind>(config: Pick<StackConfig, "layout
     return config.layout as Extract<Layout, { kind: K }>;
 }
 
-/** Whether the detective control is on: `detectiveControl.enabled` when set, else the stack's `production`. */
-export function detectiveControlEnabled(config: Pick<StackConfig, "production" | "detectiveControl">): boolean {
-    return config.detectiveControl.enabled ?? config.production;
+/**
+ * Whether the detective control is on: `detectiveControl.enabled` when set, else the stack's `production`; a registry
+ * stack defaults to on whatever its `production`, since every stage's versions, production's included, are approved
+ * and marked there (docs/detective-control.md "Where it runs").
+ */
+export function detectiveControlEnabled(config: Pick<StackConfig, "production" | "detectiveControl"> & { readonly layout?: Pick<Layout, "kind"> }): boolean {
+    return config.detectiveControl.enabled ?? (config.production || config.layout?.kind === "registry");
 }
 
 /** Raw values as they come out of the stack config, before validation. */

@@ -51,11 +51,13 @@ export const modelExecutionRoleArn = outputs.modelExecutionRoleArn;
 export const operatorReadPolicyArn = outputs.operatorReadPolicyArn;
 export const artifactTamperFunctionName = outputs.artifactTamperFunctionName;
 export const artifactTamperedAlarmName = outputs.artifactTamperedAlarmName;
-// all-in-one only (issue 11, when detectiveControl is on).
+// all-in-one only (issue 11).
 export const smokeTestFunctionName = outputs.smokeTestFunctionName;
 export const smokeTestFailedAlarmName = outputs.smokeTestFailedAlarmName;
+// Every layout, when detectiveControl is on (issue 11); auditTableName in a registry stack only (it has no ledger).
 export const outOfBandFunctionName = outputs.outOfBandFunctionName;
 export const outOfBandAlarmName = outputs.outOfBandAlarmName;
+export const auditTableName = outputs.auditTableName;
 // all-in-one and registry: the group, the pipeline and its bucket (environment: the registry's bucket, key, pipeline name).
 export const modelPackageGroupArn = outputs.modelPackageGroupArn;
 export const approverPolicyArn = outputs.approverPolicyArn;

@@ -36,38 +36,54 @@ function cloudTrailPattern(eventNames: readonly string[], detail: Record<string,
     return { source: [SAGEMAKER_SOURCE], "detail-type": [CLOUDTRAIL_DETAIL_TYPE], detail: { eventSource: [SAGEMAKER_EVENT_SOURCE], eventName: [...eventNames], ...detail } as ContentPattern };
 }
 
-function checkResources(resources: WatchedResources): void {
-    if (!resources.endpointName.trim()) throw new Error(`endpoint name ${JSON.stringify(resources.endpointName)} is empty; pass this environment's endpoint`);
-    if (!/--$/.test(resources.deployedNamePrefix)) {
-        throw new Error(`deployed name prefix ${JSON.stringify(resources.deployedNamePrefix)} must end with "--" (sagemaker-approval-gate-<env>--, infra/lib/naming.ts), or another environment's names would match`);
+function checkEndpointResources(resources: WatchedResources, trusted: TrustedPrincipals): { endpointName: string; deployedNamePrefix: string; deployRoleArn: string } {
+    const { endpointName, deployedNamePrefix } = resources;
+    if (!endpointName?.trim()) throw new Error(`endpoint name ${JSON.stringify(endpointName)} is empty; pass this environment's endpoint`);
+    if (!deployedNamePrefix || !/--$/.test(deployedNamePrefix)) {
+        throw new Error(`deployed name prefix ${JSON.stringify(deployedNamePrefix)} must end with "--" (sagemaker-approval-gate-<env>--, infra/lib/naming.ts), or another environment's names would match`);
     }
-    if (!/^arn:[a-z-]+:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[^/]+\/$/.test(resources.modelPackageArnPrefix)) {
-        throw new Error(`model package ARN prefix ${JSON.stringify(resources.modelPackageArnPrefix)} is not arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/`);
+    if (!trusted.deployRoleArn) throw new Error("endpoint calls need the deploy role's ARN (trusted.deployRoleArn): it is the one principal whose endpoint calls are the gate's own");
+    return { endpointName, deployedNamePrefix, deployRoleArn: trusted.deployRoleArn };
+}
+
+function checkPackageResources(resources: WatchedResources): string {
+    const prefix = resources.modelPackageArnPrefix;
+    if (!prefix || !/^arn:[a-z-]+:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[^/]+\/$/.test(prefix)) {
+        throw new Error(`model package ARN prefix ${JSON.stringify(prefix)} is not arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/`);
     }
+    return prefix;
 }
 
 /** The endpoint, or a model / endpoint config under the deploy function's names, created, changed or deleted by anyone but the deploy role. */
 export function endpointCallsPattern(resources: WatchedResources, trusted: TrustedPrincipals): ContentPattern {
-    checkResources(resources);
-    const prefix = [{ prefix: { "equals-ignore-case": resources.deployedNamePrefix } }];
+    const { endpointName, deployedNamePrefix, deployRoleArn } = checkEndpointResources(resources, trusted);
+    const prefix = [{ prefix: { "equals-ignore-case": deployedNamePrefix } }];
     return cloudTrailPattern(ENDPOINT_CALLS, {
         requestParameters: {
-            $or: [{ endpointName: [{ "equals-ignore-case": resources.endpointName }] }, { endpointConfigName: prefix }, { modelName: prefix }],
+            $or: [{ endpointName: [{ "equals-ignore-case": endpointName }] }, { endpointConfigName: prefix }, { modelName: prefix }],
         },
-        $or: untrustedCallerBranches([trusted.deployRoleArn]),
+        $or: untrustedCallerBranches([deployRoleArn]),
     });
 }
 
-/** A version of this environment's group updated (approval status above all) by anyone but the deploy role and the package updaters. */
+/**
+ * A version of this account's group updated (approval status, stage above all) by anyone but the deploy role (when the
+ * stack has one) and the package updaters (approvers; in a registry stack also each environment's deploy and smoke roles).
+ */
 export function packageCallsPattern(resources: WatchedResources, trusted: TrustedPrincipals): ContentPattern {
-    checkResources(resources);
+    const prefix = checkPackageResources(resources);
     return cloudTrailPattern(PACKAGE_CALLS, {
-        requestParameters: { modelPackageArn: [{ prefix: { "equals-ignore-case": resources.modelPackageArnPrefix } }] },
-        $or: untrustedCallerBranches([trusted.deployRoleArn, ...trusted.packageUpdaterArns]),
+        requestParameters: { modelPackageArn: [{ prefix: { "equals-ignore-case": prefix } }] },
+        $or: untrustedCallerBranches([...(trusted.deployRoleArn ? [trusted.deployRoleArn] : []), ...trusted.packageUpdaterArns]),
     });
 }
 
-/** Both rules' patterns, by the key the component names their rules with. */
-export function outOfBandPatterns(resources: WatchedResources, trusted: TrustedPrincipals): Record<"endpointCalls" | "packageCalls", ContentPattern> {
-    return { endpointCalls: endpointCallsPattern(resources, trusted), packageCalls: packageCallsPattern(resources, trusted) };
+/** The detective control's rules, by the key the component names them with. */
+export type OutOfBandRuleKey = "endpointCalls" | "packageCalls";
+export const OUT_OF_BAND_RULE_KEYS: readonly OutOfBandRuleKey[] = ["endpointCalls", "packageCalls"];
+
+/** The patterns of the rules asked for (default both: the all-in-one layout), by the key the component names their rules with. */
+export function outOfBandPatterns<K extends OutOfBandRuleKey = OutOfBandRuleKey>(resources: WatchedResources, trusted: TrustedPrincipals, rules: readonly K[] = OUT_OF_BAND_RULE_KEYS as readonly K[]): Record<K, ContentPattern> {
+    const build: Record<OutOfBandRuleKey, () => ContentPattern> = { endpointCalls: () => endpointCallsPattern(resources, trusted), packageCalls: () => packageCallsPattern(resources, trusted) };
+    return Object.fromEntries(rules.map((key) => [key, build[key]()])) as Record<K, ContentPattern>;
 }

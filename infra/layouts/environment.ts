@@ -9,10 +9,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { EnvironmentLayout, StackConfig } from "../config";
+import { detectiveControlEnabled, type EnvironmentLayout, type StackConfig } from "../config";
 import { ApprovalEvents } from "../components/approvalEvents";
 import { ArtifactGuard, artifactGuardCompanions } from "../components/artifactGuard";
-import { mergeCompanions } from "../components/detectiveControl";
+import { DetectiveControl, detectiveControlCompanions, mergeCompanions, type OutOfBandRuleKey } from "../components/detectiveControl";
 import { SmokeTest, smokeTestCompanions } from "../components/smokeTest";
 import { resourceName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
@@ -24,6 +24,12 @@ import { BUILTIN_IMAGES, builtinImageUri } from "../pipeline/builtinImages";
 export function registryPipelineName(registryEnvironment: string): string {
     return resourceName(registryEnvironment, "training");
 }
+
+/**
+ * What an environment's detective control watches: its endpoint and the deploy function's models and configs. The
+ * group is the registry's, so UpdateModelPackage is recorded (and watched) in the registry account (registry.ts).
+ */
+export const ENVIRONMENT_DETECTIVE_RULES: readonly OutOfBandRuleKey[] = ["endpointCalls"];
 
 export function environmentStack(config: StackConfig, layout: EnvironmentLayout, tags: Record<string, string>) {
     const env = config.environment;
@@ -47,7 +53,11 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         ledgerDeletionProtection: config.production,
         approverPrincipalArns: config.approvers.principalArns,
         attachOperatorReadPolicy: config.approvers.attachPolicy,
-        companions: mergeCompanions(artifactGuardCompanions(env), ...(smokeTest ? [smokeTestCompanions(env)] : [])),
+        companions: mergeCompanions(
+            artifactGuardCompanions(env),
+            ...(smokeTest ? [smokeTestCompanions(env)] : []),
+            ...(detectiveControlEnabled(config) ? [detectiveControlCompanions(env, ENVIRONMENT_DETECTIVE_RULES)] : []),
+        ),
         tags,
     });
     const guard = new ArtifactGuard(resourceName(env, "artifact-guard"), {
@@ -79,6 +89,20 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
               tags,
           })
         : undefined;
+    // Issue 11: alarm on endpoint changes that bypassed the gate (CloudTrail; on by default in production).
+    const detective = detectiveControlEnabled(config)
+        ? new DetectiveControl(resourceName(env, "detective-control"), {
+              environment: env,
+              watch: ENVIRONMENT_DETECTIVE_RULES,
+              endpointName: approvals.endpointName,
+              ledgerTableName: approvals.ledgerTableName,
+              ledgerTableArn: approvals.ledgerTable.arn,
+              topicArn: approvals.topicArn,
+              kmsKeyArn: approvals.kmsKeyArn,
+              eventsDlqArn: approvals.targetsDlq.arn,
+              tags,
+          })
+        : undefined;
     // The forwarded events arrive on this account's default bus; only the registry account may put them there.
     const scope = currentScope({});
     const busPolicy = new aws.cloudwatch.EventBusPolicy(resourceName(env, "default-bus-policy"), {
@@ -104,6 +128,8 @@ export function environmentStack(config: StackConfig, layout: EnvironmentLayout,
         operatorReadPolicyArn: approvals.operatorReadPolicyArn,
         artifactTamperFunctionName: guard.functionName,
         artifactTamperedAlarmName: guard.tamperAlarm.name,
+        outOfBandFunctionName: detective?.functionName,
+        outOfBandAlarmName: detective?.outOfBandAlarm.name,
         modelPackageGroupName: pulumi.output(config.modelPackageGroupName),
         stage: pulumi.output(layout.stage),
         registryAccountId: pulumi.output(registry.accountId),

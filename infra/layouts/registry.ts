@@ -3,9 +3,13 @@
  * Pipeline, group (its policy admits the environment accounts), artifacts bucket + key (opened to their roles), one
  * approver policy per stage, forwarding rules to each environment account's default bus, and the approvals topic for
  * pipeline failures and failed hops. No endpoint, no deploy function, no ledger (those are the environments').
+ * The detective control watches UpdateModelPackage on the group here (CloudTrail records it in the group's account)
+ * and audits it in a small table of its own, encrypted with the topic's key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistryLayout, StackConfig } from "../config";
+import * as aws from "@pulumi/aws";
+import { detectiveControlEnabled, type RegistryLayout, type StackConfig } from "../config";
+import { DetectiveControl, detectiveControlCompanions, type OutOfBandRuleKey } from "../components/detectiveControl";
 import { ModelRegistry } from "../components/modelRegistry";
 import { TrainingPipeline } from "../components/trainingPipeline";
 import { ApprovalsTopic } from "../components/approvalsTopic";
@@ -15,6 +19,9 @@ import { resourceName } from "../lib/naming";
 
 /** The rule roles of a registry stack: its pipeline's failures (no version rules: no deployer here). */
 export const REGISTRY_RULE_ROLES = [RULE_ROLES.pipelineFailed] as const;
+
+/** What a registry's detective control watches: the group's versions (no endpoint here). */
+export const REGISTRY_DETECTIVE_RULES: readonly OutOfBandRuleKey[] = ["packageCalls"];
 
 export function registryStack(config: StackConfig, layout: RegistryLayout, deployingAccountId: pulumi.Output<string>, tags: Record<string, string>) {
     const env = config.environment;
@@ -45,18 +52,20 @@ export function registryStack(config: StackConfig, layout: RegistryLayout, deplo
         tags,
     });
 
+    const detective = detectiveControlEnabled(config) ? detectiveControlCompanions(env, REGISTRY_DETECTIVE_RULES) : undefined;
     const rules = allInOneRules(env, registry.modelPackageGroupName, training.pipelineArn).filter((r) => (REGISTRY_RULE_ROLES as readonly string[]).includes(r.role));
     const topic = new ApprovalsTopic(resourceName(env, "approvals"), {
         topicName: resourceName(env, "approvals"),
         approverEmails: config.approvers.emails,
-        logGroupNames: [],
+        logGroupNames: detective?.logGroupNames ?? [],
         publishers: {
             ruleNames: [...REGISTRY_RULE_ROLES, ...forwardingRuleRoles(environments)].map((r) => resourceName(env, r)),
-            alarmNames: [...approvalRulesAlarmRoles(REGISTRY_RULE_ROLES), ...forwardingAlarmRoles(environments)].map((r) => resourceName(env, r)),
+            alarmNames: [...[...approvalRulesAlarmRoles(REGISTRY_RULE_ROLES), ...forwardingAlarmRoles(environments)].map((r) => resourceName(env, r)), ...(detective?.alarmNames ?? [])],
         },
         tags,
     });
-    const pipelineRules = new ApprovalRules(resourceName(env, "approvals"), { environment: env, rules, topicArn: topic.topicArn, kmsKeyArn: topic.kmsKeyArn, tags });
+    // The detective control's rule delivers through the events DLQ too: its policy admits it.
+    const pipelineRules = new ApprovalRules(resourceName(env, "approvals"), { environment: env, rules, topicArn: topic.topicArn, kmsKeyArn: topic.kmsKeyArn, companionRuleNames: detective?.ruleNames, tags });
     const forwarding = new Forwarding(resourceName(env, "forwarding"), {
         environment: env,
         targets: environments,
@@ -68,8 +77,13 @@ export function registryStack(config: StackConfig, layout: RegistryLayout, deplo
         tags,
     });
 
+    const control = detective ? registryDetectiveControl(config, layout, { topicArn: topic.topicArn, kmsKeyArn: topic.kmsKeyArn, eventsDlqArn: pipelineRules.targetsDlq.arn, groupName: registry.modelPackageGroupName }, tags) : undefined;
+
     return {
         approvalsTopicArn: topic.topicArn,
+        outOfBandFunctionName: control?.control.functionName,
+        outOfBandAlarmName: control?.control.outOfBandAlarm.name,
+        auditTableName: control?.auditTable.name,
         modelPackageGroupName: registry.modelPackageGroupName,
         modelPackageGroupArn: registry.modelPackageGroupArn,
         registrarPolicyArn: registry.registrarPolicyArn,
@@ -86,4 +100,47 @@ export function registryStack(config: StackConfig, layout: RegistryLayout, deplo
         forwardingRuleNames: pulumi.all(forwarding.rules.map((r) => r.name)),
         eventsDlqName: pipelineRules.targetsDlq.name,
     };
+}
+
+/**
+ * Issue 11: UpdateModelPackage on the group by anyone but the gate's own principals: every stage's approvers, the
+ * registry's approvers and `detectiveControl.packageUpdaterArns`, and each stage environment's deploy role (marks its
+ * stage Deployed) and smoke role (rejects a failed version), by the names the group's policy admits. The registry
+ * has no ledger: the audit items go to a table of its own (same keys as the ledger's audit trail).
+ */
+function registryDetectiveControl(
+    config: StackConfig,
+    layout: RegistryLayout,
+    shared: { readonly topicArn: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string>; readonly eventsDlqArn: pulumi.Input<string>; readonly groupName: pulumi.Input<string> },
+    tags: Record<string, string>,
+) {
+    const env = config.environment;
+    const auditTable = new aws.dynamodb.Table(resourceName(env, "audit"), {
+        name: resourceName(env, "audit"),
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        rangeKey: "sk",
+        attributes: [
+            { name: "pk", type: "S" },
+            { name: "sk", type: "S" },
+        ],
+        serverSideEncryption: { enabled: true, kmsKeyArn: shared.kmsKeyArn },
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+        tags,
+    });
+    const control = new DetectiveControl(resourceName(env, "detective-control"), {
+        environment: env,
+        watch: REGISTRY_DETECTIVE_RULES,
+        modelPackageGroupName: shared.groupName,
+        packageUpdaterArns: [...new Set([...layout.stages.flatMap((s) => s.approverArns), ...config.approvers.principalArns, ...config.detectiveControl.packageUpdaterArns])],
+        packageUpdaterEnvironments: layout.stages.map((s) => ({ environment: s.environment, accountId: s.accountId })),
+        ledgerTableName: auditTable.name,
+        ledgerTableArn: auditTable.arn,
+        topicArn: shared.topicArn,
+        kmsKeyArn: shared.kmsKeyArn,
+        eventsDlqArn: shared.eventsDlqArn,
+        tags,
+    });
+    return { control, auditTable };
 }

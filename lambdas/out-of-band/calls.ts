@@ -17,23 +17,27 @@ export type WatchedCall = (typeof ENDPOINT_CALLS)[number] | (typeof PACKAGE_CALL
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
 export const SAGEMAKER_EVENT_SOURCE = "sagemaker.amazonaws.com";
 
-/** This environment's resources, as CloudTrail names them in requestParameters. */
+/**
+ * This stack's resources, as CloudTrail names them in requestParameters. A stack watches what its account holds:
+ * all-in-one both; an environment stack of the promotion layout its endpoint only (the group is the registry's);
+ * a registry stack its group only (no endpoint there). An absent field watches nothing of its kind.
+ */
 export interface WatchedResources {
     /** The endpoint the deploy function deploys to (`endpointName`; SageMaker endpoint names ignore case). */
-    readonly endpointName: string;
+    readonly endpointName?: string;
     /**
      * The prefix of every model and endpoint config the deploy function names (`sagemaker-approval-gate-<env>--`,
      * infra/lib/naming.ts): two hyphens, so another environment whose name starts with this one's never matches.
      */
-    readonly deployedNamePrefix: string;
-    /** `arn:…:model-package/<group lower-cased>/`: the versions of this environment's group (case ignored). */
-    readonly modelPackageArnPrefix: string;
+    readonly deployedNamePrefix?: string;
+    /** `arn:…:model-package/<group lower-cased>/`: the versions of this account's group (case ignored). */
+    readonly modelPackageArnPrefix?: string;
 }
 
 /** Principals whose calls are the gate's own. ARNs exactly as CloudTrail writes them (role ARNs for roles). */
 export interface TrustedPrincipals {
-    /** The deploy function's role: trusted for every watched call. */
-    readonly deployRoleArn: string;
+    /** The deploy function's role: trusted for every watched call. Absent in a registry stack (no deploy function there). */
+    readonly deployRoleArn?: string;
     /** The approvers (and any other principal allowed to set a package's status): trusted for UpdateModelPackage only. */
     readonly packageUpdaterArns: readonly string[];
 }
@@ -69,12 +73,13 @@ export function callIdentity(userIdentity: unknown): CallIdentity {
 export function ownResource(requestParameters: Json, resources: WatchedResources): { field: ResourceField; name: string } | undefined {
     const lower = (v: unknown) => str(v)?.toLowerCase();
     const endpoint = lower(requestParameters.endpointName);
-    if (endpoint !== undefined && endpoint === resources.endpointName.toLowerCase()) return { field: "endpointName", name: requestParameters.endpointName as string };
-    const prefix = resources.deployedNamePrefix.toLowerCase();
+    if (endpoint !== undefined && resources.endpointName && endpoint === resources.endpointName.toLowerCase()) return { field: "endpointName", name: requestParameters.endpointName as string };
+    const prefix = resources.deployedNamePrefix?.toLowerCase();
     for (const field of ["endpointConfigName", "modelName"] as const) {
-        if (lower(requestParameters[field])?.startsWith(prefix)) return { field, name: requestParameters[field] as string };
+        if (prefix && lower(requestParameters[field])?.startsWith(prefix)) return { field, name: requestParameters[field] as string };
     }
-    if (lower(requestParameters.modelPackageArn)?.startsWith(resources.modelPackageArnPrefix.toLowerCase())) return { field: "modelPackageArn", name: requestParameters.modelPackageArn as string };
+    const packages = resources.modelPackageArnPrefix?.toLowerCase();
+    if (packages && lower(requestParameters.modelPackageArn)?.startsWith(packages)) return { field: "modelPackageArn", name: requestParameters.modelPackageArn as string };
     return undefined;
 }
 
@@ -98,7 +103,8 @@ export function classifyCall(
     const resource = ownResource(input.requestParameters, resources);
     if (!resource || (resource.field === "modelPackageArn") !== isPackageCall) return { kind: "ignored", reason: `${call} names none of this environment's resources` };
     const identity = callIdentity(input.userIdentity);
-    const trustedArns = isPackageCall ? [trusted.deployRoleArn, ...trusted.packageUpdaterArns] : [trusted.deployRoleArn];
+    const deployRole = trusted.deployRoleArn ? [trusted.deployRoleArn] : [];
+    const trustedArns = isPackageCall ? [...deployRole, ...trusted.packageUpdaterArns] : deployRole;
     if (identity.principal !== undefined && trustedArns.includes(identity.principal)) return { kind: "ignored", reason: `${call} on ${resource.name} by ${identity.principal}, a trusted principal` };
     return { kind: "out-of-band", call, resource, identity };
 }

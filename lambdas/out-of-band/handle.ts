@@ -77,6 +77,7 @@ async function alert(call: CloudTrailCall, verdict: Extract<ReturnType<typeof cl
         identity: verdict.identity,
         parameters: record.parameters,
         auditKey: `AUDIT#out-of-band / ${call.eventTime}#${call.eventId}`,
+        auditTable: settings.ledgerTableName,
         endpointName: settings.resources.endpointName,
     });
     await deps.publisher.publish(subject, body);

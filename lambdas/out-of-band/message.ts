@@ -47,7 +47,10 @@ export function outOfBandMessage(input: {
     readonly identity: CallIdentity;
     readonly parameters: string;
     readonly auditKey: string;
-    readonly endpointName: string;
+    /** The table the audit item is in (the deployment ledger; a registry stack's audit table). */
+    readonly auditTable?: string;
+    /** The endpoint the stack deploys to; absent in a registry stack. */
+    readonly endpointName?: string;
 }): { subject: string; body: string } {
     const { call, identity } = input;
     const failed = call.errorCode !== undefined;
@@ -68,10 +71,12 @@ export function outOfBandMessage(input: {
         `When:  ${call.eventTime} in ${call.region}, account ${call.account}`,
         `From:  source IP ${call.sourceIPAddress ?? "unknown"}${call.userAgent ? `, user agent ${call.userAgent}` : ""}`,
         `Result: ${failed ? `FAILED with ${call.errorCode}${call.errorMessage ? ` (${call.errorMessage})` : ""}: nothing changed, but someone tried` : "succeeded"}`,
-        `CloudTrail event: ${call.eventId}; recorded in the deployment ledger's audit trail as ${input.auditKey}.`,
+        `CloudTrail event: ${call.eventId}; recorded in the ${input.auditTable ? `audit trail of ${input.auditTable}` : "deployment ledger's audit trail"} as ${input.auditKey}.`,
         "",
         `How to check: aws cloudtrail lookup-events --region ${call.region} --lookup-attributes AttributeKey=EventId,AttributeValue=${call.eventId}`,
-        `then compare what the endpoint serves (aws sagemaker describe-endpoint --endpoint-name ${input.endpointName}) with the version the ledger says is live (npm run approvals -- live).`,
+        input.resource.field === "modelPackageArn" || input.endpointName === undefined
+            ? `then compare the version's status and stage (aws sagemaker describe-model-package --model-package-name ${input.resource.name}) with what its approvers decided (npm run approvals -- show <group>/<version>: stage history).`
+            : `then compare what the endpoint serves (aws sagemaker describe-endpoint --endpoint-name ${input.endpointName}) with the version the ledger says is live (npm run approvals -- live).`,
         "What to do: if this was not an agreed break-glass change, find the caller, remove the access that allowed it, and put the endpoint back to an approved version (approve it again, or reject what is live to roll back). Nothing is reverted automatically.",
     ];
     return { subject, body: lines.join("\n") };

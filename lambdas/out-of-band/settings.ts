@@ -15,15 +15,24 @@ export interface OutOfBandSettings {
     readonly trusted: TrustedPrincipals;
 }
 
+const isSet = (env: NodeJS.ProcessEnv, name: string) => (env[name] ?? "").trim() !== "";
+
+/**
+ * What the stack watches decides which variables it sets (infra/components/detectiveControlNames.ts): the endpoint
+ * (ENDPOINT_NAME, DEPLOYED_NAME_PREFIX and DEPLOY_ROLE_ARN, all three), the group (MODEL_PACKAGE_ARN_PREFIX), or both.
+ * Half an endpoint watch, or no watch at all, is a misconfiguration that would stay silent: it throws, naming the variable.
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): OutOfBandSettings {
+    const watchesEndpoint = ["ENDPOINT_NAME", "DEPLOYED_NAME_PREFIX", "DEPLOY_ROLE_ARN"].some((name) => isSet(env, name));
+    const watchesPackages = isSet(env, "MODEL_PACKAGE_ARN_PREFIX");
+    if (!watchesEndpoint && !watchesPackages) requireEnv(env, "MODEL_PACKAGE_ARN_PREFIX");
     return {
         environment: requireEnv(env, "ENVIRONMENT"),
         ledgerTableName: requireEnv(env, "LEDGER_TABLE_NAME"),
         resources: {
-            endpointName: requireEnv(env, "ENDPOINT_NAME"),
-            deployedNamePrefix: requireEnv(env, "DEPLOYED_NAME_PREFIX"),
-            modelPackageArnPrefix: requireEnv(env, "MODEL_PACKAGE_ARN_PREFIX"),
+            ...(watchesEndpoint ? { endpointName: requireEnv(env, "ENDPOINT_NAME"), deployedNamePrefix: requireEnv(env, "DEPLOYED_NAME_PREFIX") } : {}),
+            ...(watchesPackages ? { modelPackageArnPrefix: requireEnv(env, "MODEL_PACKAGE_ARN_PREFIX") } : {}),
         },
-        trusted: { deployRoleArn: requireEnv(env, "DEPLOY_ROLE_ARN"), packageUpdaterArns: listEnv(env, "PACKAGE_UPDATER_ARNS") },
+        trusted: { ...(watchesEndpoint ? { deployRoleArn: requireEnv(env, "DEPLOY_ROLE_ARN") } : {}), packageUpdaterArns: listEnv(env, "PACKAGE_UPDATER_ARNS") },
     };
 }

@@ -1,4 +1,4 @@
-/** infra/config's detectiveControl key: on by default in production only, an explicit key wins, bad values named. */
+/** infra/config's detectiveControl key: on by default in production and in registry stacks, an explicit key wins, bad values named. */
 import * as assert from "assert";
 import { ConfigError, detectiveControlEnabled, parseStackConfig } from "../../infra/config";
 import { exampleStackConfig } from "./exampleStacks";
@@ -18,6 +18,15 @@ describe("infra/config: detectiveControl", () => {
         assert.strictEqual(detectiveControlEnabled(prod), true);
         assert.strictEqual(detectiveControlEnabled(dev), false);
         assert.deepStrictEqual(prod.detectiveControl, { packageUpdaterArns: [] });
+        assert.strictEqual(prod.layout.kind, "environment", "prod is an environment stack: on because production");
+        assert.strictEqual(detectiveControlEnabled(parseStackConfig(raw("staging"), "staging", "us-east-1")), false, "an environment stack outside production");
+    });
+
+    it("is on by default in a registry stack, production or not (every stage's versions are approved and marked there), and off when asked", () => {
+        const shared = parseStackConfig(raw("shared"), "shared", "us-east-1");
+        assert.strictEqual(shared.production, false);
+        assert.strictEqual(detectiveControlEnabled(shared), true);
+        assert.strictEqual(detectiveControlEnabled(parseStackConfig(raw("shared", { enabled: false }), "shared", "us-east-1")), false);
     });
 
     it("an explicit enabled wins either way, and packageUpdaterArns are taken", () => {

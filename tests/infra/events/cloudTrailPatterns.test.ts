@@ -4,7 +4,7 @@
  * on the same records: the two must agree on every case.
  */
 import { strict as assert } from "assert";
-import { endpointCallsPattern, outOfBandPatterns, untrustedCallerBranches } from "../../../infra/events/cloudTrailPatterns";
+import { endpointCallsPattern, outOfBandPatterns, packageCallsPattern, untrustedCallerBranches } from "../../../infra/events/cloudTrailPatterns";
 import { classifyCall, type TrustedPrincipals, type WatchedResources } from "../../../lambdas/out-of-band/calls";
 import {
     assumedRole,
@@ -22,10 +22,10 @@ import { motoBus, type MotoBus } from "./motoBus";
 
 const DEPLOY_ROLE = "sagemaker-approval-gate-prod-deploy-approved";
 const RESOURCES: WatchedResources = { endpointName: FIXTURE_ENDPOINT, deployedNamePrefix: FIXTURE_DEPLOYED_PREFIX, modelPackageArnPrefix: FIXTURE_PACKAGE_PREFIX };
-const TRUSTED: TrustedPrincipals = {
+const TRUSTED = {
     deployRoleArn: `arn:aws:iam::${FIXTURE_ACCOUNT}:role/${DEPLOY_ROLE}`,
     packageUpdaterArns: [`arn:aws:iam::${FIXTURE_ACCOUNT}:role/ml-approver`, `arn:aws:iam::${FIXTURE_ACCOUNT}:user/release-manager`],
-};
+} satisfies TrustedPrincipals;
 const RULES = outOfBandPatterns(RESOURCES, TRUSTED);
 
 const ENDPOINT_CALLS: FixtureCall[] = ["CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities", "DeleteEndpoint"];
@@ -119,7 +119,9 @@ describe("out-of-band patterns (pure)", () => {
     it("refuse inputs that would watch too much or nothing, naming the value", () => {
         assert.throws(() => endpointCallsPattern({ ...RESOURCES, deployedNamePrefix: "sagemaker-approval-gate-prod-" }, TRUSTED), /must end with "--"/);
         assert.throws(() => endpointCallsPattern({ ...RESOURCES, endpointName: " " }, TRUSTED), /endpoint name " " is empty/);
-        assert.throws(() => endpointCallsPattern({ ...RESOURCES, modelPackageArnPrefix: "arn:aws:sagemaker:us-west-2:1:model-package/" }, TRUSTED), /is not arn:<partition>/);
+        assert.throws(() => packageCallsPattern({ ...RESOURCES, modelPackageArnPrefix: "arn:aws:sagemaker:us-west-2:1:model-package/" }, TRUSTED), /is not arn:<partition>/);
+        assert.throws(() => packageCallsPattern({ endpointName: FIXTURE_ENDPOINT }, TRUSTED), /model package ARN prefix undefined is not/);
+        assert.throws(() => endpointCallsPattern(RESOURCES, { packageUpdaterArns: [] }), /need the deploy role's ARN/);
         assert.throws(() => untrustedCallerBranches([]), /no trusted principal/);
     });
 });

@@ -38,12 +38,12 @@ describe("example stack shared (registry, under mocks)", function () {
         run = await runProgramUnderMocks({ stack: "shared", config: exampleStackConfig("shared"), account: account(REGISTRY) });
     });
 
-    it("owns the pipeline and the group, and no deployer: no function, no ledger, no endpoint", () => {
+    it("owns the pipeline and the group, and no deployer: no function but the detective control's, no ledger (its audit table only), no endpoint", () => {
         assert.equal(run.outputs.layoutKind, "registry");
         assert.equal(run.recorder.ofType(T.pipeline).length, 1);
         assert.equal(run.recorder.ofType(T.group).length, 1);
-        assert.deepEqual(run.recorder.ofType(T.fn).map((f) => f.name), []);
-        assert.deepEqual(run.recorder.ofType(T.table), []);
+        assert.deepEqual(run.recorder.ofType(T.fn).map((f) => f.inputs.name), ["sagemaker-approval-gate-shared-out-of-band"]);
+        assert.deepEqual(run.recorder.ofType(T.table).map((t) => t.inputs.name), ["sagemaker-approval-gate-shared-audit"]);
         assert.equal(run.outputs.endpointName, undefined);
         assert.equal(run.outputs.deploymentsTableName, undefined);
         assert.equal(run.outputs.artifactsBucketName, `sagemaker-approval-gate-shared-training-${REGISTRY}`);
