@@ -17,32 +17,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { outOfBandPatterns } from "../events/cloudTrailPatterns";
-import {
-    ASYNC_INVOCATION,
-    dlqDeliveryFailuresAlarmProps,
-    dlqDepthAlarmProps,
-    failedInvocationsAlarmProps,
-    TARGET_RETRY_POLICY,
-    topicAlarm,
-    type ChildContext,
-    type TopicAlarmProps,
-} from "../lib/functionResources";
-import { endpointName as defaultEndpointName, resourceName } from "../lib/naming";
+import { ASYNC_INVOCATION, ruleToFunction, type ChildContext } from "../lib/functionResources";
+import { endpointName as defaultEndpointName } from "../lib/naming";
 import { currentScope } from "../lib/scope";
-import { OUT_OF_BAND_METRIC } from "../../lambdas/out-of-band/settings";
-import { METRIC_NAMESPACE } from "../../lambdas/shared/log";
 import {
-    detectiveControlAlarmRoles,
-    OUT_OF_BAND_ALARM_ROLE,
     OUT_OF_BAND_FUNCTION,
     OUT_OF_BAND_RULE_DESCRIPTIONS,
     OUT_OF_BAND_RULE_KEYS,
     OUT_OF_BAND_RULE_ROLES,
-    outOfBandFunctionName,
     watchScope,
     type OutOfBandRuleKey,
     type PackageUpdaterEnvironment,
 } from "./detectiveControlNames";
+import { outOfBandAlarms } from "./outOfBandAlarms";
 import { outOfBandFunction } from "./outOfBandFunction";
 
 export * from "./detectiveControlNames";
@@ -102,7 +89,6 @@ export class DetectiveControl extends pulumi.ComponentResource {
         const parent = { parent: this };
         const children: ChildContext = { name, environment: env, tags, opts: parent };
         const scope = currentScope(parent);
-        const fnName = outOfBandFunctionName(env);
         const watch = args.watch ?? OUT_OF_BAND_RULE_KEYS;
         const watched = pulumi.all([scope, args.modelPackageGroupName]).apply(([s, groupName]) =>
             watchScope({ scope: s, environment: env, endpointName: args.endpointName ?? defaultEndpointName(env), groupName, packageUpdaterArns: args.packageUpdaterArns ?? [], packageUpdaterRoleNames: args.packageUpdaterRoleNames, packageUpdaterEnvironments: args.packageUpdaterEnvironments, rules: watch }),
@@ -124,57 +110,19 @@ export class DetectiveControl extends pulumi.ComponentResource {
         this.functionName = this.function.name;
 
         const patterns = watched.apply((w) => outOfBandPatterns(w.resources, w.trusted, watch));
-        const rule = (key: OutOfBandRuleKey, description: string) => {
-            const ruleResource = new aws.cloudwatch.EventRule(
-                `${name}-${OUT_OF_BAND_RULE_ROLES[key]}`,
-                { name: resourceName(env, OUT_OF_BAND_RULE_ROLES[key]), description, eventPattern: patterns.apply((p) => JSON.stringify(p[key])), tags },
-                parent,
-            );
-            const permission = new aws.lambda.Permission(
-                `${name}-${key}-invokes-${OUT_OF_BAND_FUNCTION}`,
-                { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: ruleResource.arn },
-                parent,
-            );
-            new aws.cloudwatch.EventTarget(
-                `${name}-${key}-to-${OUT_OF_BAND_FUNCTION}`,
-                { rule: ruleResource.name, targetId: OUT_OF_BAND_FUNCTION, arn: this.function.arn, deadLetterConfig: { arn: args.eventsDlqArn }, retryPolicy: TARGET_RETRY_POLICY },
-                { parent: this, dependsOn: [permission] },
-            );
-            return ruleResource;
-        };
-        this.rules = Object.fromEntries(watch.map((key) => [key, rule(key, OUT_OF_BAND_RULE_DESCRIPTIONS[key])]));
+        const rule = (key: OutOfBandRuleKey) =>
+            ruleToFunction(children, {
+                key,
+                role: OUT_OF_BAND_RULE_ROLES[key],
+                description: OUT_OF_BAND_RULE_DESCRIPTIONS[key],
+                eventPattern: patterns.apply((p) => JSON.stringify(p[key])),
+                function: this.function,
+                targetId: OUT_OF_BAND_FUNCTION,
+                dlqArn: args.eventsDlqArn,
+            });
+        this.rules = Object.fromEntries(watch.map((key) => [key, rule(key)]));
 
-        const alarmRoles = new Set(detectiveControlAlarmRoles(watch));
-        const alarm = (role: string, props: TopicAlarmProps) => topicAlarm(children, args.topicArn, alarmRoles, role, props);
-        this.outOfBandAlarm = alarm(OUT_OF_BAND_ALARM_ROLE, {
-            alarmDescription: `OUT-OF-BAND CHANGE in ${env}: a SageMaker endpoint or model package change that did not go through the approval gate. See the message on the approvals topic (who, what, which resource) and the ledger's AUDIT#out-of-band items.`,
-            namespace: METRIC_NAMESPACE,
-            metricName: OUT_OF_BAND_METRIC,
-            dimensions: { Environment: env },
-            statistic: "Sum",
-            period: 60,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-        });
-        alarm(`${OUT_OF_BAND_FUNCTION}-errors`, {
-            alarmDescription: pulumi.interpolate`${fnName} failed; failed events are retried, then kept in ${this.dlq.name}: an out-of-band change may be unreported`,
-            namespace: "AWS/Lambda",
-            metricName: "Errors",
-            dimensions: { FunctionName: fnName },
-            statistic: "Sum",
-            period: 300,
-            okActions: [args.topicArn],
-        });
-        alarm(
-            `${OUT_OF_BAND_FUNCTION}-dlq-depth`,
-            dlqDepthAlarmProps(this.dlq.name, `CloudTrail records wait in ${resourceName(env, `${OUT_OF_BAND_FUNCTION}-dlq`)}: an out-of-band SageMaker call was not reported (or its record could not be read). Inspect and redrive.`),
-        );
-        for (const key of watch) {
-            const ruleName = resourceName(env, OUT_OF_BAND_RULE_ROLES[key]);
-            const declared = this.rules[key]!;
-            alarm(`${OUT_OF_BAND_RULE_ROLES[key]}-failed-invocations`, failedInvocationsAlarmProps(declared.name, `EventBridge could not deliver events of ${ruleName} to ${fnName}: an out-of-band change may be unreported. Check ${resourceName(env, "events-dlq")}.`));
-            alarm(`${OUT_OF_BAND_RULE_ROLES[key]}-dlq-delivery-failures`, dlqDeliveryFailuresAlarmProps(declared.name, `EventBridge could not put failed events of ${ruleName} into ${resourceName(env, "events-dlq")}: an out-of-band change report is lost. Check the DLQ's policy and key.`));
-        }
+        this.outOfBandAlarm = outOfBandAlarms(children, { topicArn: args.topicArn, watch, dlqName: this.dlq.name, rules: this.rules });
 
         this.registerOutputs({ functionName: this.functionName, dlqArn: this.dlq.arn, outOfBandAlarmName: this.outOfBandAlarm.name });
     }
