@@ -11,7 +11,6 @@ import { deployedResourcePrefix, resourceName } from "../lib/naming";
 import { environmentRoleArns } from "../lib/promotionPolicies";
 import type { TrustedPrincipals, WatchedResources } from "../../lambdas/out-of-band/calls";
 import type { CompanionResources } from "./approvalEvents";
-import { smokeRoleName } from "./smokeTest";
 
 export { OUT_OF_BAND_RULE_KEYS, type OutOfBandRuleKey };
 
@@ -43,10 +42,13 @@ export interface PackageUpdaterEnvironment {
 
 /**
  * The roles of an environment stack that update the registry's versions, by the names environment stacks give them
- * (the names the group's resource policy admits: environmentRoleArns; the smoke role: smokeRoleName).
+ * (the names the group's resource policy admits them by: environmentRoleArns).
  */
 export function environmentPackageUpdaterArns(partition: string, environments: readonly PackageUpdaterEnvironment[]): string[] {
-    return environments.flatMap((e) => [environmentRoleArns(partition, e.accountId, e.environment).deployApproved, `arn:${partition}:iam::${e.accountId}:role/${smokeRoleName(e.environment)}`]);
+    return environments.flatMap((e) => {
+        const roles = environmentRoleArns(partition, e.accountId, e.environment);
+        return [roles.deployApproved, roles.smokeTest];
+    });
 }
 
 export interface WatchScopeInput {
