@@ -16,8 +16,8 @@ import {
     UpdateModelPackageCommand,
 } from "@aws-sdk/client-sagemaker";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { motoClientConfig, motoEndpoint, uniqueName } from "./moto";
-import { actAs, startLifecycleProxy, type LifecycleProxy } from "./sagemakerLifecycleProxy";
+import { motoClientConfig, motoEndpoint, uniqueName } from "../../../helpers/moto";
+import { actAs, startLifecycleProxy, type LifecycleProxy } from "../../../../cli/demo/sagemakerDouble/lifecycleProxy";
 
 const REGISTRY = "111111111111";
 const STAGING = "222222222222";
