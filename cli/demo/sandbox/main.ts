@@ -68,7 +68,11 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
         const world = await progress.run("seeding the dev environment's registry: v1 Approved and live, v2 Rejected, v3 pending", () => seedWorld(endpoint, REPO));
         p.line(`Sandbox: ${endpoint} (moto ${moto.endpoint} behind it), account ${ACCOUNT}, ${REGION}; environment dev (Pulumi.dev.yaml), group ${world.environment.groupName}.`);
         const fns = environmentFunctions(world);
-        const result = await walkthrough(world, fns, p, progress, REPO, endpoint);
+        const result = await walkthrough(world, fns, p, progress, REPO, endpoint).catch((err: unknown) => {
+            // What the functions logged last is usually why a step did not happen.
+            if (fns.logs.length) p.block(["The functions' last log lines:", ...fns.logs.slice(-5)].join("\n"));
+            throw err;
+        });
         p.section("Summary");
         p.line(`approval flow: ${result.newVersion} notified, approved with the CLI, deployed, rejected, rolled back to ${world.environment.groupName}/1`);
         p.line(`policy pack: pending version blocked (exit ${result.blocked.code}), approved version let through (exit ${result.passed.code})`);
