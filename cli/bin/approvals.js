@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI without a build step (ts-node, transpile only; types are checked by `npm test`).
+// Runs the TypeScript CLI without a build step (tools/register.js: esbuild, transpile only; types are checked by `npm test`).
 "use strict";
-const path = require("path");
 // The SDK warns on every run that its 2027 releases need Node 22; this package pins its SDK, so the warning is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
+require("../../tools/register");
 const { runCli } = require("../approvals/program");
 const { terminal } = require("../approvals/main");
 runCli(process.argv.slice(2), { io: terminal }).then(

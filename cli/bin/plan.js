@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm run plan -- --stack <name>`: runs the TypeScript plan without a build step (ts-node, transpile only).
+// `npm run plan -- --stack <name>`: runs the TypeScript plan without a build step (tools/register.js: esbuild, transpile only).
 "use strict";
-const path = require("path");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
+require("../../tools/register");
 const { runPlanCli } = require("../plan/main");
 runPlanCli(process.argv.slice(2), {
     out: (text) => process.stdout.write(`${text}\n`),

@@ -52,6 +52,18 @@ export interface PolicyAnalyzerOptions {
     readonly startupTimeoutMs?: number;
 }
 
+/**
+ * Whether the pack process skips the type-check: PULUMI_NODEJS_TRANSPILE_ONLY=true in its environment (the
+ * switch Pulumi's program runner honours) makes it load through tools/register.js instead of type-checking
+ * ts-node. The tests set it (`tsc --noEmit` checks the pack's types once); without it the pack starts exactly
+ * as the Pulumi CLI starts it.
+ */
+export function packTranspileOnly(env: NodeJS.ProcessEnv): boolean {
+    return env.PULUMI_NODEJS_TRANSPILE_ONLY === "true";
+}
+
+const TRANSPILE_ONLY_PRELOAD = path.resolve(__dirname, "../../tools/packTranspileOnly.js");
+
 /** The `--policy-pack-config` file format: a level, or an object with an optional level and properties. */
 export type PolicyPackConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
 
@@ -156,9 +168,11 @@ export class PolicyAnalyzer {
     static async start(options: PolicyAnalyzerOptions): Promise<PolicyAnalyzer> {
         const packDir = options.packDir ?? DEFAULT_PACK_DIR;
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+        const env = policyPackEnvironment(options);
+        const preload = packTranspileOnly(env) ? ["-r", TRANSPILE_ONLY_PRELOAD] : [];
+        const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", "."], {
             cwd: packDir,
-            env: policyPackEnvironment(options),
+            env,
             stdio: ["ignore", "pipe", "pipe"],
         });
         const stderrChunks: string[] = [];

@@ -52,7 +52,12 @@ export interface BundleOptions {
     readonly minify?: boolean;
 }
 
-const cache = new Map<string, LambdaBundle>();
+/**
+ * Kept on `globalThis`, not in this module: runProgramUnderMocks reloads infra/ for every program run, and a
+ * module-level cache would make each run (a test process has dozens) bundle every function again.
+ */
+const CACHE_KEY = Symbol.for("sagemaker-approval-gate/lambda-bundles");
+const cache: Map<string, LambdaBundle> = ((globalThis as Record<symbol, Map<string, LambdaBundle> | undefined>)[CACHE_KEY] ??= new Map());
 
 /** Builds (once per process and options) the single-file bundle of a handler. */
 export function bundleLambda(entry: string, options: BundleOptions = {}): LambdaBundle {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
 import { EventEmitter } from "events";
-import { PolicyAnalyzer, waitForPort } from "../../../cli/lib/policyAnalyzer";
+import { PolicyAnalyzer, packTranspileOnly, waitForPort } from "../../../cli/lib/policyAnalyzer";
 
 /** A child-process look-alike whose stdout we write by hand. */
 function fakeChild() {
@@ -18,7 +18,6 @@ function fakeChild() {
 }
 
 const made: string[] = [];
-after(() => made.forEach((p) => fs.rmSync(p, { recursive: true, force: true })));
 
 function fakePack(source: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pack-"));
@@ -43,6 +42,34 @@ const alive = (pid: number) => {
 };
 
 describe("cli/lib/policyAnalyzer", () => {
+    after(() => made.forEach((p) => fs.rmSync(p, { recursive: true, force: true })));
+
+    describe("the repository's pack, type-checked as the CLI starts it and transpile-only as the tests start it", function () {
+        this.timeout(180_000);
+
+        it("PULUMI_NODEJS_TRANSPILE_ONLY=true (and only that) selects transpile-only", () => {
+            assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), true);
+            for (const value of [undefined, "", "false", "1", "TRUE"]) assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: value }), false, String(value));
+        });
+
+        it("serves the same pack either way: name, version and every policy with its level and config schema", async () => {
+            // The one start of the real pack with type-checking ts-node in the suite (about 9 CPU-seconds): every
+            // other test serves it transpile-only (tests/setup.ts), which this proves is the same pack.
+            const [typeChecked, transpiled] = await Promise.all([
+                PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } }),
+                PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
+            ]);
+            try {
+                const [checkedInfo, transpiledInfo] = await Promise.all([typeChecked.getAnalyzerInfo(), transpiled.getAnalyzerInfo()]);
+                assert.strictEqual(checkedInfo.name, "sagemaker-approval-gate");
+                assert.ok(checkedInfo.policies.length >= 3, JSON.stringify(checkedInfo.policies.map((p) => p.name)));
+                assert.deepStrictEqual(transpiledInfo, checkedInfo);
+            } finally {
+                await Promise.all([typeChecked.close(), transpiled.close()]);
+            }
+        });
+    });
+
     describe("waitForPort", () => {
         it("waits for a complete line: a chunk that ends in the middle of the number is not the port", async () => {
             const child = fakeChild();
@@ -100,8 +127,10 @@ describe("cli/lib/policyAnalyzer", () => {
                 setInterval(() => {}, 1000);
             `);
             await assert.rejects(
-                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 3_000 }),
-                (err: Error) => /printed no port within 3000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
+                // Long enough for run-policy-pack to load and the fake pack to write its stderr on a busy machine
+                // (two test workers and tsc share two cores): the test waits this long, idle, either way.
+                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 10_000 }),
+                (err: Error) => /printed no port within 10000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
             );
             const pid = Number(fs.readFileSync(pidFile, "utf8"));
             assert.ok(pid > 0);
@@ -123,7 +152,7 @@ describe("cli/lib/policyAnalyzer", () => {
                 const poll = setInterval(() => { if (fs.existsSync(${JSON.stringify(pidFile)})) { clearInterval(poll); process.exit(0); } }, 50);
             `;
             const { spawnSync } = await import("child_process");
-            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", parent], { cwd: path.resolve(__dirname, "../../.."), encoding: "utf8", timeout: 25_000 });
+            const run = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", parent], { cwd: path.resolve(__dirname, "../../.."), encoding: "utf8", timeout: 25_000 });
             assert.strictEqual(run.status, 0, run.stderr);
             const pid = Number(fs.readFileSync(pidFile, "utf8"));
             for (let i = 0; i < 20 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the type-check (`tsc --noEmit`) and every test file (mocha, two worker processes) at the same
+ * time, one exit code for both. The type-check's output is printed after mocha's, so neither interleaves.
+ *
+ *   npm test                        type-check + all of tests/**\/*.test.ts
+ *   npm test -- tests/a.test.ts     type-check + only the files named
+ *   npm run test:unit               no type-check, only the files that need neither moto nor a spawned
+ *                                   process (see isIntegration below), (about 85 of the 110 files)
+ *   npm run test:file -- <file…>    mocha alone on the files named (no type-check)
+ *
+ * Options: --unit (the fast subset), --serial (one mocha process, for debugging order effects),
+ * --no-typecheck. Integration files get one moto server, started here and shared by both workers through
+ * MOTO_ENDPOINT (unless MOTO_ENDPOINT is already set, as `.ci/run` does); suites isolate themselves by unique names.
+ */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const { spawn } = require("child_process");
+
+const ROOT = path.resolve(__dirname, "..");
+const TESTS = path.join(ROOT, "tests");
+
+/**
+ * Files that talk to moto or spawn processes (packs, the CLIs, python, validators). Judged from the source, so
+ * a new test file is classified without a list to maintain.
+ */
+const INTEGRATION = /helpers\/moto"|spawnNode|PolicyAnalyzer|policyAnalyzer"|child_process|motoBus"|sagemakerLifecycleProxy"|runPlan\b/;
+function isIntegration(file) {
+    return INTEGRATION.test(fs.readFileSync(file, "utf8"));
+}
+
+/** Rough cost, to start the slowest files first so the two workers finish together. */
+const HEAVY = [/PolicyAnalyzer|runPlan\b|spawnNode/, /helpers\/moto"|motoBus"|child_process/, /runProgramUnderMocks|programUnderMocks"|exampleRun|Stacks?"/];
+function cost(file) {
+    const source = fs.readFileSync(file, "utf8");
+    const rank = HEAVY.findIndex((re) => re.test(source));
+    return (rank === -1 ? 0 : (HEAVY.length - rank) * 1e6) + source.length;
+}
+
+function testFiles(dir) {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return testFiles(full);
+        return entry.name.endsWith(".test.ts") ? [full] : [];
+    });
+}
+
+function parseArgs(argv) {
+    const options = { unit: false, serial: false, typecheck: true, files: [] };
+    for (const arg of argv) {
+        if (arg === "--unit") options.unit = true;
+        else if (arg === "--serial") options.serial = true;
+        else if (arg === "--no-typecheck") options.typecheck = false;
+        else if (arg.startsWith("--")) throw new Error(`unknown option ${arg} (use --unit, --serial, --no-typecheck, or test files)`);
+        else options.files.push(path.resolve(arg));
+    }
+    return options;
+}
+
+/** Runs a command; resolves with its exit code and, when `capture`, its output. */
+function run(command, args, { env, capture }) {
+    return new Promise((resolve) => {
+        const child = spawn(command, args, { cwd: ROOT, env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+        let output = "";
+        if (capture) {
+            child.stdout.on("data", (d) => (output += d));
+            child.stderr.on("data", (d) => (output += d));
+        }
+        child.on("error", (err) => resolve({ code: 1, output: `${output}${err.message}\n` }));
+        child.on("close", (code, signal) => resolve({ code: code ?? 1, signal, output }));
+    });
+}
+
+async function main() {
+    const options = parseArgs(process.argv.slice(2));
+    const missing = options.files.filter((f) => !fs.existsSync(f));
+    if (missing.length) throw new Error(`no such test file: ${missing.join(", ")}`);
+    let files = options.files.length ? options.files : testFiles(TESTS);
+    if (options.unit) files = files.filter((f) => !isIntegration(f));
+    files.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
+    if (files.length === 0) throw new Error("no test files selected");
+
+    const env = { ...process.env };
+    if (!env.MOTO_ENDPOINT && files.some(isIntegration)) {
+        require("./register");
+        env.MOTO_ENDPOINT = await require("../tests/helpers/moto").motoEndpoint();
+    }
+
+    const started = Date.now();
+    const typecheck = options.typecheck
+        ? run(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { env, capture: true }).then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }))
+        : undefined;
+    const parallel = !options.serial && files.length > 1;
+    const mochaArgs = [require.resolve("mocha/bin/mocha.js"), ...(parallel ? ["--parallel", "--jobs", "2"] : []), ...files.map((f) => path.relative(ROOT, f))];
+    const mocha = await run(process.execPath, mochaArgs, { env, capture: false });
+
+    let failed = mocha.code !== 0;
+    if (typecheck) {
+        const tsc = await typecheck;
+        process.stdout.write(`\nType-check (tsc --noEmit): ${tsc.code === 0 ? "ok" : "FAILED"} in ${tsc.seconds.toFixed(0)} s\n${tsc.output}`);
+        failed ||= tsc.code !== 0;
+    }
+    process.stdout.write(`npm test: ${failed ? "FAILED" : "ok"} (${files.length} files, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    return failed ? 1 : 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err) => {
+        process.stderr.write(`error: ${err.message}\n`);
+        process.exit(2);
+    },
+);
