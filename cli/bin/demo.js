@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm run demo`: the local sandbox (cli/demo/sandbox/main.ts), run without a build step (ts-node, transpile only).
+// `npm run demo`: the local sandbox (cli/demo/sandbox/main.ts), run without a build step (tools/register.js: esbuild, transpile only).
 "use strict";
-const path = require("path");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
+require("../../tools/register");
 const { runDemoCli } = require("../demo/sandbox/main");
 runDemoCli(process.argv.slice(2)).then(
     (code) => process.stdout.write("", () => process.exit(code)),
