@@ -31,6 +31,12 @@ export function keyParameters(requestParameters: Record<string, unknown>): strin
 
 const RESOURCE_KINDS: Record<ResourceField, string> = { endpointName: "endpoint", endpointConfigName: "endpoint config", modelName: "model", modelPackageArn: "model package" };
 
+/** The resource, in a few words for the subject (SNS caps it at 100 characters): a package ARN as `<group>/<version>`. */
+export function shortResource(resource: { readonly field: ResourceField; readonly name: string }): string {
+    const version = resource.field === "modelPackageArn" ? /:model-package\/(.+)$/.exec(resource.name) : null;
+    return version ? version[1] : resource.name;
+}
+
 /** Who, in a few words for the subject: the role or user name, and the session name when it says more. */
 export function shortWho(identity: CallIdentity): string {
     const session = identity.arn && /:assumed-role\/([^/]+)\/(.+)$/.exec(identity.arn);
@@ -54,7 +60,7 @@ export function outOfBandMessage(input: {
 }): { subject: string; body: string } {
     const { call, identity } = input;
     const failed = call.errorCode !== undefined;
-    const subject = `[${input.environment}] OUT-OF-BAND ${failed ? "ATTEMPT" : "CHANGE"}: ${input.eventName} ${input.resource.name} by ${shortWho(identity)}`;
+    const subject = `[${input.environment}] OUT-OF-BAND ${failed ? "ATTEMPT" : "CHANGE"}: ${input.eventName} ${shortResource(input.resource)} by ${shortWho(identity)}`;
     const who = [
         identity.arn ?? "(CloudTrail names no caller ARN)",
         identity.principal && identity.principal !== identity.arn ? `session of ${identity.principal}` : undefined,
