@@ -25,6 +25,7 @@ import {
     OUT_OF_BAND_RULE_DESCRIPTIONS,
     OUT_OF_BAND_RULE_KEYS,
     OUT_OF_BAND_RULE_ROLES,
+    REGISTRY_PACKAGE_CALLS_DESCRIPTION,
     watchScope,
     type OutOfBandRuleKey,
     type PackageUpdaterEnvironment,
@@ -114,7 +115,7 @@ export class DetectiveControl extends pulumi.ComponentResource {
             ruleToFunction(children, {
                 key,
                 role: OUT_OF_BAND_RULE_ROLES[key],
-                description: OUT_OF_BAND_RULE_DESCRIPTIONS[key],
+                description: key === "packageCalls" && !watch.includes("endpointCalls") ? REGISTRY_PACKAGE_CALLS_DESCRIPTION : OUT_OF_BAND_RULE_DESCRIPTIONS[key],
                 eventPattern: patterns.apply((p) => JSON.stringify(p[key])),
                 function: this.function,
                 targetId: OUT_OF_BAND_FUNCTION,

@@ -26,6 +26,9 @@ export const OUT_OF_BAND_RULE_DESCRIPTIONS: Record<OutOfBandRuleKey, string> = {
     packageCalls: "CloudTrail: UpdateModelPackage on this environment's group by anyone but the deploy function and the approvers",
 };
 
+/** The package rule's description in a registry stack (no endpoint, no deploy function of its own). */
+export const REGISTRY_PACKAGE_CALLS_DESCRIPTION = "CloudTrail: UpdateModelPackage on this registry's group by anyone but the stages' approvers and the stage environments' deploy and smoke roles";
+
 /** The alarm approvers get within minutes of an out-of-band call. */
 export const OUT_OF_BAND_ALARM_ROLE = "out-of-band-change";
 

@@ -26,7 +26,7 @@ export function outOfBandAlarms(children: ChildContext, input: OutOfBandAlarmsIn
     const alarmRoles = new Set(detectiveControlAlarmRoles(input.watch));
     const alarm = (role: string, props: TopicAlarmProps) => topicAlarm(children, input.topicArn, alarmRoles, role, props);
     const outOfBand = alarm(OUT_OF_BAND_ALARM_ROLE, {
-        alarmDescription: `OUT-OF-BAND CHANGE in ${env}: a SageMaker endpoint or model package change that did not go through the approval gate. See the message on the approvals topic (who, what, which resource) and the ledger's AUDIT#out-of-band items.`,
+        alarmDescription: `OUT-OF-BAND CHANGE in ${env}: a SageMaker endpoint or model package change that did not go through the approval gate. See the message on the approvals topic (who, what, which resource) and the ${input.watch.includes("endpointCalls") ? "ledger" : "audit table"}'s AUDIT#out-of-band items.`,
         namespace: METRIC_NAMESPACE,
         metricName: OUT_OF_BAND_METRIC,
         dimensions: { Environment: env },

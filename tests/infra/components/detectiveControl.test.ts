@@ -9,6 +9,7 @@ import { runProgramUnderMocks, type ProgramRun } from "../../../cli/lib/programU
 import {
     detectiveControlAlarmRoles,
     detectiveControlCompanions,
+    OUT_OF_BAND_RULE_DESCRIPTIONS,
     OUT_OF_BAND_RULE_ROLES,
     outOfBandFunctionEnvironment,
     watchScope,
@@ -132,7 +133,8 @@ describe("DetectiveControl in the prod stack (under mocks)", function () {
         assert.deepEqual(alarms.map((x) => x.inputs.name).sort(), detectiveControlAlarmRoles().map((r) => `${prefix}-${r}`).sort());
         for (const x of alarms) assert.deepEqual(x.inputs.alarmActions, [topicArn()], x.name);
         const change = get(T.alarm, d("out-of-band-change"));
-        assert.match(change.inputs.alarmDescription, /^OUT-OF-BAND CHANGE in prod: /);
+        assert.match(change.inputs.alarmDescription, /^OUT-OF-BAND CHANGE in prod: .* the ledger's AUDIT#out-of-band items\.$/);
+        assert.equal(get(T.rule, d("oob-package-calls")).inputs.description, OUT_OF_BAND_RULE_DESCRIPTIONS.packageCalls, "all-in-one keeps its description");
         assert.equal(change.inputs.namespace, "SageMakerApprovalGate");
         assert.equal(change.inputs.metricName, "OutOfBandChange");
         assert.deepEqual(change.inputs.dimensions, { Environment: "prod" });

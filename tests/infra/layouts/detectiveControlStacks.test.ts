@@ -129,6 +129,8 @@ describe("detective control in the example shared stack (registry; under mocks)"
             `arn:aws:iam::${PROD}:role/sagemaker-approval-gate-prod-smoke-test`,
         ].sort();
         assert.deepEqual(pattern.detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn[0]["anything-but"], trusted);
+        assert.match(rule.inputs.description, /by anyone but the stages' approvers and the stage environments' deploy and smoke roles$/);
+        assert.match(run.recorder.get(T.alarm, `${prefix}-detective-control-out-of-band-change`).inputs.alarmDescription, /the audit table's AUDIT#out-of-band items/);
         const vars = run.recorder.get(T.fn, `${prefix}-detective-control-out-of-band`).inputs.environment.variables;
         assert.deepEqual(vars.PACKAGE_UPDATER_ARNS.split(","), trusted);
         assert.equal(vars.DEPLOY_ROLE_ARN, undefined);
