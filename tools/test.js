@@ -6,7 +6,7 @@
  *   npm test                        type-check + all of tests/**\/*.test.ts
  *   npm test -- tests/a.test.ts     type-check + only the files named
  *   npm run test:unit               no type-check, only the files that need neither moto nor a spawned
- *                                   process (see isIntegration below), (about 85 of the 110 files)
+ *                                   process (see isIntegration below)
  *   npm run test:file -- <file…>    mocha alone on the files named (no type-check)
  *
  * Options: --unit (the fast subset), --serial (one mocha process, for debugging order effects),
