@@ -7,3 +7,13 @@
  * with the type-check, as the Pulumi CLI does, and compares the two.
  */
 process.env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
+
+/**
+ * `npm test` (tools/test.js) starts one moto per mocha worker and lists them in MOTO_ENDPOINTS: moto is one
+ * single-threaded Python process, and two workers sharing one wait for each other. A file runs wholly in one
+ * worker, so it sees one server throughout.
+ */
+const endpoints = process.env.MOTO_ENDPOINTS?.split(",").filter(Boolean) ?? [];
+if (!process.env.MOTO_ENDPOINT && endpoints.length && process.env.MOCHA_WORKER_ID !== undefined) {
+    process.env.MOTO_ENDPOINT = endpoints[Number(process.env.MOCHA_WORKER_ID) % endpoints.length];
+}

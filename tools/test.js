@@ -10,8 +10,8 @@
  *   npm run test:file -- <file…>    mocha alone on the files named (no type-check)
  *
  * Options: --unit (the fast subset), --serial (one mocha process, for debugging order effects),
- * --no-typecheck. Integration files get one moto server, started here and shared by both workers through
- * MOTO_ENDPOINT (unless MOTO_ENDPOINT is already set, as `.ci/run` does); suites isolate themselves by unique names.
+ * --no-typecheck, --jobs=N. Integration files get one moto server per worker, started here (MOTO_ENDPOINTS;
+ * tests/setup.ts gives each worker its own), unless MOTO_ENDPOINT is set: then all share that one.
  */
 "use strict";
 const fs = require("fs");
@@ -90,16 +90,20 @@ async function main() {
     if (files.length === 0) throw new Error("no test files selected");
 
     const env = { ...process.env };
+    const parallel = !options.serial && files.length > 1;
     if (!env.MOTO_ENDPOINT && files.some(isIntegration)) {
+        // One moto per worker (tests/setup.ts picks it by MOCHA_WORKER_ID): a shared one serialises the workers.
         require("./register");
-        env.MOTO_ENDPOINT = await require("../tests/helpers/moto").motoEndpoint();
+        const { startMoto } = require("../tests/helpers/moto");
+        const endpoints = await Promise.all(Array.from({ length: parallel ? options.jobs : 1 }, () => startMoto()));
+        if (parallel) env.MOTO_ENDPOINTS = endpoints.join(",");
+        else env.MOTO_ENDPOINT = endpoints[0];
     }
 
     const started = Date.now();
     const typecheck = options.typecheck
         ? run(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { env, capture: true }).then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }))
         : undefined;
-    const parallel = !options.serial && files.length > 1;
     const mochaArgs = [require.resolve("mocha/bin/mocha.js"), ...(parallel ? ["--parallel", "--jobs", String(options.jobs)] : []), ...files.map((f) => path.relative(ROOT, f))];
     const mocha = await run(process.execPath, mochaArgs, { env, capture: false });
 

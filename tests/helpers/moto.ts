@@ -43,21 +43,25 @@ export function motoAvailable(): boolean {
     return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
 }
 
+/** Starts a moto server on a free loopback port, stopped when this process exits; resolves with its endpoint. */
+export async function startMoto(): Promise<string> {
+    if (!motoAvailable()) {
+        throw new Error('moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT');
+    }
+    const port = await freePort();
+    const server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    server.unref();
+    process.once("exit", () => server.kill());
+    child ??= server;
+    const endpoint = `http://127.0.0.1:${port}`;
+    await waitUntilUp(endpoint, 20_000);
+    return endpoint;
+}
+
 /** The endpoint of a running moto server, starting one if needed. */
 export function motoEndpoint(): Promise<string> {
     if (process.env.MOTO_ENDPOINT) return Promise.resolve(process.env.MOTO_ENDPOINT.replace(/\/$/, ""));
-    started ??= (async () => {
-        if (!motoAvailable()) {
-            throw new Error('moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT');
-        }
-        const port = await freePort();
-        child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-        child.unref();
-        process.once("exit", () => child?.kill());
-        const endpoint = `http://127.0.0.1:${port}`;
-        await waitUntilUp(endpoint, 20_000);
-        return endpoint;
-    })();
+    started ??= startMoto();
     return started;
 }
 
