@@ -1,30 +1,29 @@
 /**
- * Regenerates the README's "day in the life of an approver": starts moto (an AWS emulator), seeds the dev
+ * The approver's day of docs/generated/approver-day.md: starts moto (an AWS emulator), seeds the dev
  * environment's registry the way the pipeline and the deploy Lambda would (three versions, one live, a
- * ledger), then runs the real `approvals` binary and prints each command with its output as Markdown.
+ * ledger), then runs the real approver CLI (`runCli`, what `cli/bin/approvals.js` runs, in this process with
+ * clients pointed at moto) and returns each command with its output as Markdown.
  *
- *   node -r ts-node/register/transpile-only cli/demo/approverDay.ts > /tmp/approver-day.md
- *
- * `cli/demo/updateReadme.ts` pastes it (and the plans) into the README.
- *
- * Needs `python3 -m moto.server` (pip install "moto[server]"). Nothing here is used by the CLI itself.
+ * `cli/demo/updateDocs.ts` (`npm run docs:generate`) writes it; tests/cli/demo/updateDocs.test.ts runs it
+ * again and compares. Needs `python3 -m moto.server` (pip install "moto[server]"). Nothing here is used by
+ * the CLI itself.
  */
-import { spawn, spawnSync } from "child_process";
-import * as fs from "fs";
+import { spawn } from "child_process";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { STSClient } from "@aws-sdk/client-sts";
 import { endpointName, resourceName } from "../../infra/lib/naming";
 import { recordDeployment } from "../../lambdas/shared/ledger";
+import type { AwsClients } from "../approvals/clients";
 import { ledgerTableName } from "../approvals/ledger";
+import { runCli } from "../approvals/program";
 import { pinVersions, publishImage, registerVersions, serveApprovedVersion, XGBOOST_IMAGE } from "./registrySeed";
 
 const REPO = path.resolve(__dirname, "../..");
-const BIN = path.join(REPO, "cli/bin/approvals.js");
 const ENV = "dev";
 const GROUP = "abalone-dev";
 const ACCOUNT = "123456789012";
@@ -40,8 +39,12 @@ async function freePort(): Promise<number> {
     });
 }
 
+function clientConfig(endpoint: string) {
+    return { endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+}
+
 async function seed(endpoint: string): Promise<void> {
-    const config = { endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const config = clientConfig(endpoint);
     const sagemaker = new SageMakerClient(config);
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     const dynamodb = new DynamoDBClient(config);
@@ -96,18 +99,40 @@ async function seed(endpoint: string): Promise<void> {
     }, undefined);
 }
 
-function run(args: string[], endpoint: string): string {
-    // stdout and stderr into one file, so warnings and errors appear where a terminal shows them.
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "approver-day-")), "out.txt");
-    const fd = fs.openSync(file, "w");
-    const result = spawnSync(process.execPath, [BIN, ...args], {
-        cwd: REPO,
-        stdio: ["ignore", fd, fd],
-        env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: endpoint, AWS_REGION: "us-east-1" },
+/** The clients the CLI would build from AWS_ENDPOINT_URL=<moto>, region us-east-1 and dummy keys. */
+function motoClients(endpoint: string): () => AwsClients {
+    const config = clientConfig(endpoint);
+    return () => ({
+        sagemaker: new SageMakerClient(config),
+        s3: new S3Client({ ...config, forcePathStyle: true }),
+        sts: new STSClient(config),
+        dynamodb: new DynamoDBClient(config),
+        ecr: new ECRClient(config),
     });
-    fs.closeSync(fd);
+}
+
+/** One command as a console block: stdout and stderr interleaved as a terminal shows them, then its exit code. */
+async function run(args: string[], endpoint: string): Promise<string> {
+    const lines: string[] = [];
+    const io = {
+        out: (text: string) => lines.push(text),
+        err: (text: string) => lines.push(text),
+        interactive: false,
+        confirm: async (): Promise<boolean> => {
+            throw new Error("the approver's day passes --yes wherever a prompt would ask");
+        },
+        now: () => new Date(),
+    };
+    let code: number;
+    try {
+        code = await runCli(args, { io, makeClients: motoClients(endpoint), projectDir: REPO });
+    } catch (err) {
+        // What cli/bin/approvals.js prints for an error nothing else caught.
+        lines.push(`error: ${(err as Error)?.message ?? String(err)}`);
+        code = 3;
+    }
     const quoted = args.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(" ");
-    return ["```console", `$ npm run approvals -- ${quoted}`, fs.readFileSync(file, "utf8").replace(/\n$/, ""), `$ echo $?`, String(result.status), "```"].join("\n");
+    return ["```console", `$ npm run approvals -- ${quoted}`, lines.join("\n").replace(/\n$/, ""), `$ echo $?`, String(code), "```"].join("\n");
 }
 
 /** Runs the whole day against a fresh moto and returns it as Markdown: one console block per command, keyed by step. */
@@ -126,15 +151,15 @@ export async function approverDay(): Promise<Record<string, string>> {
         await seed(endpoint);
         const comment = "mse 3.86 beats live 4.71; residuals reviewed";
         return {
-            pending: run(["pending", "--env", "dev"], endpoint),
-            show: run(["show", "abalone-dev/3", "--env", "dev"], endpoint),
-            refused: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment], endpoint),
-            approve: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
-            again: run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
-            reject: run(["reject", "abalone-dev/2", "--env", "dev", "--comment", "superseded by v3", "--yes", "--json"], endpoint),
-            live: run(["live", "--env", "dev"], endpoint),
-            history: run(["history", "--env", "dev"], endpoint),
-            notFound: run(["show", "abalone-dev/9", "--env", "dev"], endpoint),
+            pending: await run(["pending", "--env", "dev"], endpoint),
+            show: await run(["show", "abalone-dev/3", "--env", "dev"], endpoint),
+            refused: await run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment], endpoint),
+            approve: await run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
+            again: await run(["approve", "abalone-dev/3", "--env", "dev", "--comment", comment, "--allow-unknown-registrar", "--yes"], endpoint),
+            reject: await run(["reject", "abalone-dev/2", "--env", "dev", "--comment", "superseded by v3", "--yes", "--json"], endpoint),
+            live: await run(["live", "--env", "dev"], endpoint),
+            history: await run(["history", "--env", "dev"], endpoint),
+            notFound: await run(["show", "abalone-dev/9", "--env", "dev"], endpoint),
         };
     } finally {
         moto.kill();

@@ -11,6 +11,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateModelCommand, SageMakerClient, UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { parse, stringify } from "yaml";
+import { planDoc } from "../../../cli/demo/updateDocs";
 import { PLAN_EXIT, runPlan, runPlanCli } from "../../../cli/plan/main";
 import { motoClientConfig, motoEndpoint, uniqueName } from "../../helpers/moto";
 import { environmentWithoutAws, spawnNode, type SpawnResult } from "../spawnNode";
@@ -25,6 +26,11 @@ function plan(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<SpawnRe
     // No AWS settings from the parent: the plan must work (and fail closed) without any.
     const env = { ...environmentWithoutAws(), AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", ...extraEnv };
     return spawnNode(BIN, args, { cwd: REPO, env });
+}
+
+/** The committed generated plan of a stack (cli/demo/updateDocs.ts writes it with the same command as plan()). */
+function generated(stack: string): string {
+    return fs.readFileSync(path.join(REPO, `docs/generated/plan-${stack}.md`), "utf8");
 }
 
 function capture() {
@@ -74,8 +80,14 @@ describe("cli/plan (npm run plan)", function () {
         assert.doesNotMatch(out, new RegExp(REPO.replace(/[/.]/g, "\\$&")));
         assert.doesNotMatch(out, /\d{4}-\d\d-\d\dT\d\d:\d\d/);
         assert.match(first.stderr, /No AWS credentials .*fail closed/);
-        const second = await plan(["--stack", "dev"]);
-        assert.equal(second.stdout, out);
+        // The same text as the committed run of another process (and day): deterministic, and the doc is not stale.
+        assert.equal(planDoc("dev", out), generated("dev"), "docs/generated/plan-dev.md differs from this plan: run `npm run docs:generate` (or the plan is not deterministic)");
+    });
+
+    it("plans prod as docs/generated/plan-prod.md shows it (else: npm run docs:generate), exit 0", async () => {
+        const result = await plan(["--stack", "prod"]);
+        assert.equal(result.code, PLAN_EXIT.ok, result.stderr);
+        assert.equal(planDoc("prod", result.stdout), generated("prod"), "docs/generated/plan-prod.md differs from this plan: run `npm run docs:generate` (or the plan is not deterministic)");
     });
 
     it("plans prod from Pulumi.prod.yaml with its policy config as one JSON document (--json), exit 0", async () => {
