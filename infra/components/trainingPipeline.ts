@@ -64,7 +64,7 @@ export function readScript(scriptsDir: string, fileName: string): string {
         // A RunError: Pulumi prints the message without a stack trace.
         throw new pulumi.RunError(
             `TrainingPipeline: ${file} does not exist. The pipeline runs ${Object.values(SCRIPT_FILES).join(" and ")} from scriptsDir ` +
-                `(${scriptsDir}); add the file there, or point scriptsDir at the folder that has both (see README: "Your own scripts and images").`,
+                `(${scriptsDir}); add the file there, or point scriptsDir at the folder that has both (see docs/architecture.md, "Your own scripts and images").`,
         );
     }
     return fs.readFileSync(file, "utf8");

@@ -10,7 +10,7 @@
  * - the archive is a `pulumi.asset.AssetArchive` holding one `StringAsset`: Pulumi builds the zip
  *   itself with fixed metadata, so no file mtime leaks into the code hash.
  *
- * `@aws-sdk/*` is external (taken from the runtime): see README "Bundling". Bundles are cached per
+ * `@aws-sdk/*` is external (taken from the runtime): see docs/architecture.md "Bundling". Bundles are cached per
  * process and built lazily, so importing this module costs nothing and a program builds each once.
  */
 import * as crypto from "crypto";
