@@ -2,7 +2,7 @@
  * EventBridge event patterns and notification templates for the approval events. Pure: tests run them
  * through a faithful matcher and through moto's EventBridge against the documented sample events.
  *
- * Two facts shape them (see README "approval events"):
+ * Two facts shape them (see docs/approval-events.md):
  * - `ModelPackageStatus` holds Pending|InProgress|Completed|Failed|Deleting, never an approval status;
  *   the approval lives in `ModelApprovalStatus`. Public samples that put "PendingManualApproval" in
  *   `ModelPackageStatus` never match.

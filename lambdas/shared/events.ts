@@ -2,7 +2,7 @@
  * Parses the SageMaker events the handlers receive into small typed values, naming the exact field
  * that is wrong when an event is malformed. Pure.
  *
- * Facts this relies on (see README "approval events"): `detail` mirrors DescribeModelPackage in
+ * Facts this relies on (see docs/approval-events.md): `detail` mirrors DescribeModelPackage in
  * PascalCase; `ModelPackageStatus` is never an approval status; the group name is lower-cased inside
  * package ARNs, so group comparisons use `detail.ModelPackageGroupName` or ignore case.
  */
