@@ -106,7 +106,7 @@ function safeListStacks(dir: string): string[] {
     }
 }
 
-/** A plain table: no colours, so output is the same on a terminal, in CI logs and in the README. */
+/** A plain table: no colours, so output is the same on a terminal, in CI logs and in docs/generated/approver-day.md. */
 export function renderTable(head: string[], rows: string[][]): string {
     const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true });
     table.push(...rows);

@@ -3,7 +3,7 @@
  * that says what happened, and a hint that says what to do. Nothing else prints a stack trace.
  */
 
-/** Exit codes, documented in the README and in `approvals --help`. */
+/** Exit codes, documented in docs/operators-tools.md and in `approvals --help`. */
 export const EXIT = {
     /** The command did what was asked. */
     ok: 0,
