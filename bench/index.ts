@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: performance figures for the README. Each module measures one concern and prints its own table.
+ * `npm run bench`: performance figures for docs/performance.md. Each module measures one concern and prints its own table.
  * Figures come from here, never from timed tests.
  */
 const suites: { title: string; load: () => Promise<{ run(): Promise<void> }> }[] = [

@@ -1,7 +1,7 @@
 /**
  * Seeding an emulated account (moto) the way the pipeline and the deploy Lambda leave a real one: versions
  * registered as PendingManualApproval with an evaluation report in S3, and an approved version served on the
- * environment's endpoint. The README's approver's day and the CLI tests both build their world with it.
+ * environment's endpoint. The approver's day (docs/generated/approver-day.md) and the CLI tests both build their world with it.
  * Nothing here is used by the CLI itself.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
