@@ -64,7 +64,7 @@ function fixtureFiles(packageArn: string, group: string, modelName: string, ledg
 describe("cli/plan (npm run plan)", function () {
     this.timeout(180_000);
 
-    it("plans dev: the whole tree, the pack's verdicts for preview and up, exit 0, the same text twice", async () => {
+    it("plans dev: the whole tree, the pack's verdicts for preview and up, exit 0, the same text as docs/generated/plan-dev.md", async () => {
         const first = await plan(["--stack", "dev"]);
         assert.equal(first.code, PLAN_EXIT.ok, first.stderr);
         const out = first.stdout;
