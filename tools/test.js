@@ -25,13 +25,13 @@ const TESTS = path.join(ROOT, "tests");
  * Files that talk to moto or spawn processes (packs, the CLIs, python, validators). Judged from the source, so
  * a new test file is classified without a list to maintain.
  */
-const INTEGRATION = /helpers\/moto"|spawnNode|PolicyAnalyzer|policyAnalyzer"|child_process|motoBus"|sagemakerLifecycleProxy"|runPlan\b/;
+const INTEGRATION = /helpers\/moto"|spawnNode|PolicyAnalyzer|policyAnalyzer"|child_process|motoBus"|sagemakerLifecycleProxy"|runPlan\b|approverDay"/;
 function isIntegration(file) {
     return INTEGRATION.test(fs.readFileSync(file, "utf8"));
 }
 
 /** Rough cost, to start the slowest files first so the two workers finish together. */
-const HEAVY = [/PolicyAnalyzer|runPlan\b|spawnNode/, /helpers\/moto"|motoBus"|child_process/, /runProgramUnderMocks|programUnderMocks"|exampleRun|Stacks?"/];
+const HEAVY = [/PolicyAnalyzer|runPlan\b|spawnNode/, /helpers\/moto"|motoBus"|child_process|approverDay"/, /runProgramUnderMocks|programUnderMocks"|exampleRun|Stacks?"/];
 function cost(file) {
     const source = fs.readFileSync(file, "utf8");
     const rank = HEAVY.findIndex((re) => re.test(source));
