@@ -30,6 +30,7 @@ export interface Environment {
     readonly accountId: string;
     readonly sagemaker: SageMakerClient;
     readonly dynamodb: DynamoDBClient;
+    readonly s3: S3Client;
     readonly deploySettings: DeploySettings;
     readonly notifySettings: NotifySettings;
     readonly deployDeps: DeployDeps;
@@ -83,6 +84,7 @@ export async function createPromotionWorld(): Promise<PromotionWorld> {
             accountId,
             sagemaker,
             dynamodb,
+            s3,
             deploySettings: {
                 environment: name, groupName, registryAccountId: REGISTRY, endpointName: `${prefix}-endpoint`, resourcePrefix: prefix, ledgerTableName: tableName,
                 modelExecutionRoleArn: `arn:aws:iam::${accountId}:role/${prefix}-model-execution`, instanceType: "ml.m5.large", initialInstanceCount: 1,

@@ -118,12 +118,16 @@ export function authorize(
     const owner = packageOwner(arn);
     if (!owner || owner.accountId === caller) return caller;
     const group = sharing.find((g) => g.ownerAccountId === owner.accountId && g.groupName.toLowerCase() === owner.group);
-    const access = group?.admits.find((a) => a.accountId === caller && a.actions.includes(action));
-    if (!access) throw denied(caller, action, arn, "no resource-based policy allows the action");
-    if (action === "UpdateModelPackage" && access.lifeCycle) {
+    // Several statements may admit the same account (e.g. its deploy role marks Deployed, its smoke role sets Rejected): any one allows.
+    const statements = group?.admits.filter((a) => a.accountId === caller && a.actions.includes(action)) ?? [];
+    if (statements.length === 0) throw denied(caller, action, arn, "no resource-based policy allows the action");
+    if (action === "UpdateModelPackage") {
         const lc = request.ModelLifeCycle as Partial<ModelLifeCycle> | undefined;
-        if (request.ModelApprovalStatus !== undefined || lc?.Stage !== access.lifeCycle.stage || lc?.StageStatus !== access.lifeCycle.stageStatus) {
-            throw denied(caller, action, arn, `the resource-based policy allows it only to set ModelLifeCycle {${access.lifeCycle.stage}, ${access.lifeCycle.stageStatus}}`);
+        const allows = (a: SharedAccess) =>
+            !a.lifeCycle || (request.ModelApprovalStatus === undefined && lc?.Stage === a.lifeCycle.stage && lc?.StageStatus === a.lifeCycle.stageStatus);
+        if (!statements.some(allows)) {
+            const only = statements.map((a) => `{${a.lifeCycle!.stage}, ${a.lifeCycle!.stageStatus}}`).join(" or ");
+            throw denied(caller, action, arn, `the resource-based policy allows it only to set ModelLifeCycle ${only}`);
         }
     }
     return owner.accountId;
