@@ -62,13 +62,14 @@ export async function run(): Promise<void> {
         }
     };
     const current = toItem({ endpointName: ENDPOINT, packageArn: ARN, version: 2, groupName: "g", endpointConfigName: CONFIG, deployedAt: "2026-01-01T00:00:00Z", eventId: "e", kind: "deploy", outcome: "deployed" }, CURRENT_SK);
-    const world = (o: { smoke?: "none" | "final"; config?: string; sample?: number; answer?: string }) => {
+    const world = (o: { smoke?: "none" | "final"; config?: string; sample?: number; answer?: string; staged?: boolean }) => {
         for (const m of mocks) m.reset();
         sm.on(DescribeEndpointCommand).callsFake(slow("DescribeEndpoint", () => ({ EndpointStatus: "InService", EndpointConfigName: o.config ?? CONFIG })));
         sm.on(DescribeEndpointConfigCommand).callsFake(slow("DescribeEndpointConfig", () => ({ ProductionVariants: [{ VariantName: "AllTraffic", ModelName: CONFIG }] })));
         sm.on(DescribeModelCommand).callsFake(slow("DescribeModel", () => ({ PrimaryContainer: { ModelPackageName: ARN } })));
         sm.on(DescribeModelPackageCommand).callsFake(slow("DescribeModelPackage", () => ({
             ModelPackageArn: ARN, ModelPackageGroupName: "g", ModelApprovalStatus: "Approved",
+            ...(o.staged ? { ModelLifeCycle: { Stage: "Staging", StageStatus: "Approved" } } : {}),
             ...(o.sample ? { SamplePayloadUrl: "s3://samples/p.tar.gz" } : {}),
             InferenceSpecification: { Containers: [], SupportedContentTypes: ["text/csv"], SupportedResponseMIMETypes: ["text/csv"] },
         })));
@@ -80,10 +81,12 @@ export async function run(): Promise<void> {
         ddb.on(PutItemCommand).callsFake(slow("PutItem", () => ({})));
         topic.on(PublishCommand).callsFake(slow("Publish", () => ({})));
     };
-    const scenarios: { name: string; minimum: string; setup(): void }[] = [
+    const staged: SmokeSettings = { ...settings, stage: { stage: "Staging", order: ["Staging", "Production"] } };
+    const scenarios: { name: string; minimum: string; setup(): void; settings?: SmokeSettings }[] = [
         { name: "pass, one configured payload", minimum: "CURRENT ∥ DescribeEndpoint → DescribeEndpointConfig → DescribeModel (the live version, confirmed) → GetItem (its smoke record) → PutItem (lease) → DescribeModelPackage → InvokeEndpoint → PutItem (result) → Publish → PutItem (notified)", setup: () => world({}) },
         { name: "pass, SamplePayloadUrl with 3 files", minimum: "as above + GetObject, and one InvokeEndpoint per file (sequential: a failure stops at the first)", setup: () => world({ sample: 3 }) },
         { name: "fail, rejected", minimum: "as the pass + the live version confirmed again before acting (4 reads) + DescribeModelPackage (still Approved, this group) → UpdateModelPackage (Rejected)", setup: () => world({ answer: "NaN" }) },
+        { name: "fail in a promotion environment, its stage rejected", minimum: "as the rejection, but UpdateModelPackage sets ModelLifeCycle {Staging, Rejected} on the registry's version (planStageChange), never its status", setup: () => world({ answer: "NaN", staged: true }), settings: staged },
         { name: "duplicate event (already tested)", minimum: "the live version confirmed (4 reads) → GetItem; nothing else", setup: () => world({ smoke: "final" }) },
         { name: "stale event (endpoint runs another config)", minimum: "CURRENT ∥ DescribeEndpoint; nothing else", setup: () => world({ config: "other" }) },
     ];
@@ -93,7 +96,7 @@ export async function run(): Promise<void> {
         calls.length = 0;
         spans.length = 0;
         s.setup();
-        const result = await handleEndpointEvent(event, settings, {
+        const result = await handleEndpointEvent(event, s.settings ?? settings, {
             sagemaker, runtime, s3, dynamodb, publisher: snsPublisher(sns, "arn:aws:sns:us-east-1:123456789012:t"),
             logger: { log: () => undefined }, emitMetric: () => undefined, now: () => new Date(), token: () => "bench",
         });
@@ -107,4 +110,5 @@ export async function run(): Promise<void> {
     });
     console.log("\nPaths, as the code orders them:");
     for (const s of scenarios) console.log(`- ${s.name}: ${s.minimum}`);
+    console.log("\nIn a promotion environment the deploy function also reads this deployment's smoke result (one GetItem) each time the deploy queue redelivers the approval, and marks the stage Deployed only once it is passed (lambdas/deploy-approved/smokeGate.ts).");
 }
