@@ -7,6 +7,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as net from "net";
+import * as path from "path";
+
+/** moto.server with its JSONPath parsing cached (see the file for why): the same server, several times faster on EventBridge. */
+const MOTO_SERVER = path.join(__dirname, "motoServer.py");
 
 let started: Promise<string> | undefined;
 let child: ChildProcess | undefined;
@@ -37,10 +41,13 @@ async function waitUntilUp(endpoint: string, deadlineMs: number): Promise<void> 
     }
 }
 
-/** True when `python3 -m moto.server` can run here. */
+let available: boolean | undefined;
+
+/** True when `python3 -m moto.server` can run here (asked once per process: the probe takes most of a second). */
 export function motoAvailable(): boolean {
     if (process.env.MOTO_ENDPOINT) return true;
-    return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
+    available ??= spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
+    return available;
 }
 
 /** Starts a moto server on a free loopback port, stopped when this process exits; resolves with its endpoint. */
@@ -49,7 +56,7 @@ export async function startMoto(): Promise<string> {
         throw new Error('moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT');
     }
     const port = await freePort();
-    const server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    const server = spawn("python3", [MOTO_SERVER, "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
     server.unref();
     process.once("exit", () => server.kill());
     child ??= server;

@@ -130,14 +130,18 @@ describe("infra/events/stagePatterns", () => {
         });
 
         it("routes the samples and the lifecycle fixtures to the expected rules", async () => {
-            for (const name of FIXTURES) assert.deepEqual((await registryBus.routed(loadEvent(name))).sort(), FIXTURE_FIRES[name] ?? [], name);
+            const routed = await registryBus.routedAll(FIXTURES.map(loadEvent));
+            FIXTURES.forEach((name, i) => assert.deepEqual(routed[i].sort(), FIXTURE_FIRES[name] ?? [], name));
         });
         it("routes every approval status × lifecycle as the matcher does ($or included)", async () => {
-            for (const c of cases()) assert.deepEqual((await registryBus.routed(c.event)).sort(), c.fires, c.label);
+            const all = cases();
+            const routed = await registryBus.routedAll(all.map((c) => c.event));
+            all.forEach((c, i) => assert.deepEqual(routed[i].sort(), c.fires, c.label));
         });
         it("another account's events fire no rule (only the control rule, which does not name the account)", async () => {
-            for (const name of ["model-package-pending", "model-package-rejected", "model-package-stage-deployed"]) assert.deepEqual(await otherBus.routed(loadEvent(name)), [], name);
-            assert.deepEqual(await otherBus.routed(loadEvent("model-package-stage-approved")), ["control"]);
+            const names = ["model-package-pending", "model-package-rejected", "model-package-stage-deployed", "model-package-stage-approved"];
+            const routed = await otherBus.routedAll(names.map(loadEvent));
+            names.forEach((name, i) => assert.deepEqual(routed[i], name === "model-package-stage-approved" ? ["control"] : [], name));
         });
         it("the combined forwarding pattern ($or at the top level) delivers what the matcher says", async () => {
             const combined = forwardingPattern({ groupName: FIXTURE_GROUP, registryAccountId: REGISTRY, artifactsBucketName: "DOC-EXAMPLE-BUCKET1", outputFolder: "abalone-pipeline-dev" });
@@ -145,8 +149,10 @@ describe("infra/events/stagePatterns", () => {
             const push = loadEvent("ecr-image-push");
             const written = loadEvent("s3-object-created");
             written.detail.object.key = "abalone-pipeline-dev/x/model.tar.gz";
-            for (const event of [loadEvent("model-package-pending"), loadEvent("model-package-stage-deployed"), push, written]) assert.deepEqual(await bus.routed(event), ["forward"], event.id);
-            for (const event of [loadEvent("model-package-approved-other-group"), loadEvent("s3-object-created"), loadEvent("pipeline-execution-failed")]) assert.deepEqual(await bus.routed(event), [], event.id);
+            const forwarded = [loadEvent("model-package-pending"), loadEvent("model-package-stage-deployed"), push, written];
+            const ignored = [loadEvent("model-package-approved-other-group"), loadEvent("s3-object-created"), loadEvent("pipeline-execution-failed")];
+            const routed = await bus.routedAll([...forwarded, ...ignored]);
+            [...forwarded, ...ignored].forEach((event, i) => assert.deepEqual(routed[i], i < forwarded.length ? ["forward"] : [], event.id));
         });
     });
 });
