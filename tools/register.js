@@ -13,6 +13,7 @@
  * program run under mocks.
  */
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 const Module = require("module");
@@ -35,12 +36,41 @@ const OPTIONS = {
 /** Transpiled code by file, reused when a test deletes a module from require.cache to run it again. */
 const cache = new Map();
 
+/**
+ * Transpiled code on disk, shared by every process (`npm test` starts about fifty: packs, CLIs, plans): a process
+ * whose files are all there never starts esbuild's service. Keyed by the source, the file name (the source map
+ * names it) and esbuild's version and options, so an edit or an upgrade misses. Written to a temporary file and
+ * renamed, so concurrent processes never read half a file. Any failure here only means transpiling again.
+ */
+const DISK_CACHE = path.join(__dirname, "..", "node_modules", ".cache", "register-ts");
+const CACHE_SALT = JSON.stringify([esbuild.version, OPTIONS]);
+
+function diskCached(filename, source, produce) {
+    const key = crypto.createHash("sha256").update(CACHE_SALT).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const file = path.join(DISK_CACHE, `${key}.js`);
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        // not cached yet
+    }
+    const code = produce();
+    try {
+        fs.mkdirSync(DISK_CACHE, { recursive: true });
+        const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
+        fs.writeFileSync(temporary, code);
+        fs.renameSync(temporary, file);
+    } catch {
+        // a read-only checkout: transpile every time
+    }
+    return code;
+}
+
 function transpile(filename) {
     const stat = fs.statSync(filename);
     const hit = cache.get(filename);
     if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.code;
     const source = fs.readFileSync(filename, "utf8");
-    const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename });
+    const code = diskCached(filename, source, () => esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename }).code);
     cache.set(filename, { mtimeMs: stat.mtimeMs, size: stat.size, code });
     return code;
 }
