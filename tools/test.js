@@ -68,10 +68,10 @@ function parseArgs(argv) {
     return options;
 }
 
-/** Runs a command; resolves with its exit code and, when `capture`, its output. */
+/** Runs a command; `done` resolves with its exit code and, when `capture`, its output. */
 function run(command, args, { env, capture }) {
-    return new Promise((resolve) => {
-        const child = spawn(command, args, { cwd: ROOT, env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const done = new Promise((resolve) => {
         let output = "";
         if (capture) {
             child.stdout.on("data", (d) => (output += d));
@@ -80,6 +80,7 @@ function run(command, args, { env, capture }) {
         child.on("error", (err) => resolve({ code: 1, output: `${output}${err.message}\n` }));
         child.on("close", (code, signal) => resolve({ code: code ?? 1, signal, output }));
     });
+    return { child, done };
 }
 
 async function main() {
@@ -91,25 +92,41 @@ async function main() {
     files.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
     if (files.length === 0) throw new Error("no test files selected");
 
+    const started = Date.now();
     const env = { ...process.env };
+    // The type-check needs nothing else: it starts first and runs alongside everything.
+    const typecheck = options.typecheck
+        ? (() => {
+              const { done } = run(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { env, capture: true });
+              return done.then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }));
+          })()
+        : undefined;
+
     const parallel = !options.serial && files.length > 1;
+    let motosReady = Promise.resolve();
     if (!env.MOTO_ENDPOINT && files.some(isIntegration)) {
         // One moto per worker (tests/setup.ts picks it by MOCHA_WORKER_ID): a shared one serialises the workers.
+        // Not waited for here: the workers boot while moto does, and tests/helpers/moto.ts waits for it.
         require("./register");
-        const { startMoto } = require("../tests/helpers/moto");
-        const endpoints = await Promise.all(Array.from({ length: parallel ? options.jobs : 1 }, () => startMoto()));
-        if (parallel) env.MOTO_ENDPOINTS = endpoints.join(",");
-        else env.MOTO_ENDPOINT = endpoints[0];
+        const { launchMoto } = require("../tests/helpers/moto");
+        const motos = await Promise.all(Array.from({ length: parallel ? options.jobs : 1 }, () => launchMoto()));
+        if (parallel) env.MOTO_ENDPOINTS = motos.map((m) => m.endpoint).join(",");
+        else env.MOTO_ENDPOINT = motos[0].endpoint;
+        motosReady = Promise.all(motos.map((m) => m.ready));
     }
 
-    const started = Date.now();
-    const typecheck = options.typecheck
-        ? run(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { env, capture: true }).then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }))
-        : undefined;
     const mochaArgs = [require.resolve("mocha/bin/mocha.js"), ...(parallel ? ["--parallel", "--jobs", String(options.jobs)] : []), ...files.map((f) => path.relative(ROOT, f))];
-    const mocha = await run(process.execPath, mochaArgs, { env, capture: false });
+    const mocha = run(process.execPath, mochaArgs, { env, capture: false });
+    // A moto that cannot start (not installed, a port taken) stops the run now, with its reason, rather than
+    // every integration test waiting for it in turn.
+    motosReady.catch((err) => {
+        process.stderr.write(`error: ${err.message}\n`);
+        mocha.child.kill();
+        process.exit(2);
+    });
+    const mochaResult = await mocha.done;
 
-    let failed = mocha.code !== 0;
+    let failed = mochaResult.code !== 0;
     if (typecheck) {
         const tsc = await typecheck;
         process.stdout.write(`\nType-check (tsc --noEmit): ${tsc.code === 0 ? "ok" : "FAILED"} in ${tsc.seconds.toFixed(0)} s\n${tsc.output}`);

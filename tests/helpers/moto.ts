@@ -50,24 +50,55 @@ export function motoAvailable(): boolean {
     return available;
 }
 
-/** Starts a moto server on a free loopback port, stopped when this process exits; resolves with its endpoint. */
-export async function startMoto(): Promise<string> {
-    if (!motoAvailable()) {
-        throw new Error('moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT');
-    }
+const NOT_INSTALLED = 'moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT';
+
+export interface LaunchedMoto {
+    readonly endpoint: string;
+    /** Resolves once the server answers; rejects if it exits first or does not answer within 20 s. */
+    readonly ready: Promise<void>;
+}
+
+/**
+ * Spawns a moto server on a free loopback port, stopped when this process exits, without waiting for it: `npm test`
+ * starts the type-check and the mocha workers while moto boots (about 1.5 s), and `motoEndpoint()` waits for it.
+ */
+export async function launchMoto(): Promise<LaunchedMoto> {
     const port = await freePort();
-    const server = spawn("python3", [MOTO_SERVER, "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    const server = spawn("python3", [MOTO_SERVER, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
     server.unref();
     process.once("exit", () => server.kill());
     child ??= server;
+    let stderr = "";
+    server.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
+    (server.stderr as unknown as { unref?: () => void } | null)?.unref?.();
     const endpoint = `http://127.0.0.1:${port}`;
-    await waitUntilUp(endpoint, 20_000);
+    const exited = new Promise<never>((_, reject) =>
+        server.once("exit", (code) => reject(new Error(/No module named/.test(stderr) ? NOT_INSTALLED : `moto exited (code ${code}) before answering at ${endpoint}: ${stderr.trim().split("\n").pop() ?? ""}`))),
+    );
+    const ready = Promise.race([waitUntilUp(endpoint, 20_000), exited]);
+    ready.catch(() => {}); // a caller that never awaits it must not crash the process
+    return { endpoint, ready };
+}
+
+/** Starts a moto server on a free loopback port, stopped when this process exits; resolves with its endpoint. */
+export async function startMoto(): Promise<string> {
+    const { endpoint, ready } = await launchMoto();
+    await ready;
     return endpoint;
 }
 
-/** The endpoint of a running moto server, starting one if needed. */
+let given: Promise<string> | undefined;
+
+/**
+ * The endpoint of a running moto server, starting one if needed. A server named by MOTO_ENDPOINT is asked once
+ * whether it answers yet (`npm test` names servers that may still be booting).
+ */
 export function motoEndpoint(): Promise<string> {
-    if (process.env.MOTO_ENDPOINT) return Promise.resolve(process.env.MOTO_ENDPOINT.replace(/\/$/, ""));
+    const named = process.env.MOTO_ENDPOINT?.replace(/\/$/, "");
+    if (named) {
+        given ??= waitUntilUp(named, 30_000).then(() => named);
+        return given;
+    }
     started ??= startMoto();
     return started;
 }
