@@ -127,10 +127,10 @@ describe("cli/lib/policyAnalyzer", () => {
                 setInterval(() => {}, 1000);
             `);
             await assert.rejects(
-                // Long enough for run-policy-pack to load and the fake pack to write its stderr on a busy machine
-                // (two test workers and tsc share two cores): the test waits this long, idle, either way.
-                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 10_000 }),
-                (err: Error) => /printed no port within 10000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
+                // Long enough for run-policy-pack to load (about 1 CPU-second) and the fake pack to write its stderr
+                // on a busy machine (two test workers and tsc share two cores): the test waits this long either way.
+                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 5_000 }),
+                (err: Error) => /printed no port within 5000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
             );
             const pid = Number(fs.readFileSync(pidFile, "utf8"));
             assert.ok(pid > 0);
