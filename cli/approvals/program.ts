@@ -3,13 +3,18 @@
  * takes its clients and terminal injected (`Deps`), so tests run it in-process against moto or mocks.
  */
 import { Command, CommanderError, Option } from "commander";
-// Types only: each command's module (and the AWS SDK clients it needs) loads when that command runs, so
+// Types only: each command's module (and the AWS SDK clients it needs) is required when that command runs, so
 // `--help`, `--version` and usage errors answer without loading the SDK (about a third of a start).
-import type { DecideOptions } from "./commands/decide";
-import type { HistoryOptions } from "./commands/history";
-import type { LedgerOptions } from "./commands/live";
-import type { PendingOptions } from "./commands/pending";
-import type { ShowOptions } from "./commands/show";
+import type * as DecideCommand from "./commands/decide";
+import type * as HistoryCommand from "./commands/history";
+import type * as LiveCommand from "./commands/live";
+import type * as PendingCommand from "./commands/pending";
+import type * as ShowCommand from "./commands/show";
+type DecideOptions = DecideCommand.DecideOptions;
+type HistoryOptions = HistoryCommand.HistoryOptions;
+type LedgerOptions = LiveCommand.LedgerOptions;
+type PendingOptions = PendingCommand.PendingOptions;
+type ShowOptions = ShowCommand.ShowOptions;
 import type { CommonOptions, Deps } from "./context";
 import { CliError, EXIT, EXIT_CODES_HELP, errorDocument, toCliError } from "./errors";
 import { CLI_NAME, versionText } from "./version";
@@ -56,14 +61,14 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
     addCommonOptions(program.command("pending").description("List the versions awaiting approval (with promotion stages: awaiting any stage), with age, pipeline execution, metrics and stage, next to the live version"))
         .option("--stages <list>", STAGES_HELP)
         .action(function (this: Command) {
-            return run(async () => (await import("./commands/pending")).runPending(this.opts<PendingOptions>(), deps))();
+            return run(() => (require("./commands/pending") as typeof PendingCommand).runPending(this.opts<PendingOptions>(), deps))();
         });
 
     addCommonOptions(program.command("show").description("Show everything an approver needs to decide on one version: what it is made of (its artifact pins, checked now), its promotion stage and stage history").argument(VERSION_ARG, VERSION_HELP))
         .option("--ledger-table <name>", PIN_TABLE_HELP)
         .option("--stages <list>", STAGES_HELP)
         .action(function (this: Command, version: string) {
-            return run(async () => (await import("./commands/show")).runShow(version, this.opts<ShowOptions>(), deps))();
+            return run(() => (require("./commands/show") as typeof ShowCommand).runShow(version, this.opts<ShowOptions>(), deps))();
         });
 
     for (const decision of ["approve", "reject"] as const) {
@@ -83,21 +88,21 @@ export function buildProgram(deps: Deps, result: { code: number }, json = false)
             cmd.option("--allow-unknown-registrar", "approve even though the version records no IAM identity for its registrar (separation of duties cannot be checked)");
         }
         addCommonOptions(cmd).action(function (this: Command, version: string) {
-            return run(async () => (await import("./commands/decide")).runDecide(decision, version, this.opts<DecideOptions>(), deps))();
+            return run(() => (require("./commands/decide") as typeof DecideCommand).runDecide(decision, version, this.opts<DecideOptions>(), deps))();
         });
     }
 
     addCommonOptions(program.command("live").description("Show what the environment's endpoint serves now, and whether the deployment ledger agrees"), false)
         .option("--ledger-table <name>", "ledger table (default sagemaker-approval-gate-<env>-deployments)")
         .action(function (this: Command) {
-            return run(async () => (await import("./commands/live")).runLive(this.opts<LedgerOptions>(), deps))();
+            return run(() => (require("./commands/live") as typeof LiveCommand).runLive(this.opts<LedgerOptions>(), deps))();
         });
 
     addCommonOptions(program.command("history").description("Show the environment's deployment ledger, newest first"), false)
         .option("--ledger-table <name>", "ledger table (default sagemaker-approval-gate-<env>-deployments)")
         .option("-n, --limit <count>", "how many records (1-1000)", "20")
         .action(function (this: Command) {
-            return run(async () => (await import("./commands/history")).runHistory(this.opts<HistoryOptions>(), deps))();
+            return run(() => (require("./commands/history") as typeof HistoryCommand).runHistory(this.opts<HistoryOptions>(), deps))();
         });
 
     return program;

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ProgramRun, runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
+import { ProgramRun, ResourceRecorder, runProgramUnderMocks } from "../../cli/lib/programUnderMocks";
 import { exampleStackConfig } from "./exampleStacks";
 // prod as the all-in-one production stack it was before issue 10 (Pulumi.prod.yaml is now an environment stack; tests/infra/layouts cover that).
 import { allInOneStackConfig } from "./components/approvalStacks";
@@ -127,7 +127,6 @@ describe("infra/index.ts: a bad config stops the program before any resource is 
         const pipeline = JSON.parse(JSON.stringify(config["sagemaker-approval-gate:pipeline"]));
         pipeline.metric.comparison = "AtMost";
         config["sagemaker-approval-gate:pipeline"] = pipeline;
-        const { ResourceRecorder } = await import("../../cli/lib/programUnderMocks");
         const before = ResourceRecorder.prototype.newResource;
         let declared = 0;
         ResourceRecorder.prototype.newResource = function (this: any, args: any) {
@@ -155,8 +154,7 @@ describe("infra/index.ts: checks against the account and region the stack deploy
 
     for (const preview of [true, false]) {
         it(`refuses, in ${preview ? "preview" : "up"}, to attach the approver policy to a role of another account, and says how to fix it`, async () => {
-            const { ResourceRecorder } = await import("../../cli/lib/programUnderMocks");
-            const before = ResourceRecorder.prototype.newResource;
+                const before = ResourceRecorder.prototype.newResource;
             const attached: string[] = [];
             ResourceRecorder.prototype.newResource = function (this: any, args: any) {
                 if (args.type === ATTACHMENT) attached.push(args.name);

@@ -49,8 +49,9 @@ describe("handler modules (index.ts) against moto", function () {
         });
         // The handlers log JSON lines; keep the test output readable.
         console.log = console.warn = console.error = () => undefined;
-        notify = await import("../../lambdas/notify-approver/index");
-        deploy = await import("../../lambdas/deploy-approved/index");
+        // Required only now: the handlers read their environment once, when loaded.
+        notify = require("../../lambdas/notify-approver/index");
+        deploy = require("../../lambdas/deploy-approved/index");
     });
 
     after(() => {
