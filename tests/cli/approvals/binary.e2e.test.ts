@@ -45,10 +45,10 @@ describe("cli/bin/approvals.js (spawned)", function () {
     after(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 
     it("prints help with the exit codes, exit 0", async () => {
-        const top = await approvals(["--help"]);
+        // Independent processes, run at the same time (so in the other tests below).
+        const [top, approve] = await Promise.all([approvals(["--help"]), approvals(["approve", "--help"])]);
         assert.equal(top.code, EXIT.ok);
         assert.match(top.stdout, /Exit codes:\n\s+0\s+ok\n\s+1\s+refused/);
-        const approve = await approvals(["approve", "--help"]);
         assert.equal(approve.code, EXIT.ok);
         assert.match(approve.stdout, /Usage: approvals approve \[options\] <version>[\s\S]*--comment <text>[\s\S]*--yes/);
     });
@@ -62,10 +62,10 @@ describe("cli/bin/approvals.js (spawned)", function () {
     });
 
     it("exits 2 on usage errors", async () => {
-        const unknown = await approvals(["promote", "x"]);
+        const [unknown, noComment] = await Promise.all([approvals(["promote", "x"]), approvals(["approve", "abalone-dev/1"])]);
         assert.equal(unknown.code, EXIT.usage);
         assert.match(unknown.stderr, /unknown command 'promote'/);
-        assert.equal((await approvals(["approve", "abalone-dev/1"])).code, EXIT.usage);
+        assert.equal(noComment.code, EXIT.usage);
     });
 
     it("lists pending versions as JSON on stdout, against moto through the stack config in the working directory", async () => {
@@ -78,19 +78,23 @@ describe("cli/bin/approvals.js (spawned)", function () {
     });
 
     it("refuses to approve without a terminal or --yes (exit 2), and exits 4 for an unknown version", async () => {
-        const noTty = await approvals(["approve", `${group}/1`, "--comment", "ok", "--allow-unknown-registrar", "--region", "us-east-1", "--ledger-table", ledgerTable], { env: motoEnv(endpoint) });
+        const [noTty, missing] = await Promise.all([
+            approvals(["approve", `${group}/1`, "--comment", "ok", "--allow-unknown-registrar", "--region", "us-east-1", "--ledger-table", ledgerTable], { env: motoEnv(endpoint) }),
+            approvals(["show", `${group}/42`, "--region", "us-east-1"], { env: motoEnv(endpoint) }),
+        ]);
         assert.equal(noTty.code, EXIT.usage, noTty.stderr);
         assert.match(noTty.stderr, /no terminal to confirm on/);
-        const missing = await approvals(["show", `${group}/42`, "--region", "us-east-1"], { env: motoEnv(endpoint) });
         assert.equal(missing.code, EXIT.notFound);
         assert.match(missing.stderr, /^error: No model package version/m);
     });
 
     it("exits 3 with what to do when there are no credentials or AWS cannot be reached, never a stack trace", async () => {
-        const noCreds = await approvals(["pending", "--group", group, "--region", "us-east-1"]);
+        const [noCreds, unreachable] = await Promise.all([
+            approvals(["pending", "--group", group, "--region", "us-east-1"]),
+            approvals(["pending", "--group", group, "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"], { env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } }),
+        ]);
         assert.equal(noCreds.code, EXIT.aws);
         assert.match(noCreds.stderr, /No usable AWS credentials[\s\S]*hint: .*AWS_PROFILE/);
-        const unreachable = await approvals(["pending", "--group", group, "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"], { env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
         assert.equal(unreachable.code, EXIT.aws);
         assert.match(unreachable.stderr, /Could not reach --endpoint-url http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED, region us-east-1\)/);
         for (const r of [noCreds, unreachable]) assert.doesNotMatch(r.stderr, /\n\s+at /);
@@ -113,10 +117,9 @@ describe("cli/bin/approvals.js (spawned): version, region and --json errors", fu
 
     it("--version prints the CLI's name and package.json's version, exit 0; with --json as a document", async () => {
         const expected = `approvals ${packageJson.version} (${packageJson.name}, Node ${process.version})`;
-        const text = await approvals(["--version"]);
+        const [text, json] = await Promise.all([approvals(["--version"]), approvals(["--version", "--json"])]);
         assert.equal(text.code, EXIT.ok, text.stderr);
         assert.equal(text.stdout, `${expected}\n`);
-        const json = await approvals(["--version", "--json"]);
         assert.equal(json.code, EXIT.ok, json.stderr);
         assert.deepEqual(JSON.parse(json.stdout), { name: "approvals", version: packageJson.version, package: packageJson.name, node: process.version });
         // The same program in-process (spawning is slow): -V, and --help lists the flag.
@@ -129,8 +132,10 @@ describe("cli/bin/approvals.js (spawned): version, region and --json errors", fu
     });
 
     it("--env staging whose stack file has no aws:region: names the missing region and every way to set it (exit 2)", async () => {
-        for (const args of [["show", "3", "--env", "staging"], ["live", "--env", "staging"]]) {
-            const { code, stderr } = await approvals(args, { cwd: projectDir, env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } });
+        const cases = [["show", "3", "--env", "staging"], ["live", "--env", "staging"]];
+        const results = await Promise.all(cases.map((args) => approvals(args, { cwd: projectDir, env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" } })));
+        for (const [i, args] of cases.entries()) {
+            const { code, stderr } = results[i];
             assert.equal(code, EXIT.usage, `${args.join(" ")}: ${stderr}`);
             const [error, hint] = stderr.split("\n");
             assert.match(error, /^error: No AWS region for environment "staging": Pulumi\.staging\.yaml has no aws:region, and neither --region nor AWS_REGION is set\.$/, args.join(" "));
@@ -146,8 +151,10 @@ describe("cli/bin/approvals.js (spawned): version, region and --json errors", fu
     });
 
     it("--json: usage errors and the parser's own are one JSON object on stdout, stderr empty, exit code unchanged", async () => {
-        for (const args of [["promote", "--json"], ["approve", "abalone-dev/3", "--json"]]) {
-            const { code, stdout, stderr } = await approvals(args);
+        const cases = [["promote", "--json"], ["approve", "abalone-dev/3", "--json"]];
+        const results = await Promise.all(cases.map((args) => approvals(args)));
+        for (const [i, args] of cases.entries()) {
+            const { code, stdout, stderr } = results[i];
             assert.equal(code, EXIT.usage, args.join(" "));
             assert.equal(stderr, "", args.join(" "));
             const doc = JSON.parse(stdout);

@@ -63,9 +63,17 @@ function fixtureFiles(packageArn: string, group: string, modelName: string, ledg
 
 describe("cli/plan (npm run plan)", function () {
     this.timeout(180_000);
+    // The two spawned plans are independent processes: started together, each test awaits its own.
+    let devPlan: Promise<SpawnResult>;
+    let prodPlan: Promise<SpawnResult>;
+    before(() => {
+        devPlan = plan(["--stack", "dev"]);
+        prodPlan = plan(["--stack", "prod"]);
+        for (const p of [devPlan, prodPlan]) p.catch(() => {}); // a spawn error is reported by the test that awaits it
+    });
 
     it("plans dev: the whole tree, the pack's verdicts for preview and up, exit 0, the same text as docs/generated/plan-dev.md", async () => {
-        const first = await plan(["--stack", "dev"]);
+        const first = await devPlan;
         assert.equal(first.code, PLAN_EXIT.ok, first.stderr);
         const out = first.stdout;
         assert.match(out, /^Offline plan for stack dev \(Pulumi\.dev\.yaml\)/);
@@ -85,7 +93,7 @@ describe("cli/plan (npm run plan)", function () {
     });
 
     it("plans prod as docs/generated/plan-prod.md shows it (else: npm run docs:generate), exit 0", async () => {
-        const result = await plan(["--stack", "prod"]);
+        const result = await prodPlan;
         assert.equal(result.code, PLAN_EXIT.ok, result.stderr);
         assert.equal(planDoc("prod", result.stdout), generated("prod"), "docs/generated/plan-prod.md differs from this plan: run `npm run docs:generate` (or the plan is not deterministic)");
     });
