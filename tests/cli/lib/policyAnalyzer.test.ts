@@ -42,32 +42,21 @@ const alive = (pid: number) => {
 };
 
 describe("cli/lib/policyAnalyzer", () => {
-    after(() => made.forEach((p) => fs.rmSync(p, { recursive: true, force: true })));
-
-    describe("the repository's pack, type-checked as the CLI starts it and transpile-only as the tests start it", function () {
-        this.timeout(180_000);
-
-        it("PULUMI_NODEJS_TRANSPILE_ONLY=true (and only that) selects transpile-only", () => {
-            assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), true);
-            for (const value of [undefined, "", "false", "1", "TRUE"]) assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: value }), false, String(value));
-        });
-
-        it("serves the same pack either way: name, version and every policy with its level and config schema", async () => {
-            // The one start of the real pack with type-checking ts-node in the suite (about 9 CPU-seconds): every
-            // other test serves it transpile-only (tests/setup.ts), which this proves is the same pack.
-            const [typeChecked, transpiled] = await Promise.all([
-                PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } }),
-                PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
-            ]);
-            try {
-                const [checkedInfo, transpiledInfo] = await Promise.all([typeChecked.getAnalyzerInfo(), transpiled.getAnalyzerInfo()]);
-                assert.strictEqual(checkedInfo.name, "sagemaker-approval-gate");
-                assert.ok(checkedInfo.policies.length >= 3, JSON.stringify(checkedInfo.policies.map((p) => p.name)));
-                assert.deepStrictEqual(transpiledInfo, checkedInfo);
-            } finally {
-                await Promise.all([typeChecked.close(), transpiled.close()]);
-            }
-        });
+    // The one start of the real pack with type-checking ts-node in the suite (about 9 CPU-seconds): every other test
+    // serves it transpile-only (tests/setup.ts), which the last test here proves is the same pack. Started first, so
+    // that its compile runs while the tests before it wait on their fake packs.
+    let bothPacks: Promise<[PolicyAnalyzer, PolicyAnalyzer]>;
+    before(() => {
+        bothPacks = Promise.all([
+            PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } }),
+            PolicyAnalyzer.start({ stack: "prod", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
+        ]);
+        bothPacks.catch(() => {}); // reported by the test that awaits it
+    });
+    after(async () => {
+        made.forEach((p) => fs.rmSync(p, { recursive: true, force: true }));
+        const packs = await bothPacks.catch(() => []);
+        await Promise.all(packs.map((p) => p.close()));
     });
 
     describe("waitForPort", () => {
@@ -128,9 +117,10 @@ describe("cli/lib/policyAnalyzer", () => {
             `);
             await assert.rejects(
                 // Long enough for run-policy-pack to load (about 1 CPU-second) and the fake pack to write its stderr
-                // on a busy machine (two test workers and tsc share two cores): the test waits this long either way.
-                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 5_000 }),
-                (err: Error) => /printed no port within 5000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
+                // on a busy machine (the type-checked pack compiling, the other worker, tsc). The wait overlaps that
+                // compile (started by this file's first hook), so it costs the file little.
+                PolicyAnalyzer.start({ stack: "prod", packDir: dir, startupTimeoutMs: 8_000 }),
+                (err: Error) => /printed no port within 8000 ms/.test(err.message) && /the pack is stuck/.test(err.message),
             );
             const pid = Number(fs.readFileSync(pidFile, "utf8"));
             assert.ok(pid > 0);
@@ -157,6 +147,27 @@ describe("cli/lib/policyAnalyzer", () => {
             const pid = Number(fs.readFileSync(pidFile, "utf8"));
             for (let i = 0; i < 20 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
             assert.strictEqual(alive(pid), false, `pack process ${pid} outlived its parent`);
+        });
+    });
+
+    describe("the repository's pack, type-checked as the CLI starts it and transpile-only as the tests start it", function () {
+        this.timeout(180_000);
+
+        it("PULUMI_NODEJS_TRANSPILE_ONLY=true (and only that) selects transpile-only", () => {
+            assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), true);
+            for (const value of [undefined, "", "false", "1", "TRUE"]) assert.strictEqual(packTranspileOnly({ PULUMI_NODEJS_TRANSPILE_ONLY: value }), false, String(value));
+        });
+
+        it("serves the same pack either way: name, version and every policy with its level and config schema", async () => {
+            const [typeChecked, transpiled] = await bothPacks;
+            try {
+                const [checkedInfo, transpiledInfo] = await Promise.all([typeChecked.getAnalyzerInfo(), transpiled.getAnalyzerInfo()]);
+                assert.strictEqual(checkedInfo.name, "sagemaker-approval-gate");
+                assert.ok(checkedInfo.policies.length >= 3, JSON.stringify(checkedInfo.policies.map((p) => p.name)));
+                assert.deepStrictEqual(transpiledInfo, checkedInfo);
+            } finally {
+                await Promise.all([typeChecked.close(), transpiled.close()]);
+            }
         });
     });
 });
