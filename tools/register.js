@@ -45,15 +45,12 @@ const cache = new Map();
 const DISK_CACHE = path.join(__dirname, "..", "node_modules", ".cache", "register-ts");
 const CACHE_SALT = JSON.stringify([esbuild.version, OPTIONS]);
 
-function diskCached(filename, source, produce) {
+function cacheFile(filename, source) {
     const key = crypto.createHash("sha256").update(CACHE_SALT).update("\0").update(filename).update("\0").update(source).digest("hex");
-    const file = path.join(DISK_CACHE, `${key}.js`);
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        // not cached yet
-    }
-    const code = produce();
+    return path.join(DISK_CACHE, `${key}.js`);
+}
+
+function store(file, code) {
     try {
         fs.mkdirSync(DISK_CACHE, { recursive: true });
         const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
@@ -62,7 +59,35 @@ function diskCached(filename, source, produce) {
     } catch {
         // a read-only checkout: transpile every time
     }
+}
+
+function diskCached(filename, source, produce) {
+    const file = cacheFile(filename, source);
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        // not cached yet
+    }
+    const code = produce();
+    store(file, code);
     return code;
+}
+
+/**
+ * Fills the disk cache for `files` at once, with esbuild's asynchronous API (its service transpiles them in
+ * parallel). `npm test` calls it before starting the workers: on a fresh clone, the processes that start together
+ * (two workers, four packs) would otherwise each transpile the same files.
+ */
+async function warmCache(files) {
+    await Promise.all(
+        files.map(async (filename) => {
+            const source = fs.readFileSync(filename, "utf8");
+            const file = cacheFile(filename, source);
+            if (fs.existsSync(file)) return;
+            const { code } = await esbuild.transform(source, { ...OPTIONS, sourcefile: filename });
+            store(file, code);
+        }),
+    );
 }
 
 function transpile(filename) {
@@ -82,3 +107,5 @@ if (!Module._extensions[".ts"] || !Module._extensions[".ts"].esbuildRegister) {
     load.esbuildRegister = true;
     Module._extensions[".ts"] = load;
 }
+
+module.exports = { warmCache };

@@ -40,6 +40,18 @@ function cost(file) {
     return (rank === -1 ? 0 : (HEAVY.length - rank) * 1e6) + source.length;
 }
 
+/** Where the repository's TypeScript lives (tsconfig.json's `include`). */
+const SOURCE_DIRS = ["infra", "policies", "lambdas", "cli", "tests", "bench", "examples"];
+
+function sourceFiles(dir) {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sourceFiles(full);
+        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
+    });
+}
+
 function testFiles(dir) {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
         const full = path.join(dir, entry.name);
@@ -110,11 +122,13 @@ async function main() {
         : undefined;
 
     const parallel = !options.serial && files.length > 1;
+    const { warmCache } = require("./register");
+    // Every TypeScript file transpiled once, here, in parallel, before the processes that need them start together.
+    const warming = warmCache(SOURCE_DIRS.flatMap((dir) => sourceFiles(path.join(ROOT, dir))));
     let motosReady = Promise.resolve();
     if (!env.MOTO_ENDPOINT && files.some(isIntegration)) {
         // One moto per worker (tests/setup.ts picks it by MOCHA_WORKER_ID): a shared one serialises the workers.
         // Not waited for here: the workers boot while moto does, and tests/helpers/moto.ts waits for it.
-        require("./register");
         const { launchMoto } = require("../tests/helpers/moto");
         const motos = await Promise.all(Array.from({ length: parallel ? options.jobs : 1 }, () => launchMoto()));
         if (parallel) env.MOTO_ENDPOINTS = motos.map((m) => m.endpoint).join(",");
@@ -122,6 +136,7 @@ async function main() {
         motosReady = Promise.all(motos.map((m) => m.ready));
     }
 
+    await warming;
     const mochaArgs = [require.resolve("mocha/bin/mocha.js"), ...(parallel ? ["--parallel", "--jobs", String(options.jobs)] : []), ...files.map((f) => path.relative(ROOT, f))];
     const mocha = run(process.execPath, mochaArgs, { env, capture: false });
     // A moto that cannot start (not installed, a port taken) stops the run now, with its reason, rather than
