@@ -8,8 +8,6 @@
  * again and compares. Needs `python3 -m moto.server` (pip install "moto[server]"). Nothing here is used by
  * the CLI itself.
  */
-import { spawn } from "child_process";
-import * as net from "net";
 import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -18,6 +16,7 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
 import { endpointName, resourceName } from "../../infra/lib/naming";
 import { recordDeployment } from "../../lambdas/shared/ledger";
+import { launchMoto } from "./sandbox/moto";
 import type { AwsClients } from "../approvals/clients";
 import { ledgerTableName } from "../approvals/ledger";
 import { runCli } from "../approvals/program";
@@ -27,17 +26,6 @@ const REPO = path.resolve(__dirname, "../..");
 const ENV = "dev";
 const GROUP = "abalone-dev";
 const ACCOUNT = "123456789012";
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 function clientConfig(endpoint: string) {
     return { endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
@@ -137,17 +125,10 @@ async function run(args: string[], endpoint: string): Promise<string> {
 
 /** Runs the whole day against a fresh moto and returns it as Markdown: one console block per command, keyed by step. */
 export async function approverDay(): Promise<Record<string, string>> {
-    const port = await freePort();
-    const moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-    const endpoint = `http://127.0.0.1:${port}`;
+    const moto = await launchMoto();
+    const { endpoint } = moto;
     try {
-        for (let i = 0; i < 100; i++) {
-            try {
-                if ((await fetch(`${endpoint}/moto-api/`)).status < 500) break;
-            } catch {
-                await new Promise((r) => setTimeout(r, 100));
-            }
-        }
+        await moto.ready;
         await seed(endpoint);
         const comment = "mse 3.86 beats live 4.71; residuals reviewed";
         return {
@@ -162,7 +143,7 @@ export async function approverDay(): Promise<Record<string, string>> {
             notFound: await run(["show", "abalone-dev/9", "--env", "dev"], endpoint),
         };
     } finally {
-        moto.kill();
+        moto.stop();
     }
 }
 

@@ -1,31 +1,18 @@
 /**
  * A moto server for integration tests.
  *
- * `.ci/run` starts one and exports MOTO_ENDPOINT; locally, the first suite that needs it spawns
- * `python3 -m moto.server` on a free loopback port and every later suite reuses it. Suites isolate
- * themselves with unique resource names (see `uniqueName`), not by resetting shared state.
+ * `npm test` (tools/test.js) starts one per mocha worker and names it in MOTO_ENDPOINT (tests/setup.ts); a file
+ * run on its own starts one the first time it needs it, and every later suite in that process reuses it. Suites
+ * isolate themselves with unique resource names (see `uniqueName`), not by resetting shared state.
  */
-import { spawn, spawnSync, type ChildProcess } from "child_process";
-import * as net from "net";
+import { spawnSync } from "child_process";
 import * as path from "path";
+import { launchMoto as launchServer, type LaunchedMoto } from "../../cli/demo/sandbox/moto";
 
-/** moto.server with its JSONPath parsing cached (see the file for why): the same server, several times faster on EventBridge. */
+/** moto.server with four of its costs removed, its behaviour unchanged (see the file). */
 const MOTO_SERVER = path.join(__dirname, "motoServer.py");
 
 let started: Promise<string> | undefined;
-let child: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 async function waitUntilUp(endpoint: string, deadlineMs: number): Promise<void> {
     const until = Date.now() + deadlineMs;
@@ -41,43 +28,19 @@ async function waitUntilUp(endpoint: string, deadlineMs: number): Promise<void> 
     }
 }
 
-let available: boolean | undefined;
-
-/** True when `python3 -m moto.server` can run here (asked once per process: the probe takes most of a second). */
+/** True when `python3 -m moto.server` can run here. */
 export function motoAvailable(): boolean {
     if (process.env.MOTO_ENDPOINT) return true;
-    available ??= spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
-    return available;
-}
-
-const NOT_INSTALLED = 'moto is not installed: run `pip install "moto[server]"` (the integration tests need it), or set MOTO_ENDPOINT';
-
-export interface LaunchedMoto {
-    readonly endpoint: string;
-    /** Resolves once the server answers; rejects if it exits first or does not answer within 20 s. */
-    readonly ready: Promise<void>;
+    return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
 }
 
 /**
- * Spawns a moto server on a free loopback port, stopped when this process exits, without waiting for it: `npm test`
- * starts the type-check and the mocha workers while moto boots (about 1.5 s), and `motoEndpoint()` waits for it.
+ * Spawns a moto server (tests/helpers/motoServer.py) on a free loopback port, stopped when this process exits,
+ * without waiting for it: `npm test` starts the type-check and the mocha workers while moto boots (about 1.5 s),
+ * and `motoEndpoint()` waits for it. The sandbox's launcher, aimed at the tests' server.
  */
-export async function launchMoto(): Promise<LaunchedMoto> {
-    const port = await freePort();
-    const server = spawn("python3", [MOTO_SERVER, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
-    server.unref();
-    process.once("exit", () => server.kill());
-    child ??= server;
-    let stderr = "";
-    server.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
-    (server.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const exited = new Promise<never>((_, reject) =>
-        server.once("exit", (code) => reject(new Error(/No module named/.test(stderr) ? NOT_INSTALLED : `moto exited (code ${code}) before answering at ${endpoint}: ${stderr.trim().split("\n").pop() ?? ""}`))),
-    );
-    const ready = Promise.race([waitUntilUp(endpoint, 20_000), exited]);
-    ready.catch(() => {}); // a caller that never awaits it must not crash the process
-    return { endpoint, ready };
+export function launchMoto(): Promise<LaunchedMoto> {
+    return launchServer({ server: [MOTO_SERVER] });
 }
 
 /** Starts a moto server on a free loopback port, stopped when this process exits; resolves with its endpoint. */

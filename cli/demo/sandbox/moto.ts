@@ -45,15 +45,33 @@ export function portInUse(port: number): Promise<boolean> {
     });
 }
 
-/** Starts moto on a free port and resolves once it answers (usually within a second). */
-export async function startMoto(timeoutMs = 20_000): Promise<Moto> {
-    const problem = motoProblem();
-    if (problem) throw new SandboxError(problem);
+export interface LaunchedMoto extends Moto {
+    /**
+     * Resolves once the server answers; rejects with a `SandboxError` if it exits first (naming moto's last stderr
+     * line, or how to install moto when Python cannot import it) or does not answer within the timeout (then it
+     * is stopped).
+     */
+    readonly ready: Promise<void>;
+}
+
+export interface LaunchOptions {
+    /** What python3 runs, before `-H <host> -p <port>`. Defaults to `["-m", "moto.server"]`. */
+    readonly server?: readonly string[];
+    /** Its own process group (so Ctrl-C reaches only the parent, which stops moto itself). Defaults to false. */
+    readonly detached?: boolean;
+    /** How long `ready` waits for an answer. Defaults to 20 s. */
+    readonly timeoutMs?: number;
+}
+
+/**
+ * Spawns moto on a free loopback port, stopped when this process exits, without waiting for it to boot (about a
+ * second): the caller can start other work and await `ready` when it needs the server.
+ */
+export async function launchMoto(options: LaunchOptions = {}): Promise<LaunchedMoto> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    // Its own process group: Ctrl-C reaches the sandbox, which stops moto itself (and says so) rather than
-    // moto dying first under the sandbox's feet.
-    const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+    const child = spawn("python3", [...(options.server ?? ["-m", "moto.server"]), "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"], detached: options.detached ?? false });
     let stderr = "";
     child.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
     let exited: number | null | undefined;
@@ -62,18 +80,36 @@ export async function startMoto(timeoutMs = 20_000): Promise<Moto> {
         if (exited === undefined && !child.killed) child.kill();
     };
     process.once("exit", stop);
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        if (exited !== undefined) throw new SandboxError(`moto exited (code ${exited}) before answering on ${endpoint}: ${stderr.trim().split("\n").pop() ?? ""}`);
-        try {
-            if ((await fetch(`${endpoint}/moto-api/`)).status < 500) return { endpoint, child, stop };
-        } catch {
-            // not listening yet
+    const ready = (async () => {
+        const until = Date.now() + timeoutMs;
+        for (;;) {
+            if (exited !== undefined) {
+                if (/No module named '?moto/.test(stderr)) throw new SandboxError(`moto is not installed for python3. Install it with: ${MOTO_INSTALL}`);
+                throw new SandboxError(`moto exited (code ${exited}) before answering on ${endpoint}: ${stderr.trim().split("\n").pop() ?? ""}`);
+            }
+            try {
+                if ((await fetch(`${endpoint}/moto-api/`)).status < 500) return;
+            } catch {
+                // not listening yet
+            }
+            if (Date.now() > until) {
+                stop();
+                throw new SandboxError(`moto did not answer on ${endpoint} within ${timeoutMs / 1000} s.`);
+            }
+            await new Promise((r) => setTimeout(r, 100));
         }
-        if (Date.now() > until) {
-            stop();
-            throw new SandboxError(`moto did not answer on ${endpoint} within ${timeoutMs / 1000} s.`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
+    })();
+    ready.catch(() => {}); // reported to whoever awaits it
+    return { endpoint, child, stop, ready };
+}
+
+/** Starts moto on a free port and resolves once it answers (usually within a second). */
+export async function startMoto(timeoutMs = 20_000): Promise<Moto> {
+    const problem = motoProblem();
+    if (problem) throw new SandboxError(problem);
+    // Its own process group: Ctrl-C reaches the sandbox, which stops moto itself (and says so) rather than
+    // moto dying first under the sandbox's feet.
+    const moto = await launchMoto({ detached: true, timeoutMs });
+    await moto.ready;
+    return moto;
 }
