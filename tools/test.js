@@ -43,22 +43,18 @@ function cost(file) {
 /** Where the repository's TypeScript lives (tsconfig.json's `include`). */
 const SOURCE_DIRS = ["infra", "policies", "lambdas", "cli", "tests", "bench", "examples"];
 
-function sourceFiles(dir) {
+/** The files under `dir` (none if it does not exist) whose name passes `keep`, node_modules left out. */
+function filesUnder(dir, keep) {
     if (!fs.existsSync(dir)) return [];
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sourceFiles(full);
-        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
+        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : filesUnder(full, keep);
+        return keep(entry.name) ? [full] : [];
     });
 }
 
-function testFiles(dir) {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return testFiles(full);
-        return entry.name.endsWith(".test.ts") ? [full] : [];
-    });
-}
+const isTestFile = (name) => name.endsWith(".test.ts");
+const isSourceFile = (name) => name.endsWith(".ts") && !name.endsWith(".d.ts");
 
 /**
  * The type-check's compiler: TypeScript 7 (the native one, devDependency `typescript-7`), about a third of
@@ -106,7 +102,7 @@ async function main() {
     const options = parseArgs(process.argv.slice(2));
     const missing = options.files.filter((f) => !fs.existsSync(f));
     if (missing.length) throw new Error(`no such test file: ${missing.join(", ")}`);
-    let files = options.files.length ? options.files : testFiles(TESTS);
+    let files = options.files.length ? options.files : filesUnder(TESTS, isTestFile);
     if (options.unit) files = files.filter((f) => !isIntegration(f));
     files.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
     if (files.length === 0) throw new Error("no test files selected");
@@ -115,16 +111,13 @@ async function main() {
     const env = { ...process.env };
     // The type-check needs nothing else: it starts first and runs alongside everything.
     const typecheck = options.typecheck
-        ? (() => {
-              const { done } = run(process.execPath, [TSC, "--noEmit", "-p", "tsconfig.json"], { env, capture: true });
-              return done.then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }));
-          })()
+        ? run(process.execPath, [TSC, "--noEmit", "-p", "tsconfig.json"], { env, capture: true }).done.then((r) => ({ ...r, seconds: (Date.now() - started) / 1000 }))
         : undefined;
 
     const parallel = !options.serial && files.length > 1;
     const { warmCache } = require("./register");
     // Every TypeScript file transpiled once, here, in parallel, before the processes that need them start together.
-    const warming = warmCache(SOURCE_DIRS.flatMap((dir) => sourceFiles(path.join(ROOT, dir))));
+    const warming = warmCache(SOURCE_DIRS.flatMap((dir) => filesUnder(path.join(ROOT, dir), isSourceFile)));
     let motosReady = Promise.resolve();
     if (!env.MOTO_ENDPOINT && files.some(isIntegration)) {
         // One moto per worker (tests/setup.ts picks it by MOCHA_WORKER_ID): a shared one serialises the workers.

@@ -35,7 +35,6 @@ moto.backends.list_of_moto_modules = lambda: iter(_MOTO_MODULES)
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 try:
-    import moto.sns.models
     from moto.sns.models import Subscription
 
     # moto signs SNS deliveries with a new 2048-bit RSA key per subscription; one key serves them all.
